@@ -1,0 +1,3 @@
+from crashpipe.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""Build the Cython unwinder.
+
+CRASHPIPE_CYTHON_DEBUG=1 rebuilds the extension with bounds checks, wraparound and
+initialisation checks back on (the test suite uses this build to prove the hot loop
+never reads outside its buffers).
+"""
+import os
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+debug = os.environ.get("CRASHPIPE_CYTHON_DEBUG", "") not in ("", "0")
+
+directives = {
+    "language_level": 3,
+    "boundscheck": debug,
+    "wraparound": debug,
+    "initializedcheck": debug,
+    "cdivision": not debug,
+}
+
+extensions = [
+    Extension(
+        "crashpipe._unwind",
+        ["crashpipe/_unwind.pyx"],
+        include_dirs=[numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=["-O3"] if not debug else ["-O0", "-g"],
+    )
+]
+
+setup(ext_modules=cythonize(extensions, compiler_directives=directives))
