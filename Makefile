@@ -10,7 +10,8 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q 'setuptools>=68' wheel 'Cython>=3.0' 'numpy>=1.26'
+	$(BIN)/pip install -q --no-build-isolation -e '.[test]'
 	touch $@
 
 # (Re)build the Cython extension in place whenever _unwind.pyx changed.
