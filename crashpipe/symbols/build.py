@@ -1,0 +1,65 @@
+"""Turn one input file (ELF object, System.map, kallsyms dump) into a SymbolTable."""
+from __future__ import annotations
+
+import numpy as np
+
+from crashpipe.symbols.dwarf import read_dwarf
+from crashpipe.symbols.elffile import ElfObject, open_object, read_text_symbols
+from crashpipe.symbols.strtab import StringTable
+from crashpipe.symbols.table import SymbolTable
+
+
+def symbol_ends(addr: np.ndarray, size: np.ndarray, limit: int) -> np.ndarray:
+    """A symbol without a size (asm labels, System.map entries) reaches the next
+    symbol, as kallsyms computes it; the last one reaches `limit`."""
+    nxt = np.empty_like(addr)
+    if addr.size:
+        nxt[:-1] = addr[1:]
+        nxt[-1] = max(int(addr[-1]) + 1, limit)
+    return np.where(size > 0, addr + size, nxt)
+
+
+def build_elf_table(obj: ElfObject, with_dwarf: bool = True) -> SymbolTable:
+    syms = read_text_symbols(obj)
+    symnames = StringTable.from_nul_terminated(syms.strtab, syms.name_starts).to_list()
+    texts = obj.text_sections()
+    limit = max((s.addr + s.size for s in texts), default=0)
+    ends = symbol_ends(syms.addr, syms.size, limit)
+    dw = read_dwarf(obj) if with_dwarf else None
+    meta = {
+        "kind": "module" if obj.relocatable else "elf",
+        "path": obj.path,
+        "content_hash": obj.content_hash,
+        "build_id": obj.build_id,
+        "release": obj.release,
+        "module": obj.module,
+        "machine": obj.machine,
+        "bits": obj.bits,
+        "little_endian": obj.little_endian,
+        "relocatable": obj.relocatable,
+        "sections": {s.name: [s.addr, s.size] for s in obj.sections},
+        "text_ranges": [[s.addr, s.addr + s.size] for s in texts],
+        "has_dwarf": dw is not None,
+    }
+    nsym = len(symnames)
+    t = SymbolTable(
+        meta=meta,
+        sym_addr=syms.addr,
+        sym_end=ends,
+        sym_name=np.arange(nsym, dtype=np.int32),
+    )
+    names = symnames
+    if dw is not None:
+        names = symnames + dw.names
+        t.line_addr, t.line_file, t.line_line = dw.line_addr, dw.line_file, dw.line_line
+        t.seg_addr, t.seg_node = dw.seg_addr, dw.seg_node
+        t.node_parent, t.node_lo, t.node_inline = dw.node_parent, dw.node_lo, dw.node_inline
+        t.node_name = (dw.node_name + nsym).astype(np.int32)
+        t.node_call_file, t.node_call_line = dw.node_call_file, dw.node_call_line
+        t.files = StringTable.from_strings(dw.files)
+    t.names = StringTable.from_strings(names)
+    return t
+
+
+def build_table_for_path(path: str, content_hash: str | None = None) -> SymbolTable:
+    return build_elf_table(open_object(path, content_hash))
