@@ -1,0 +1,38 @@
+"""Where a report's text begins and ends around its header line (crashpipe's own rules;
+the header table itself is `oopses.OOPSES`)."""
+
+# Lines just before a header (same printer) that belong to the report: WARN's cut-here
+# banner, the list-debug message printed before its BUG().
+# (pattern, how many lines back it may sit): arm64 prints its registers between the
+# stack-overflow message and the panic.
+LEADING = (
+    (r"^-+\[ cut here \]-+$", 1),
+    (r"^list_(?:add|del) corruption", 3),
+    (r"^Insufficient stack space to handle exception!", 80),
+)
+
+# The kernel's end-of-report marker: after it only the panic and exit notes belong to
+# the report.
+END_MARKER = r"^-+\[ end trace [0-9a-f]+ \]-+"
+# A sanitizer report's closing rule.
+CLOSING_RULE = r"^={40,}$"
+# After the end marker: kept as part of the report.
+TRAILER_KEEP = (
+    r"^Kernel panic - not syncing",
+    r"^Kernel Offset:",
+    r"^-+\[ end Kernel panic",
+    r"^note: .* exited with",
+    r"^Rebooting in [0-9]+ seconds",
+    r"^CPU features: ",
+    r"^Memory Limit: ",
+    r"^SMP: stopping secondary CPUs",
+    r"^Shutting down cpus with NMI",
+)
+# After the end marker on x86: the registers of the first oops of the boot, re-printed
+# (show_regs of the exec summary).  Skipped without ending the report.
+TRAILER_SKIP = (
+    r"^(?:RIP|EIP|RSP|ESP|Code|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R[0-9]{1,2}|EAX|EBX|ECX|EDX|ESI|EDI|EBP|DS|ES|FS|GS|CS"
+    r"|CR[0-9]|DR[0-9]|PKRU):",
+)
+# Printed by another CPU while this one dumps: lines of every CPU belong to the report.
+ALL_CPU_BACKTRACE = "Sending NMI from CPU"

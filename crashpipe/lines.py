@@ -1,0 +1,82 @@
+"""Console log lines: strip the prefixes consoles and log collectors add, keep what the
+kernel printed.
+
+Every input is untrusted: lines are capped at MAX_LINE characters before any pattern runs,
+and the patterns run under re2, so a 100 MB line without a newline costs linear time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import re2
+
+from crashpipe.formats import console
+
+MAX_LINE = 2048
+
+_CONSOLE = re2.compile(console.CONSOLE_PREFIX)
+_TAG_ONLY = re2.compile(console.TAG_ONLY_PREFIX)
+_LOGLEVEL = re2.compile(console.LOGLEVEL_PREFIX)
+_SYSLOGS = tuple(
+    re2.compile(p) for p in (console.SYSLOG_PREFIX, console.ISO_SYSLOG_PREFIX, console.BARE_KERNEL_PREFIX)
+)
+
+
+@dataclass(slots=True)
+class Line:
+    no: int  # 1-based line in the source
+    text: str  # content with prefixes removed, capped at MAX_LINE chars
+    tag: str | None = None  # printk caller tag "T123" / "C1"
+    ts: float | None = None  # dmesg timestamp in seconds
+
+    @property
+    def context(self) -> str:
+        """Who printed the line, as far as the prefix tells: the caller tag, "console"
+        for a timestamp without a tag, "" for a line with no kernel prefix at all (guest
+        shell output, fuzzer program text).  Lines of one report share a context."""
+        if self.tag is not None:
+            return self.tag
+        return "console" if self.ts is not None else ""
+
+
+def clean_line(no: int, raw: str) -> Line:
+    text = raw[:MAX_LINE]
+    if "\r" in text:
+        text = text.replace("\r", "")
+    tag: str | None = None
+    ts: float | None = None
+    # Collector prefixes come first (syslog wraps the console prefix, never the reverse).
+    for rx in _SYSLOGS:
+        m = rx.search(text)
+        if m is not None:
+            text = text[m.end():]
+            break
+    if text[:1] in ("[", "<", "*") or " login: " in text:
+        m = _CONSOLE.search(text)
+        if m is not None:
+            try:
+                ts = float(m.group(1))
+            except (TypeError, ValueError):
+                ts = None
+            tag = m.group(2)
+            text = text[m.end():]
+        else:
+            m = _TAG_ONLY.search(text)
+            if m is not None:
+                tag = m.group(1)
+                text = text[m.end():]
+            else:
+                m = _LOGLEVEL.search(text)
+                if m is not None:
+                    text = text[m.end():]
+    if tag is not None and tag[1:2] == "0" and len(tag) > 2:
+        tag = tag[0] + tag[1:].lstrip("0")
+    return Line(no, text, tag, ts)
+
+
+def clean_lines(text: str) -> list[Line]:
+    """Split `text` on newlines (only "\\n": other Unicode breaks are content) and clean
+    every line.  Never raises on any str."""
+    if not isinstance(text, str):
+        text = str(text)
+    return [clean_line(i, raw) for i, raw in enumerate(text.split("\n"), 1)]

@@ -1,0 +1,157 @@
+"""Find every report in a console log.
+
+A report opens at a header line (`formats.oopses.OOPSES`, syzkaller's report start
+markers).  It collects the following lines printed by the same task or CPU (the printk
+caller tag, or the timestamped console stream when there is no tag) until the next
+header of that stream, the kernel's end-of-report marker and its trailer, or the end of
+the log.  A few headers (a panic after an oops, arm's "Internal error:" after "Unable to
+handle ...") continue the open report instead of opening another.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import re2
+
+from crashpipe.formats import oopses as F
+from crashpipe.formats import spans as S
+from crashpipe.lines import Line
+
+_HEADER_ANY = re2.compile("|".join(re2.escape(o.header) for o in F.OOPSES))
+_HEADER_SUPPRESS = tuple(tuple(re2.compile(p) for p in o.suppressions) for o in F.OOPSES)
+_START_IGNORES = tuple(re2.compile(p) for p in F.REPORT_START_IGNORES)
+_LEADING = tuple((re2.compile(p), back) for p, back in S.LEADING)
+_END_MARKER = re2.compile(S.END_MARKER)
+_CLOSING_RULE = re2.compile(S.CLOSING_RULE)
+_TRAILER_KEEP = re2.compile("|".join(S.TRAILER_KEEP))
+_TRAILER_SKIP = re2.compile("|".join(S.TRAILER_SKIP))
+
+
+@dataclass
+class Span:
+    start_line: int  # 1-based inclusive source lines
+    end_line: int
+    lines: list[Line]  # this report's own lines (other printers' lines removed)
+    header_line: int = 0  # the line holding the report start marker
+    oops: int = -1  # index of the header in formats.oopses.OOPSES
+    context: str = ""  # printer of the report (see Line.context)
+    closed_by: str = field(default="eof", repr=False)  # why the span ended
+
+
+def match_header(text: str) -> int:
+    """Index in OOPSES of the first header this line carries (and does not suppress),
+    or -1."""
+    if _HEADER_ANY.search(text) is None:
+        return -1
+    for i, oops in enumerate(F.OOPSES):
+        if oops.header in text and not any(rx.search(text) for rx in _HEADER_SUPPRESS[i]):
+            return i
+    return -1
+
+
+def continues_report(text: str) -> bool:
+    """A header that, inside an open report, belongs to it (panic after an oops...)."""
+    return any(rx.search(text) for rx in _START_IGNORES)
+
+
+def is_info_with_stack(text: str) -> bool:
+    return any(m in text for m in F.INFO_MESSAGES_WITH_STACK)
+
+
+def _is_tag(ctx: str) -> bool:
+    return ctx[:1] in ("T", "C")
+
+
+class _Open:
+    __slots__ = ("span", "trailer", "all_cpus")
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+        self.trailer = False  # past the end marker
+        self.all_cpus = False  # an all-CPU backtrace follows: take every CPU's lines
+
+
+def _leading_start(lines: list[Line], idx: int, ctx: str, floor: int) -> int:
+    """Index of the first line of the report whose header is lines[idx]."""
+    start = idx
+    for rx, back in _LEADING:
+        j, seen = idx - 1, 0
+        while j >= floor and seen < back:
+            ln = lines[j]
+            j -= 1
+            if ln.context != ctx:
+                continue
+            seen += 1
+            if rx.search(ln.text) is not None:
+                start = min(start, j + 1)
+                break
+    return start
+
+
+def split_reports(lines: list[Line]) -> list[Span]:
+    """Every report in the log, in order of start; none for a log without a report."""
+    spans: list[Span] = []
+    open_by_ctx: dict[str, _Open] = {}
+    floor = 0  # lines before this belong to earlier reports
+
+    def close(ctx: str, why: str) -> None:
+        o = open_by_ctx.pop(ctx, None)
+        if o is not None:
+            o.span.closed_by = why
+
+    for idx, ln in enumerate(lines):
+        text = ln.text
+        ctx = ln.context
+        h = match_header(text)
+        if h >= 0:
+            cur = open_by_ctx.get(ctx)
+            if cur is not None and not cur.trailer and continues_report(text):
+                cur.span.lines.append(ln)
+                cur.span.end_line = ln.no
+                continue
+            if cur is not None and cur.trailer and continues_report(text) and _TRAILER_KEEP.search(text):
+                cur.span.lines.append(ln)
+                cur.span.end_line = ln.no
+                continue
+            # A new report: it ends the open report of the same printer, and every open
+            # report not told apart by a caller tag.
+            for c in list(open_by_ctx):
+                if c == ctx or not _is_tag(c) or not _is_tag(ctx):
+                    close(c, "next-report")
+            first = _leading_start(lines, idx, ctx, floor)
+            lead = [x for x in lines[first:idx] if x.context == ctx]
+            span = Span(lines[first].no, ln.no, lead + [ln], ln.no, h, ctx)
+            spans.append(span)
+            open_by_ctx[ctx] = _Open(span)
+            floor = idx + 1
+            continue
+        if not open_by_ctx:
+            continue
+        o = open_by_ctx.get(ctx)
+        if o is None:
+            # Lines of all CPUs belong to a report that asked for an all-CPU backtrace.
+            if _is_tag(ctx) and ctx[0] == "C":
+                o = next((x for x in open_by_ctx.values() if x.all_cpus), None)
+            if o is None:
+                continue
+        if is_info_with_stack(text) and not _is_tag(o.span.context):
+            close(o.span.context, "info-message")
+            continue
+        if o.trailer:
+            if _TRAILER_KEEP.search(text) is not None:
+                o.span.lines.append(ln)
+                o.span.end_line = ln.no
+                floor = idx + 1
+            elif _TRAILER_SKIP.search(text) is None:
+                close(o.span.context, "end-marker")
+            continue
+        o.span.lines.append(ln)
+        o.span.end_line = ln.no
+        floor = idx + 1
+        if S.ALL_CPU_BACKTRACE in text:
+            o.all_cpus = True
+        if _END_MARKER.search(text) is not None:
+            o.trailer = True
+        elif _CLOSING_RULE.search(text) is not None and len(o.span.lines) > 3:
+            close(o.span.context, "closing-rule")
+    return spans

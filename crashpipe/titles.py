@@ -1,0 +1,430 @@
+"""Titles in syzkaller's vocabulary for a found report.
+
+The report text is rebuilt the way syzkaller's Linux parser sees it (lines of the
+header's printer only, unreliable `?` frames dropped when the log carries timestamps, a
+panic_on_warn panic after a long report cut off, text after the next report's header
+not used for the title), then the header's formats (`formats.oopses`) are tried: the
+earliest-matching `title` pattern wins, its `report` pattern supplies arguments, and the
+`stack` parts walk the trace to the first frame not skipped (`formats.frames`).
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import re2
+
+from crashpipe.formats import frames as FR
+from crashpipe.formats import oopses as F
+from crashpipe.formats import titles as T
+from crashpipe.lines import Line
+from crashpipe.split import Span, continues_report, is_info_with_stack, match_header
+
+
+@dataclass
+class TitleInfo:
+    title: str | None
+    alt_titles: list[str] = field(default_factory=list)
+    kind: str | None = None
+    corrupted: bool = False
+    corrupted_reason: str | None = None
+
+
+def _expand(pattern: str) -> str:
+    for k, v in F.TEMPLATES.items():
+        pattern = pattern.replace(k, v)
+    return pattern
+
+
+_CACHE: dict[str, object] = {}
+
+
+def _rx(pattern: str):
+    rx = _CACHE.get(pattern)
+    if rx is None:
+        rx = re2.compile(_expand(pattern))
+        _CACHE[pattern] = rx
+    return rx
+
+
+_STACK_START = tuple(_rx(p) for p in FR.STACK_START)
+_FRAME_LINES = tuple(_rx(p) for p in FR.FRAME_LINES)
+_CORRUPTED_LINES = tuple(_rx(p) for p in FR.CORRUPTED_LINES)
+_QUESTIONABLE = _rx(FR.QUESTIONABLE_FRAME)
+_STALL_ANCHORS = _rx("|".join(FR.STALL_ANCHORS))
+_CORRUPTED_TITLES = tuple(_rx(p) for p in T.CORRUPTED_TITLES)
+_REPLACEMENTS = tuple((re2.compile(p), r) for p, r in T.REPLACEMENTS)
+_FMT_ARG = re2.compile(r"\{([0-9]+)\}")
+_SKIP_CACHE: dict[tuple[str, ...], object] = {}
+
+# How far past the report's own text the corruption check may look (it searches the
+# whole rest of the printer's output for a stack trace), bounded so that a log with many
+# reports costs linear time.
+_TAIL_LINES = 400
+NO_FRAMES = "extracted no frames"
+
+
+def _skip_rx(extra: tuple[str, ...]):
+    rx = _SKIP_CACHE.get(extra)
+    if rx is None:
+        rx = re2.compile("|".join(FR.SKIP + extra))
+        _SKIP_CACHE[extra] = rx
+    return rx
+
+
+def _format(fmt: str, args: list[str]) -> str:
+    def sub(m) -> str:
+        i = int(m.group(1))
+        return args[i - 1] if 1 <= i <= len(args) else "%!v(BADINDEX)"
+    return _FMT_ARG.sub(sub, fmt)
+
+
+def _strip_frame(name: str) -> str:
+    best = name
+    for p in FR.STRIP_FRAME_PREFIXES:
+        if name.startswith(p) and len(name) - len(p) < len(best):
+            best = name[len(p):]
+    return best
+
+
+def _stall_frame(frames: list[str]) -> int:
+    prev = 0
+    for i, fr in enumerate(frames):
+        if _STALL_ANCHORS.search(fr) is not None:
+            return i if FR.STALL_SELF_ANCHOR in fr else prev
+        prev = i
+    return -1
+
+
+def _hang_frame(frames: list[str]) -> tuple[int, str | None]:
+    for i, fr in enumerate(frames):
+        for anchor, repl in FR.HANG_ANCHORS:
+            if anchor in fr:
+                return i, repl
+    for i, fr in enumerate(frames):
+        if not any(s in fr for s in FR.HANG_SKIP):
+            return i, None
+    return -1, None
+
+
+def _key_frame(raw: list[str], extractor: str | None) -> tuple[str, str]:
+    """(canonical, raw) name of the guilty frame among `raw`, or ("", "")."""
+    if not raw:
+        return "", ""
+    stripped = [_strip_frame(f) for f in raw]
+    if extractor is None:
+        return stripped[0], raw[0]
+    if extractor == "stall":
+        i = _stall_frame(stripped)
+        if i < 0:
+            return "", ""
+        if FR.STALL_SELF_ANCHOR in stripped[i]:
+            return FR.STALL_SELF_ANCHOR, raw[i]
+        return stripped[i], raw[i]
+    i, repl = _hang_frame(stripped)
+    if i < 0:
+        return "", ""
+    return (repl or stripped[i]), raw[i]
+
+
+def _add_frames(frames: list[str], m, skip) -> None:
+    for g in m.groups():
+        if g is None:
+            continue
+        if skip.search(g) is None:
+            frames.append(g)
+
+
+def _walk(text_lines: list[str], parts: tuple[str, ...], skip, extractor: str | None):
+    raw: list[str] = []
+    results: list[tuple[str, str]] = []
+    ok = True
+    traces = 0
+    pos = 0
+    n = len(text_lines)
+    i = 0
+    while True:
+        if i == len(parts) or (parts[i] == F.PARSE_STACK and traces > 0):
+            key = _key_frame(raw, extractor)
+            if not key[0]:
+                key, ok = ("corrupted", "corrupted"), False
+            results.append(key)
+            raw = []
+        if i == len(parts):
+            break
+        part = parts[i]
+        if part == F.PARSE_STACK:
+            traces += 1
+            nxt = _rx(parts[i + 1]) if i + 1 < len(parts) else None
+            while pos < n:
+                ln = text_lines[pos]
+                pos += 1
+                if any(rx.search(ln) for rx in _CORRUPTED_LINES):
+                    ok = False
+                    break
+                if any(rx.search(ln) for rx in _STACK_START):
+                    break
+                if nxt is not None:
+                    m = nxt.search(ln)
+                    if m is not None:
+                        _add_frames(raw, m, skip)
+                        i += 1
+                        break
+                for rx in _FRAME_LINES:
+                    m = rx.search(ln)
+                    if m is not None:
+                        _add_frames(raw, m, skip)
+                        break
+        else:
+            rx = _rx(part)
+            while pos < n:
+                ln = text_lines[pos]
+                pos += 1
+                if any(c.search(ln) for c in _CORRUPTED_LINES):
+                    ok = False
+                    break
+                m = rx.search(ln)
+                if m is not None:
+                    _add_frames(raw, m, skip)
+                    break
+        i += 1
+    return results, ok
+
+
+def _stack_frames(stack: F.Stack, text: str):
+    skip = _skip_rx(stack.skip)
+    text_lines = text.split("\n")
+    res, ok = _walk(text_lines, stack.parts, skip, stack.extractor)
+    if ok or not stack.parts2:
+        return res, ok
+    return _walk(text_lines, stack.parts2, skip, stack.extractor)
+
+
+def _partially_stripped(prefix: list[str], frames: list[tuple[str, str]]) -> list[list[str]]:
+    out = []
+    for i in range(len(FR.STRIP_FRAME_PREFIXES) + 1):
+        strip = "" if i == 0 else FR.STRIP_FRAME_PREFIXES[i - 1]
+        add = i == 0
+        lst = []
+        for _, raw in frames:
+            t = raw[len(strip):] if strip and raw.startswith(strip) else raw
+            if t != raw:
+                add = True
+            lst.append(t)
+        if add:
+            out.append(prefix + lst)
+    return out
+
+
+def _describe(text: str, oops: F.Oops):
+    """(title, corrupted reason, alt titles, format) from the report text."""
+    start = len(text) + 1
+    desc = ""
+    corrupted: str | None = None
+    alts: list[str] = []
+    used: F.Format | None = None
+    matched_title = False
+    for f in oops.formats:
+        m = _rx(f.title).search(text)
+        if m is None or m.start() > start:
+            continue
+        if m.start() == start and desc:
+            continue
+        if m.start() < start:
+            desc, used, start = "", None, m.start()
+        matched_title = True
+        if f.report is not None:
+            m = _rx(f.report).search(text)
+            if m is None:
+                continue
+        args = [g if g is not None else "" for g in m.groups()]
+        frames: list[tuple[str, str]] = []
+        corrupted = None
+        if f.stack is not None:
+            frames, ok = _stack_frames(f.stack, text[m.start():])
+            if not ok:
+                corrupted = NO_FRAMES
+        full = args + [c for c, _ in frames]
+        desc = _format(f.fmt, full)
+        alts.extend(_format(a, full) for a in f.alt)
+        for seq in _partially_stripped(args, frames):
+            t = _format(f.fmt, seq)
+            if t != desc:
+                alts.append(t)
+            alts.extend(_format(a, seq) for a in f.alt)
+        alts = list(dict.fromkeys(alts))
+        used = f
+    if not desc:
+        if matched_title:
+            corrupted = "matched title but not report regexp"
+        pos = text.find(oops.header)
+        if pos < 0:
+            return "", corrupted, alts, None
+        end = text.find("\n", pos)
+        desc = text[pos:] if end < 0 else text[pos:end]
+    if corrupted is None and used is not None and used.corrupted:
+        corrupted = "report format is marked as corrupted"
+    return desc, corrupted, alts, used
+
+
+def _stack_corruption(title: str, report: str, used: F.Format | None) -> str | None:
+    for rx in _CORRUPTED_TITLES:
+        if rx.search(title) is not None:
+            return "title matches corrupted regexp"
+    if used is None or used.no_stack_trace:
+        return None
+    has_stack = False
+    for key in _STACK_START:
+        m = key.search(report)
+        if m is None:
+            continue
+        rest = report[m.start():].split("\n", 16)
+        if len(rest) < 4:
+            return "call trace is missed"
+        found = False
+        for ln in rest[1:16]:
+            if any(k.search(ln) for k in _STACK_START):
+                break
+            if "(stack is not available)" in ln or any(rx.search(ln) for rx in _FRAME_LINES):
+                found = True
+                break
+        if not found:
+            return "no frames in a stack trace"
+        has_stack = True
+    if not has_stack:
+        return "no stack trace in report"
+    return None
+
+
+def sanitize(title: str) -> str:
+    for rx, repl in _REPLACEMENTS:
+        for _ in range(64):  # each pass replaces at least one match; overlaps need more
+            new = rx.sub(repl, title)
+            if new == title:
+                break
+            title = new
+    out = []
+    prev = " "
+    for ch in title[: T.MAX_TITLE]:
+        if ch == "\t":
+            ch = " "
+        elif ch < " " or ch >= "\x7f":
+            continue
+        if ch == " " and prev == " ":
+            continue
+        out.append(ch)
+        prev = ch
+    return "".join(out).strip()
+
+
+def _strip_line(ln: Line) -> tuple[str, bool]:
+    """The line as syzkaller's parser reads it, and whether it is an unreliable frame
+    (only told apart in logs with a console prefix)."""
+    text = ln.text
+    if ln.ts is None and ln.tag is None:
+        return text, False
+    if FR.END_OF_IRQ not in text:
+        m = _QUESTIONABLE.search(text)
+        if m is not None:
+            return text[text.find(" ? ") + 2:], True
+        if text.endswith(FR.UNRELIABLE_SUFFIX):
+            return text[: -len(FR.UNRELIABLE_SUFFIX)], True
+    return text, False
+
+
+def _index_of(all_lines: list[Line], no: int) -> int:
+    if 0 < no <= len(all_lines) and all_lines[no - 1].no == no:
+        return no - 1
+    keys = [ln.no for ln in all_lines]
+    i = bisect.bisect_left(keys, no)
+    return i if i < len(all_lines) and all_lines[i].no == no else -1
+
+
+def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
+    """(text used for the title, full text for the corruption check, raw fallback text)
+    for the report whose header is all_lines[start]."""
+    head = all_lines[start]
+    ctx = head.context
+    tagged = ctx[:1] in ("T", "C")
+    min_lines = 16 if "BUG: KMSAN:" in head.text else 22
+    out: list[str] = []
+    report_end = 0
+    second = False
+    text_lines = 0
+    skip_text = cpu_traceback = False
+    last_header = start
+    tail = 0
+    for j in range(start, len(all_lines)):
+        ln = all_lines[j]
+        is_head = j == start
+        c = ln.context
+        stripped, questionable = _strip_line(ln)
+        if not is_head:
+            if match_header(ln.text) >= 0:
+                last_header = j
+                if not second and not continues_report(ln.text):
+                    second = True
+            elif not second and is_info_with_stack(ln.text):
+                second = True
+            if second:
+                tail += 1
+                if tail > _TAIL_LINES:
+                    break
+            if questionable or (c != ctx and not (cpu_traceback and c[:1] == "C")):
+                continue
+        text_lines += 1
+        skip_line = skip_text
+        if "Disabling lock debugging due to kernel taint" in ln.text:
+            skip_line = True
+        elif "Sending NMI from CPU" in ln.text:
+            cpu_traceback = True
+        elif text_lines > min_lines and (
+            "Kernel panic - not syncing" in ln.text
+            or "WARNING: possible circular locking dependency detected" in ln.text
+        ):
+            # panic_on_warn: the panic's stack repeats the report's; and an oops often
+            # triggers a lockdep splat of its own.
+            skip_text = skip_line = True
+        if not is_head and skip_line:
+            continue
+        out.append(stripped)
+        if not second or tagged:
+            report_end = len(out)
+    text = "".join(s + "\n" for s in out[:report_end])
+    full = "".join(s + "\n" for s in out)
+    raw = "".join(all_lines[j].text + "\n" for j in range(start, last_header + 1))
+    return text, full, raw
+
+
+def title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
+    try:
+        return _title_for(span, all_lines)
+    except Exception as e:  # never let one odd report stop a batch
+        return TitleInfo(None, [], None, True, f"title-error: {type(e).__name__}: {e}"[:200])
+
+
+def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
+    start = _index_of(all_lines, span.header_line or span.start_line)
+    if start < 0:
+        all_lines = span.lines
+        start = _index_of(all_lines, span.header_line or span.start_line)
+        if start < 0:
+            return TitleInfo(None, [], None, True, "header line not found")
+    oi = span.oops if span.oops >= 0 else match_header(all_lines[start].text)
+    if oi < 0:
+        return TitleInfo(None, [], None, True, "no report header")
+    oops = F.OOPSES[oi]
+    text, full, raw = report_text(all_lines, start)
+    title, corrupted, alts, used = _describe(text, oops)
+    if not title:
+        full = raw
+        title, corrupted, alts, used = _describe(raw, oops)
+    if not title:
+        return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
+    if corrupted is None:
+        corrupted = _stack_corruption(title, full, used)
+    if corrupted is None and any(T.CONSOLE_HANGUP in ln.text for ln in all_lines):
+        corrupted = "console disconnected"
+    kind = used.kind if used is not None else oops.formats[0].kind
+    alt = [sanitize(a) for a in alts]
+    return TitleInfo(sanitize(title), list(dict.fromkeys(alt)), kind, corrupted is not None, corrupted)
