@@ -67,6 +67,12 @@ SKIP = (
     # arm64 translation-fault handling path.
     "do_(kernel|translation)_fault", "do_mem_abort", "el1_abort", "el1h_64_sync(?:_handler)?",
     "print_tainted", "xas_(?:start|load|find)", "find_lock_entries", "truncate_inode_pages_range",
+    # crashpipe additions: the hardware-tag sanitizer runtime; arm prints a bogus
+    # "get_taint+0x0" return address after the noreturn panic(); id allocator, device
+    # and dentry reference drops and crypto library code are where bugs surface, not
+    # where they are.
+    "__hwasan", "^get_taint$", "^ida_", "^put_device$", "^(fast_)?dput$", "^crypto_", "^aes",
+    "^(xts|ecb|cbc|ctr|gcm)_",
 )
 
 # Fault-injection stacks get mixed into crash reports; seeing one marks the report.
@@ -77,7 +83,7 @@ CORRUPTED_LINES = (
 # Syscall wrappers differ by arch and kernel version; the shortest stripped name wins.
 STRIP_FRAME_PREFIXES = (
     "SYSC_", "SyS_", "sys_", "__x64_", "__ia32_", "__arm64_", "____sys_", "___sys_", "__sys_", "__se_",
-    "__do_sys_", "compat_SYSC_", "compat_SyS_", "ksys_",
+    "__do_sys_", "compat_SYSC_", "compat_SyS_", "ksys_", "__se_sys_",
 )
 
 # Stalls and lockups: the looping code is anywhere; name the frame just above the first

@@ -109,7 +109,7 @@ OOPSES: tuple[Oops, ...] = (
         Format(r"BUG: KCSAN: data-race", "KCSAN: {1}", "kcsan", report=r"BUG: KCSAN: (.*)",
                no_stack_trace=True),
         Format(r"BUG: KCSAN:", "KCSAN: {1}", "kcsan", report=r"BUG: KCSAN: (.*)", no_stack_trace=True),
-        Format(r"BUG: KFENCE: (use-after-free|out-of-bounds) ([a-z\-]+) in {{FUNC}}", "KFENCE: {1} in {4}",
+        Format(r"BUG: KFENCE: (use-after-free|out-of-bounds) ([a-z\-]+) in {{FUNC}}", "KFENCE: {1} {2} in {4}",
                "kfence", alt=("bad-access in {4}",),
                stack=_st(r"BUG: KFENCE: (?:[a-z\- ]+) in {{FUNC}}", PARSE_STACK)),
         Format(r"BUG: KFENCE: invalid free in {{FUNC}}", "KFENCE: invalid free in {2}", "kfence",
@@ -158,7 +158,11 @@ OOPSES: tuple[Oops, ...] = (
         Format(r"BUG: Dentry .* still in use", "BUG: Dentry still in use in {1}", "bug",
                report=r"BUG: Dentry .* still in use \([0-9]+\) \[(unmount) of ([^\]]+)\]",
                alt=("BUG: Dentry still in use [{1} of {2}]",)),
-        Format(r"BUG: Bad page state", "BUG: Bad page state", "bad_page"),
+        # The page's allocation stack names the user of the page.
+        Format(r"BUG: Bad page state", "BUG: Bad page state in {1}", "bad_page",
+               stack=_st(r"page last allocated via", PARSE_STACK,
+                         skip=("post_alloc_hook", "prep_new_page", "get_page_from_freelist", "page_pool",
+                               "alloc_pages", "__get_free_pages"))),
         Format(r"BUG: Bad page map", "BUG: Bad page map", "bad_page"),
         Format(r"BUG: workqueue lockup", "BUG: workqueue lockup", "hung_task", no_stack_trace=True),
         Format(r"BUG: sleeping function called from invalid context at (.*)",
@@ -221,6 +225,8 @@ OOPSES: tuple[Oops, ...] = (
                stack=_warning_stack("usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg", "usb_interrupt_msg",
                                     "usb_control_msg")),
         Format(r"WARNING: .* at {{SRC}} {{FUNC}}", "WARNING in {3}", "warning", stack=_warning_stack()),
+        # Newer kernels: "WARNING: fs/dcache.c:829 at fast_dput+0x334/0x430, CPU#1: comm/pid".
+        Format(r"WARNING: {{SRC}} at ", "WARNING in {2}", "warning", stack=_warning_stack()),
         Format(r"WARNING: possible circular locking dependency detected", "possible deadlock in {1}", "lockdep",
                report=r"WARNING: possible circular locking dependency detected(?:.*\n)+?.*is trying to acquire lock",
                # Workqueue functions take locks tied to work items: deadlocks there belong
@@ -289,7 +295,8 @@ OOPSES: tuple[Oops, ...] = (
         Format(r"INFO: suspicious RCU usage", "INFO: suspicious RCU usage in {2}", "lockdep",
                report=r"INFO: suspicious RCU usage(?:.*\n)+?.*?{{SRC}}",
                stack=_st(CALL_TRACE, PARSE_STACK, skip=("rcu", "kmem", "slab"))),
-        Format(r"INFO: task .* blocked for more than [0-9]+ seconds", "INFO: task hung in {1}", "hung_task",
+        # The task name may hold a newline; newer kernels say "blocked in I/O wait".
+        Format(r"INFO: task (?:.*\n)?.* blocked (?:in I/O wait )?for more than [0-9]+ seconds", "INFO: task hung in {1}", "hung_task",
                alt=("hang in {1}",), stack=_st(CALL_TRACE, PARSE_STACK, extractor="hang")),
         Format(r"INFO: task .* can't die for more than .* seconds", "INFO: task can't die in {1}", "hung_task",
                alt=("hang in {1}",), stack=_st(CALL_TRACE, PARSE_STACK, skip=("schedule",))),
