@@ -1,8 +1,10 @@
 """Build the Cython unwinder.
 
 CRASHPIPE_CYTHON_DEBUG=1 rebuilds the extension with bounds checks, wraparound and
-initialisation checks back on (the test suite uses this build to prove the hot loop
-never reads outside its buffers).
+initialisation checks back on.  Independently of that switch, crashpipe._unwind_debug
+(the same loop from crashpipe/_unwind_debug.pyx, every check on) is always built: the
+property tests run against it to prove the hot loop never reads outside its buffers,
+without clobbering the fast build.
 """
 import os
 
@@ -25,9 +27,17 @@ extensions = [
         "crashpipe._unwind",
         ["crashpipe/_unwind.pyx"],
         include_dirs=[numpy.get_include()],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")] + ([("CRASHPIPE_DEBUG", "1")] if debug else []),
         extra_compile_args=["-O3"] if not debug else ["-O0", "-g"],
-    )
+    ),
+    # Always built: the same loop with every check on, for the tests (crashpipe/_unwind_debug.pyx).
+    Extension(
+        "crashpipe._unwind_debug",
+        ["crashpipe/_unwind_debug.pyx"],
+        include_dirs=[numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"), ("CRASHPIPE_DEBUG", "1")],
+        extra_compile_args=["-O1", "-g"],
+    ),
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

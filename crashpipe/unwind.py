@@ -1,0 +1,336 @@
+"""Unwind driver: turns dumps + registers + text ranges into `Frame` lists.
+
+Two entry points:
+* `unwind_dump(...)` -> `UnwindResult` for one dump (the `crashpipe unwind` command);
+* `unwind_reports(reports, symbols=None)` for the pipeline (interfaces.md): every
+  report carrying raw `stacks` is re-unwound, its frames appended after the printed
+  `trace` frames, and `unwind_agreement` set (rule in `_agreement`).
+
+Batches go to `walk_batch` of the Cython extension (`crashpipe._unwind`), or its twin
+`crashpipe.unwind_py` when the extension is missing; CRASHPIPE_UNWIND_IMPL=py|debug|c
+forces one (debug = the always-bounds-checked build).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from crashpipe import arch as archmod
+from crashpipe.arch import Abi
+from crashpipe.model import METHODS, ErrorRow, Frame, Report
+from crashpipe.stackdump import FLAG_FP, FLAG_IP, FLAG_LR, FLAG_SP
+
+DEFAULT_MAX_FRAMES = 256  # per dump, regs + fp + scan (drgn caps at 1024 fp frames)
+DEFAULT_ARGS = 3
+
+
+def kernel(impl: str | None = None):
+    """The `walk_batch` implementation: c (default), debug or py."""
+    impl = impl or os.environ.get("CRASHPIPE_UNWIND_IMPL", "c")
+    if impl == "py":
+        from crashpipe import unwind_py
+        return unwind_py.walk_batch
+    try:
+        if impl == "debug":
+            from crashpipe import _unwind_debug as m
+        else:
+            from crashpipe import _unwind as m
+        if m.abi_version() >= 1:
+            return m.walk_batch
+    except ImportError:
+        pass
+    from crashpipe import unwind_py
+    return unwind_py.walk_batch
+
+
+def merge_ranges(ranges: Iterable[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted, disjoint [lo, hi) arrays from any list of ranges (empty ones dropped)."""
+    rs = sorted((int(a), int(b)) for a, b in ranges if 0 <= a < b <= 1 << 64)
+    lo: list[int] = []
+    hi: list[int] = []
+    for a, b in rs:
+        b = min(b, (1 << 64) - 1)
+        if lo and a <= hi[-1]:
+            hi[-1] = max(hi[-1], b)
+        else:
+            lo.append(a)
+            hi.append(b)
+    return np.array(lo, dtype=np.uint64), np.array(hi, dtype=np.uint64)
+
+
+@dataclass
+class Batch:
+    """Columnar input of walk_batch (what the container holds)."""
+    data: np.ndarray  # uint8, all stacks back to back
+    offsets: np.ndarray  # int64, n+1
+    abi_ids: np.ndarray  # uint8
+    base: np.ndarray
+    ip: np.ndarray
+    sp: np.ndarray
+    fp: np.ndarray
+    lr: np.ndarray
+    flags: np.ndarray  # uint8
+    text_set: np.ndarray  # int32, index into the text sets (-1: none)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+
+@dataclass
+class BatchResult:
+    addr: np.ndarray
+    slot: np.ndarray
+    ffp: np.ndarray  # the frame's own frame pointer (for args), 0 when unknown
+    method: np.ndarray
+    reliable: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    stop: np.ndarray
+    stop_fp: np.ndarray
+
+
+def walk(batch: Batch, text_sets: Sequence[tuple[np.ndarray, np.ndarray]], max_frames: int = DEFAULT_MAX_FRAMES,
+         scan: bool = True, impl: str | None = None, chunk_frames: int = 1 << 22) -> BatchResult:
+    """Walk every dump of `batch`; output arrays grow in chunks of `chunk_frames`."""
+    fn = kernel(impl)
+    n = len(batch)
+    lo = np.concatenate([t[0] for t in text_sets]) if text_sets else np.zeros(0, np.uint64)
+    hi = np.concatenate([t[1] for t in text_sets]) if text_sets else np.zeros(0, np.uint64)
+    toff = np.zeros(len(text_sets) + 1, dtype=np.int64)
+    toff[1:] = np.cumsum([len(t[0]) for t in text_sets]) if text_sets else []
+    abi = archmod.abi_table()
+    start = np.zeros(n, np.int64)
+    count = np.zeros(n, np.int64)
+    stop = np.zeros(n, np.uint8)
+    stop_fp = np.zeros(n, np.uint64)
+    cap = max(max_frames, min(chunk_frames, max(n, 1) * max_frames))
+    parts = []
+    i = 0
+    while True:
+        out = [np.zeros(cap, np.uint64), np.zeros(cap, np.uint64), np.zeros(cap, np.uint64),
+               np.zeros(cap, np.uint8), np.zeros(cap, np.uint8)]
+        j, pos = fn(batch.data, batch.offsets, batch.abi_ids, batch.base, batch.ip, batch.sp, batch.fp, batch.lr,
+                    batch.flags, abi, lo, hi, toff, batch.text_set, i, n, 0, max_frames, scan,
+                    *out, start, count, stop, stop_fp)
+        parts.append((i, j, [a[:pos] for a in out]))
+        if j >= n:
+            break
+        i = j
+    if len(parts) == 1:
+        cols = parts[0][2]
+    else:
+        shift = 0
+        for a, b, cols_ in parts:
+            start[a:b] += shift
+            shift += len(cols_[0])
+        cols = [np.concatenate([p[2][k] for p in parts]) for k in range(5)]
+    return BatchResult(*cols, start, count, stop, stop_fp)
+
+
+@dataclass
+class UnwindResult:
+    abi: Abi
+    frames: list[Frame]
+    slots: list[int | None]  # stack address each frame was read from (None: a register)
+    stop_reason: str
+    stop_fp: int
+    base: int
+    end: int
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"arch": self.abi.arch, "frames": [f.to_dict() for f in self.frames]}
+
+
+def _word(data: bytes, base: int, addr: int, ws: int, little: bool) -> int | None:
+    o = addr - base
+    if o < 0 or o + ws > len(data):
+        return None
+    return int.from_bytes(data[o:o + ws], "little" if little else "big")
+
+
+def frames_from_result(res: BatchResult, i: int, abi: Abi, data: bytes, base: int, n_args: int = DEFAULT_ARGS,
+                       context: str = "task") -> tuple[list[Frame], list[int | None]]:
+    s, c = int(res.start[i]), int(res.count[i])
+    frames: list[Frame] = []
+    slots: list[int | None] = []
+    for k in range(s, s + c):
+        method = METHODS[int(res.method[k])]
+        rel = bool(res.reliable[k])
+        args = None
+        ffp = int(res.ffp[k])
+        if abi.args_offset is not None and rel and ffp and n_args > 0:
+            words = [_word(data, base, ffp + abi.args_offset + j * abi.word_size, abi.word_size, abi.little_endian)
+                     for j in range(n_args)]
+            words = [w for w in words if w is not None]  # stop at the dump's end
+            args = words or None
+        slot = int(res.slot[k])
+        frames.append(Frame(frame_no=len(frames), address=int(res.addr[k]), reliable=rel, method=method,
+                            context=context, args=args))
+        slots.append(slot if method in ("fp", "scan") else None)
+    return frames, slots
+
+
+def unwind_dump(abi: Abi, data: bytes, base: int, ip: int | None = None, sp: int | None = None,
+                fp: int | None = None, lr: int | None = None, text_ranges: Sequence[tuple[int, int]] = (),
+                n_args: int = DEFAULT_ARGS, max_frames: int = DEFAULT_MAX_FRAMES, scan: bool = True,
+                impl: str | None = None) -> UnwindResult:
+    """Unwind one dump.  Without text ranges, return addresses are not validated and
+    nothing is scanned."""
+    mask = (1 << (8 * abi.word_size)) - 1
+    base &= (1 << 64) - 1
+    data = bytes(data[: max(0, min(len(data), (1 << 64) - base))])
+    flags = 0
+    vals = []
+    for v, f in ((ip, FLAG_IP), (sp, FLAG_SP), (fp, FLAG_FP), (lr, FLAG_LR)):
+        if v is not None:
+            flags |= f
+        vals.append(np.array([(v or 0) & mask], np.uint64))
+    if sp is None:
+        vals[1][0] = base
+        flags |= FLAG_SP
+    text_sets = [merge_ranges(text_ranges)] if text_ranges else []
+    batch = Batch(np.frombuffer(data, np.uint8), np.array([0, len(data)], np.int64), np.array([abi.abi_id], np.uint8),
+                  np.array([base], np.uint64), *vals, np.array([flags], np.uint8),
+                  np.array([0 if text_sets else -1], np.int32))
+    res = walk(batch, text_sets, max_frames=max_frames, scan=scan, impl=impl)
+    frames, slots = frames_from_result(res, 0, abi, data, base, n_args)
+    from crashpipe.unwind_py import STOP_NAMES
+    r = UnwindResult(abi, frames, slots, STOP_NAMES[int(res.stop[0])], int(res.stop_fp[0]), base, base + len(data))
+    if abi.note and any(f.args for f in frames):
+        r.notes.append(abi.note)
+    return r
+
+
+def system_map_text(path: str) -> list[tuple[int, int]]:
+    """Code ranges of a System.map: _stext/_text.._etext and _sinittext.._einittext,
+    or, without those markers, the span of its text (t/T/w/W) symbols."""
+    marks: dict[str, int] = {}
+    lo, hi = None, None
+    with open(path, "r", errors="replace") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3 or len(parts[1]) != 1:
+                continue
+            try:
+                a = int(parts[0], 16)
+            except ValueError:
+                continue
+            if parts[2] in ("_stext", "_text", "_etext", "_sinittext", "_einittext"):
+                marks[parts[2]] = a
+            if parts[1] in "tTwW":
+                lo = a if lo is None else min(lo, a)
+                hi = a if hi is None else max(hi, a)
+    out = []
+    start = marks.get("_stext", marks.get("_text"))
+    if start is not None and marks.get("_etext", 0) > start:
+        out.append((start, marks["_etext"]))
+    if marks.get("_einittext", 0) > marks.get("_sinittext", 1 << 64):
+        out.append((marks["_sinittext"], marks["_einittext"]))
+    if not out and lo is not None:
+        out.append((lo, hi + 1))
+    return out
+
+
+class _SectionTexts:
+    """Text ranges from ELF section headers (SHF_EXECINSTR), used when the symbol
+    engine is unavailable; names then stay unknown."""
+
+    def __init__(self, path: str, bias: int):
+        from elftools.elf.elffile import ELFFile
+        from elftools.common.exceptions import ELFError
+
+        self.ranges = []
+        try:
+            with open(path, "rb") as f:
+                for sec in ELFFile(f).iter_sections():
+                    if sec["sh_flags"] & 0x4 and sec["sh_addr"] and sec["sh_size"]:
+                        self.ranges.append((sec["sh_addr"] + bias, sec["sh_addr"] + sec["sh_size"] + bias))
+        except ELFError as e:
+            raise ValueError(f"{path}: not an ELF file ({e})")
+
+    def text_ranges(self) -> list[tuple[int, int]]:
+        return list(self.ranges)
+
+
+def open_elf_resolver(path: str, load_bias: int = 0):
+    try:
+        from crashpipe.symbols import open_elf
+    except ImportError:
+        return _SectionTexts(path, load_bias)
+    return open_elf(path, load_bias)
+
+
+def symbolize_frames(frames: list[Frame], resolvers: Sequence[Any]) -> list[Frame]:
+    """Names, file:line and inlined frames from the first resolver that knows an
+    address; inlined frames go before their physical frame, innermost first."""
+    if not frames:
+        return frames
+    addrs = np.array([f.address or 0 for f in frames], np.uint64)
+    is_ret = np.array([not (f.method == "regs" and f.frame_no == 0 and f.reliable) for f in frames], bool)
+    found: list[list[Frame] | None] = [None] * len(frames)
+    for r in resolvers:
+        if not hasattr(r, "lookup"):
+            continue
+        todo = [k for k, x in enumerate(found) if x is None]
+        if not todo:
+            break
+        got = r.lookup(addrs[todo], is_ret[todo])
+        for k, fl in zip(todo, got):
+            if fl and fl[-1].symbol:
+                found[k] = fl
+    out: list[Frame] = []
+    for f, fl in zip(frames, found):
+        if fl:
+            for g in fl[:-1]:
+                out.append(Frame(address=f.address, symbol=g.symbol, offset=g.offset, size=g.size, module=g.module,
+                                 file=g.file, line=g.line, inlined=True, reliable=f.reliable, method=f.method,
+                                 context=f.context))
+            p = fl[-1]
+            f.symbol, f.offset, f.size, f.module, f.file, f.line = p.symbol, p.offset, p.size, p.module, p.file, p.line
+        out.append(f)
+    for k, f in enumerate(out):
+        f.frame_no = k
+    return out
+
+
+def format_backtrace(res: UnwindResult) -> str:
+    """Kernel-style text: reliable frames, the fp chain's end, then `?` scan frames."""
+    ws = res.abi.word_size
+    hx = (lambda v: f"{v:0{2 * ws}x}")
+    lines = [f"Call Trace ({res.abi.arch}, frame layout {res.abi.layout}, stack {hx(res.base)}-{hx(res.end)}):"]
+
+    def one(f: Frame, slot: int | None) -> str:
+        name = ""
+        if f.symbol:
+            name = f.symbol + (f"+{f.offset:#x}" if f.offset is not None else "") + (f"/{f.size:#x}" if f.size else "")
+            if f.module:
+                name += f" [{f.module}]"
+            if f.file:
+                name += f" ({f.file}:{f.line})" if f.line else f" ({f.file})"
+        mark = "  " if f.reliable else " ?"
+        inl = " (inlined)" if f.inlined else ""
+        where = f" at {hx(slot)}" if slot is not None and not f.inlined else ""
+        s = f"{mark} [<{hx(f.address or 0)}>] {name}{inl}  [{f.method}{where}]"
+        if f.args:
+            s += "  args: " + " ".join(hx(a) for a in f.args)
+        return s.rstrip()
+
+    slots = iter(res.slots)
+    slot_of = []
+    for f in res.frames:
+        slot_of.append(None if f.inlined else next(slots, None))
+    rel = [(f, s) for f, s in zip(res.frames, slot_of) if f.reliable]
+    unrel = [(f, s) for f, s in zip(res.frames, slot_of) if not f.reliable]
+    lines += [one(f, s) for f, s in rel]
+    if res.stop_reason == "record_outside_dump":
+        lines.append(f"  -- frame-pointer chain leaves the dump at {hx(res.stop_fp)} --")
+    elif res.stop_reason != "no_fp":
+        lines.append(f"  -- frame-pointer chain ends: {res.stop_reason.replace('_', ' ')} at {hx(res.stop_fp)} --")
+    lines += [one(f, s) for f, s in unrel]
+    for n in res.notes:
+        lines.append(f"note: {n}")
+    return "\n".join(lines) + "\n"
