@@ -51,6 +51,7 @@ _STACK_START = tuple(_rx(p) for p in FR.STACK_START)
 _FRAME_LINES = tuple(_rx(p) for p in FR.FRAME_LINES)
 _CORRUPTED_LINES = tuple(_rx(p) for p in FR.CORRUPTED_LINES)
 _QUESTIONABLE = _rx(FR.QUESTIONABLE_FRAME)
+_HEADERLESS = re2.compile("(?m)" + _expand(FR.HEADERLESS_FRAME))
 _STALL_ANCHORS = _rx("|".join(FR.STALL_ANCHORS))
 _CORRUPTED_TITLES = tuple(_rx(p) for p in T.CORRUPTED_TITLES)
 _REPLACEMENTS = tuple((re2.compile(p), r) for p, r in T.REPLACEMENTS)
@@ -224,9 +225,15 @@ def _stack_frames(stack: F.Stack, text: str):
     skip = _skip_rx(stack.skip)
     text_lines = text.split("\n")
     res, ok = _walk(text_lines, stack.parts, skip, stack.extractor)
-    if ok or not stack.parts2:
+    if ok:
         return res, ok
-    return _walk(text_lines, stack.parts2, skip, stack.extractor)
+    if stack.parts2:
+        res, ok = _walk(text_lines, stack.parts2, skip, stack.extractor)
+    if not ok and _HEADERLESS.search(text) is not None:
+        res2, ok2 = _walk(text_lines, FR.HEADERLESS_PARTS, skip, stack.extractor)
+        if ok2:
+            return res2, ok2
+    return res, ok
 
 
 def _partially_stripped(prefix: list[str], frames: list[tuple[str, str]]) -> list[list[str]]:
@@ -320,7 +327,7 @@ def _stack_corruption(title: str, report: str, used: F.Format | None) -> str | N
         if not found:
             return "no frames in a stack trace"
         has_stack = True
-    if not has_stack:
+    if not has_stack and _HEADERLESS.search(report) is None:
         return "no stack trace in report"
     return None
 

@@ -3,6 +3,8 @@ what a frame line looks like, and which frames never name the bug (sanitizer run
 printing, locking, allocation, list and string helpers...).  Skip patterns are re2
 searched inside the function name (substring unless anchored)."""
 
+from crashpipe.formats.oopses import PARSE_STACK
+
 # A stack trace (or a section holding one) starts at these.
 STACK_START = (
     r"Call (?:T|t)race",
@@ -15,11 +17,18 @@ STACK_START = (
     r"Uninit was stored to memory at",
 )
 
+# arm without CONFIG_BACKTRACE_VERBOSE prints "f [mod] from g+0x10/0x18 [mod]" lines with
+# no "Call trace:" header (crashpipe addition: syzkaller's tables expect addresses).
+HEADERLESS_FRAME = r"^ *([a-zA-Z0-9_.]+)(?: \[[a-zA-Z0-9_.]+\])? from {{FUNC}}"
+# Tried when a format's own stack walk finds no frame: start at the first such line.
+HEADERLESS_PARTS = (HEADERLESS_FRAME, PARSE_STACK)
+
 # Frame lines; group 1 (and 2 for arm's "f from g") is the function.
 FRAME_LINES = (
     r"^ *(?:{{PC}} ){0,2}{{FUNC}}",
     # arm prints "[<pc>] (f) from [<pc>] (g+0x..)": the first is often only in lr.
     r"^ *{{PC}} \(([a-zA-Z0-9_.]+)\) from {{PC}} \({{FUNC}}",
+    HEADERLESS_FRAME,
 )
 
 # A frame printed with "?" (x86: the unwinder is unsure) or "(unreliable)" (powerpc).

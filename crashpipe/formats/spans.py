@@ -6,7 +6,7 @@ the header table itself is `oopses.OOPSES`)."""
 # (pattern, how many lines back it may sit): arm64 prints its registers between the
 # stack-overflow message and the panic.
 LEADING = (
-    (r"^-+\[ cut here \]-+$", 1),
+    (r"^-+\[ cut here \]-+$", 3),
     (r"^list_(?:add|del) corruption", 3),
     (r"^Insufficient stack space to handle exception!", 80),
 )
