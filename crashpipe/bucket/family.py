@@ -1,0 +1,88 @@
+"""Near-duplicate families: buckets with the same crash site reached through different
+callers, or the same path with a frame more or less.
+
+Similarity of two signatures a and b (their frame tokens, crash site first), in the
+spirit of TraceSim (Vasiliev et al., 2020): frames are aligned by their longest common
+subsequence (rapidfuzz's Indel opcodes over token lists); each aligned pair (i, j)
+contributes (w(i) + w(j)) * exp(-SHIFT * |i - j|) with position weight
+w(i) = exp(-DECAY * i); the sum is divided by the total weight of both signatures.
+Identical signatures score 1, signatures with nothing in common 0.
+
+Why these constants (crashpipe.formats.bucket_rules): with DECAY = 1 the crash site
+weighs more than all callers together (1 > sum of e^-i for i >= 1 = 0.58), so two
+buckets whose crash sites differ score at most 0.42 (every other frame aligned one
+place off) and never reach the threshold; with the crash site and its caller shared and
+everything else different, two eight-frame signatures score 0.87.  THRESHOLD = 0.70
+sits in that gap.  On the dev data (shared/oopses, every arch, both boots) the lowest
+same-site pair scores 0.84 and the highest different-site pair 0.42
+(benchmarks/README.md, "Bucketing").
+
+Families are assigned online: a new bucket joins the family of its most similar known
+bucket (same kind token, same crash site) when the score reaches the threshold, else it
+founds a family named after itself.  Known buckets never move, so family ids are stable.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+from rapidfuzz.distance import Indel
+
+from crashpipe.formats import bucket_rules as R
+
+
+def _weights(n: int) -> list[float]:
+    return [math.exp(-R.FAMILY_DECAY * i) for i in range(n)]
+
+
+def similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """Position-weighted similarity of two frame-token lists (crash site first)."""
+    if not a or not b:
+        return 1.0 if list(a) == list(b) else 0.0
+    wa, wb = _weights(len(a)), _weights(len(b))
+    total = sum(wa) + sum(wb)
+    got = 0.0
+    for op in Indel.opcodes(list(a), list(b)):
+        if op.tag != "equal":
+            continue
+        for k in range(op.src_end - op.src_start):
+            i, j = op.src_start + k, op.dest_start + k
+            got += (wa[i] + wb[j]) * math.exp(-R.FAMILY_SHIFT * abs(i - j))
+    return got / total
+
+
+def block_key(signature: Sequence[str]) -> tuple[str, str]:
+    """Only buckets sharing kind token and crash site can be in one family (see the
+    module docstring: others cannot reach the threshold), so compare within blocks."""
+    return (signature[0] if signature else "", signature[1] if len(signature) > 1 else "")
+
+
+class Families:
+    """Online family assignment over bucket signatures (kind token first)."""
+
+    def __init__(self, threshold: float = R.FAMILY_THRESHOLD) -> None:
+        self.threshold = threshold
+        self.family: dict[str, str] = {}
+        self._blocks: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+
+    def add_known(self, bucket_id: str, signature: Sequence[str], family_id: str) -> None:
+        if bucket_id in self.family:
+            return
+        self.family[bucket_id] = family_id
+        self._blocks.setdefault(block_key(signature), []).append((bucket_id, list(signature[1:])))
+
+    def assign(self, items: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """Give every unknown bucket a family; `items` is processed in bucket-id order
+        so that the result does not depend on report order or worker count."""
+        for bid, sig in sorted(items, key=lambda x: x[0]):
+            if bid in self.family:
+                continue
+            frames = list(sig[1:])
+            best, best_id = -1.0, None
+            if frames:
+                for other_id, other in self._blocks.get(block_key(sig), ()):
+                    s = similarity(frames, other)
+                    if s > best or (s == best and best_id is not None and other_id < best_id):
+                        best, best_id = s, other_id
+            fam = self.family[best_id] if best_id is not None and best >= self.threshold else bid
+            self.add_known(bid, sig, fam)

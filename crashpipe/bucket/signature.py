@@ -1,0 +1,310 @@
+"""Frame signatures and bucket ids, computed column-wise over many reports at once.
+
+A signature is the report's kind token plus its top `DEPTH` normalized frames, in
+crash order: the crash site (the first `regs` frame, i.e. the printed pc/RIP), on
+arm64 the leaf caller from `lr` when the trace lacks it, then one source of callers,
+the best a report has: printed reliable `trace` frames, else re-unwound `fp`/`cfi`
+frames, else `scan` and `?` frames.  Names lose clone suffixes and syscall-wrapper
+prefixes; generic frames (crashpipe.formats.bucket_rules) are skipped unless they
+live in a module; consecutive repeats (recursion) count once; an entry frame (syscall,
+irq, softirq entry, fork return) after the first used frame ends the signature, as
+does leaving the context (task/irq) of the first used caller.  Addresses, offsets,
+lines, CPU, pid and release never enter it.
+
+Every frame not used gets `skipped_reason`: `inlined`, `no-symbol`, `unreliable` (a
+`?` line, or lr where lr does not name the caller), `scanned`, `superseded` (a
+re-unwound frame where the printed trace was used), `generic`, `recursion`, or
+`beyond-depth` (after DEPTH frames or past the end of the crashing context).
+
+The engine works on flat columns (one entry per frame) with numpy: Python touches only
+each distinct symbol and each distinct signature, so a million reports with their
+frames already in a dataset bucket in seconds (benchmarks/bench_bucket.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crashpipe.formats import bucket_rules as R
+from crashpipe.symbols.names import normalize_symbol
+
+# Method codes (index into METHOD_NAMES); unknown methods count as `scan`.
+METHOD_NAMES = ("trace", "regs", "fp", "cfi", "scan")
+_M_TRACE, _M_REGS, _M_FP, _M_CFI, _M_SCAN = range(5)
+
+# Tiers of caller frames, best first.
+_T_TRACE, _T_UNWOUND, _T_WEAK, _T_NONE = 1, 2, 3, 9
+
+REASONS = ("inlined", "no-symbol", "unreliable", "scanned", "superseded", "generic", "recursion", "beyond-depth")
+(_R_INLINED, _R_NOSYM, _R_UNREL, _R_SCAN, _R_SUPER, _R_GENERIC, _R_RECUR, _R_DEPTH) = range(8)
+_R_USED = -1
+
+_NUM_RE = re.compile(r"0x[0-9a-fA-F]+|[0-9]+")
+
+
+def frame_name(symbol: str) -> str:
+    """The normalized function name a signature uses for `symbol`."""
+    name = normalize_symbol(symbol.strip())
+    for p in R.SYSCALL_PREFIXES:
+        if name.startswith(p) and len(name) > len(p):
+            return ("compat_sys_" if "compat_sys_" in p else "sys_") + name[len(p):]
+    return name
+
+
+def is_generic(name: str) -> bool:
+    return name in R.GENERIC_EXACT or name.startswith(R.GENERIC_PREFIXES)
+
+
+def is_entry(name: str) -> bool:
+    return name in R.ENTRY_EXACT or name.startswith(R.ENTRY_PREFIXES)
+
+
+def kind_token(kind: str | None, title: str | None, has_frames: bool) -> str:
+    """The report-class part of a signature.  Frame-less reports fall back to their
+    title with numbers blanked, so that unrelated frame-less reports do not merge."""
+    k = (kind or "unknown").strip() or "unknown"
+    cls = R.KIND_CLASS.get(k, k)
+    if not has_frames:
+        return f"title={_NUM_RE.sub('N', title or '') or cls}"
+    if k in R.TITLE_QUALIFIED_KINDS and title:
+        head = title.rsplit(" in ", 1)[0] if " in " in title else title
+        return f"kind={cls}:{_NUM_RE.sub('N', head)}"
+    return f"kind={cls}"
+
+
+def bucket_hash(tokens: Sequence[str], version: str = R.BUCKET_VERSION) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    h.update(f"crashpipe-bucket/{version}\n".encode())
+    h.update("\n".join(tokens).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+@dataclass
+class FrameColumns:
+    """Frames of many reports as flat columns, `report` = 0-based report index; within
+    a report frames keep their order (`frame_no`).  Reports are described by `arch`,
+    `kind` and `title` (one entry each)."""
+
+    report: np.ndarray  # int64
+    frame_no: np.ndarray  # int64
+    symbol: pa.Array  # string, null = no symbol
+    module: pa.Array  # string, null = vmlinux
+    method: pa.Array  # string
+    reliable: np.ndarray  # bool
+    inlined: np.ndarray  # bool
+    context: pa.Array  # string
+    arch: pa.Array  # string, per report
+    kind: pa.Array  # string, per report
+    title: pa.Array  # string, per report
+
+    @property
+    def n_reports(self) -> int:
+        return len(self.arch)
+
+
+@dataclass
+class Signatures:
+    bucket_id: list[str]  # per report
+    signature: dict[str, list[str]]  # bucket_id -> hashed tokens (kind token first)
+    reason: np.ndarray  # per frame, index into REASONS or -1 when used
+    sig_index: np.ndarray  # per report, index into `unique_ids`
+    unique_ids: list[str]
+
+    def reasons(self) -> list[str | None]:
+        names = np.array((None,) + REASONS, dtype=object)
+        return names[self.reason + 1].tolist()
+
+
+def _encode(arr: pa.Array) -> tuple[np.ndarray, list]:
+    """Dictionary codes (-1 for null) and the distinct values."""
+    d = pc.dictionary_encode(arr.cast(pa.string()) if arr.type != pa.string() else arr)
+    if isinstance(d, pa.ChunkedArray):
+        d = d.combine_chunks()
+    idx = d.indices.to_numpy(zero_copy_only=False)
+    idx = np.where(d.indices.is_null().to_numpy(zero_copy_only=False), -1, idx).astype(np.int64)
+    return idx, d.dictionary.to_pylist()
+
+
+def _group_first(rep: np.ndarray, n: int) -> np.ndarray:
+    """Index of each report's first element in `rep` (sorted), -1 when it has none."""
+    first = np.full(n, -1, np.int64)
+    u, i = np.unique(rep, return_index=True)
+    first[u] = i
+    return first
+
+
+def _grouped_cumsum_excl(x: np.ndarray, rep: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per element: sum of x over the earlier elements of the same report."""
+    cs = np.cumsum(x, dtype=np.int64)
+    before = cs - x
+    return before - before[starts[rep]]
+
+
+def compute(cols: FrameColumns, depth: int = R.DEPTH, version: str = R.BUCKET_VERSION) -> Signatures:
+    n_rep = cols.n_reports
+    n = len(cols.report)
+    rep_in = np.asarray(cols.report, np.int64)
+
+    # Per distinct (symbol, module): token, generic, entry.  Null symbol -> code -1.
+    sym_code, sym_vals = _encode(cols.symbol)
+    mod_code, mod_vals = _encode(cols.module)
+    pair = sym_code * (len(mod_vals) + 1) + (mod_code + 1)
+    upair, pair_inv = np.unique(pair, return_inverse=True)
+    tok_of_pair = np.empty(len(upair), np.int64)
+    gen_of_pair = np.zeros(len(upair), bool)
+    ent_of_pair = np.zeros(len(upair), bool)
+    tokens: list[str] = []
+    tok_ids: dict[str, int] = {}
+    for j, p in enumerate(upair.tolist()):
+        s, m = divmod(p, len(mod_vals) + 1)
+        if p < 0 or not (sym_vals[s] or "").strip():
+            tok_of_pair[j] = -1
+            continue
+        name = frame_name(sym_vals[s])
+        mod = mod_vals[m - 1] if m > 0 else None
+        tok = f"{name} [{mod}]" if mod else name
+        tok_of_pair[j] = tok_ids.setdefault(tok, len(tok_ids))
+        if tok_of_pair[j] == len(tokens):
+            tokens.append(tok)
+        gen_of_pair[j] = mod is None and is_generic(name)
+        ent_of_pair[j] = mod is None and is_entry(name)
+    tok = tok_of_pair[pair_inv] if n else np.zeros(0, np.int64)
+    generic = gen_of_pair[pair_inv] if n else np.zeros(0, bool)
+    entry = ent_of_pair[pair_inv] if n else np.zeros(0, bool)
+
+    meth_code, meth_vals = _encode(cols.method)
+    mmap = np.array([METHOD_NAMES.index(v) if v in METHOD_NAMES else _M_SCAN for v in meth_vals] + [_M_SCAN], np.int64)
+    meth = mmap[meth_code]  # code -1 (null) picks the trailing _M_SCAN
+    ctx_code, _ = _encode(cols.context)
+    arch_code, arch_vals = _encode(cols.arch)
+    lr_arch = np.array([a in R.LR_FILLS_LEAF_CALLER for a in arch_vals] + [False])[arch_code]
+    lead_arch = np.array([a in R.LEADING_UNRELIABLE_IS_CALLER for a in arch_vals] + [False])[arch_code]
+    reliable = np.asarray(cols.reliable, bool)
+    inlined = np.asarray(cols.inlined, bool)
+    is_regs = meth == _M_REGS
+
+    # Order: regs frames (pc, then lr candidates) before the callers, then frame_no.
+    order = np.lexsort((np.asarray(cols.frame_no, np.int64), ~is_regs, rep_in))
+    rep = rep_in[order]
+    tok, generic, entry, meth, reliable, inlined, is_regs = (
+        a[order] for a in (tok, generic, entry, meth, reliable, inlined, is_regs))
+    ctx = ctx_code[order]
+    starts = _group_first(rep, n_rep)
+    named = tok >= 0
+    cand = named & ~inlined & ~generic  # could carry the signature
+
+    regs_rank = _grouped_cumsum_excl(is_regs.astype(np.int64), rep, starts)
+    is_pc = is_regs & (regs_rank == 0)
+    is_lr = is_regs & (regs_rank > 0)
+
+    # Tier of each caller frame; i386 promotes the first printed frame when it is `?`.
+    tier = np.full(n, _T_WEAK, np.int64)
+    tier[(meth == _M_TRACE) & reliable] = _T_TRACE
+    tier[((meth == _M_FP) | (meth == _M_CFI)) & reliable] = _T_UNWOUND
+    is_trace = meth == _M_TRACE
+    trace_rank = _grouped_cumsum_excl(is_trace.astype(np.int64), rep, starts)
+    tier[is_trace & (trace_rank == 0) & lead_arch[rep]] = _T_TRACE
+    tier[is_regs] = 0
+    best = np.full(n_rep, _T_NONE, np.int64)
+    np.minimum.at(best, rep[cand & ~is_regs], tier[cand & ~is_regs])
+    chosen = is_pc | (~is_regs & (tier == best[rep]))
+
+    # lr fills the leaf-caller slot where the arch needs it and it names a new function.
+    pc_tok = np.full(n_rep, -1, np.int64)
+    pc_tok[rep[is_pc & cand]] = tok[is_pc & cand]
+    nxt = chosen & ~is_regs & cand & (tok != pc_tok[rep])
+    next_tok = np.full(n_rep, -2, np.int64)
+    fi = _group_first(rep[nxt], n_rep)
+    has = fi >= 0
+    next_tok[has] = tok[nxt][fi[has]]
+    # Leading caller frames repeating the crash site (arm64 prints the pc function first
+    # in its trace) are the crash site itself: lr, when used, goes after them.
+    first_next = np.full(n_rep, n, np.int64)
+    nxt_idx = np.flatnonzero(nxt)
+    first_next[has] = nxt_idx[fi[has]]
+    pc_again = chosen & ~is_regs & (tok == pc_tok[rep]) & (np.arange(n) < first_next[rep])
+    chosen &= ~pc_again
+    lr_ok = is_lr & cand & lr_arch[rep] & (tok != pc_tok[rep]) & (tok != next_tok[rep])
+    # Only the first acceptable lr frame.
+    lr_ok &= _grouped_cumsum_excl(lr_ok.astype(np.int64), rep, starts) == 0
+    chosen |= lr_ok
+
+    # End of the crashing context: an entry frame after a used frame, or a caller frame
+    # in another context than the first used caller.
+    use = chosen & cand
+    used_before = _grouped_cumsum_excl(use.astype(np.int64), rep, starts)
+    ref_ctx = np.full(n_rep, -3, np.int64)
+    fc = _group_first(rep[use & ~is_regs], n_rep)
+    ok = fc >= 0
+    ref_ctx[ok] = ctx[use & ~is_regs][fc[ok]]
+    stop = chosen & (used_before > 0) & (entry | (~is_regs & (ctx != ref_ctx[rep])))
+    stopped = _grouped_cumsum_excl(stop.astype(np.int64), rep, starts) + stop > 0
+    use &= ~stopped
+
+    # Recursion: a used frame repeating the previous used frame.
+    ui = np.flatnonzero(use)
+    dup = np.zeros(len(ui), bool)
+    if len(ui) > 1:
+        dup[1:] = (tok[ui][1:] == tok[ui][:-1]) & (rep[ui][1:] == rep[ui][:-1])
+    recur = np.zeros(n, bool)
+    recur[ui[dup]] = True
+    use &= ~recur
+
+    ui = np.flatnonzero(use)
+    ustart = _group_first(rep[ui], n_rep)
+    rank = np.arange(len(ui)) - ustart[rep[ui]]
+    deep = np.zeros(n, bool)
+    deep[ui[rank >= depth]] = True
+    keep = rank < depth
+    use &= ~deep
+
+    # Why each unused frame was not used, first matching rule wins.
+    unwound = (meth == _M_FP) | (meth == _M_CFI)
+    reason = np.select(
+        [inlined & named, ~named, use, recur | pc_again, deep,
+         generic, chosen & stopped, is_lr, meth == _M_SCAN, unwound & reliable & (best[rep] < _T_UNWOUND)],
+        [_R_INLINED, _R_NOSYM, _R_USED, _R_RECUR, _R_DEPTH,
+         _R_GENERIC, _R_DEPTH, _R_UNREL, _R_SCAN, _R_SUPER],
+        default=_R_UNREL,
+    ).astype(np.int64)
+
+    # Signature matrix: per report, DEPTH token codes (-1 = none).
+    mat = np.full((n_rep, depth), -1, np.int64)
+    mat[rep[ui[keep]], rank[keep]] = tok[ui[keep]]
+    n_used = (mat >= 0).sum(axis=1)
+
+    # Kind token per distinct (kind, title, has-frames).
+    kind_code, kind_vals = _encode(cols.kind)
+    title_code, title_vals = _encode(cols.title)
+    ktriple = np.stack([kind_code, title_code, (n_used > 0).astype(np.int64)], axis=1) if n_rep else np.zeros((0, 3), np.int64)
+    kt_u, kt_inv = np.unique(ktriple, axis=0, return_inverse=True)
+    ktoks = [kind_token(kind_vals[k] if k >= 0 else None, title_vals[t] if t >= 0 else None, bool(f))
+             for k, t, f in kt_u.tolist()]
+    # Title only matters for qualified kinds or frame-less reports: merge equal tokens.
+    ktok_ids: dict[str, int] = {}
+    kt_code = np.array([ktok_ids.setdefault(t, len(ktok_ids)) for t in ktoks], np.int64)[kt_inv.reshape(-1)] \
+        if n_rep else np.zeros(0, np.int64)
+    ktok_list = list(ktok_ids)
+
+    full = np.concatenate([kt_code[:, None], mat], axis=1)
+    sig_u, sig_inv = np.unique(full, axis=0, return_inverse=True)
+    sig_inv = sig_inv.reshape(-1)
+    unique_ids: list[str] = []
+    signature: dict[str, list[str]] = {}
+    for row in sig_u.tolist():
+        toks = [ktok_list[row[0]]] + [tokens[t] for t in row[1:] if t >= 0]
+        bid = bucket_hash(toks, version)
+        unique_ids.append(bid)
+        signature[bid] = toks
+    ids_arr = np.array(unique_ids, dtype=object)
+    bucket_ids = ids_arr[sig_inv].tolist() if n_rep else []
+
+    out_reason = np.empty(n, np.int64)
+    out_reason[order] = reason
+    return Signatures(bucket_ids, signature, out_reason, sig_inv, unique_ids)
