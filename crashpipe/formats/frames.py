@@ -80,7 +80,7 @@ SKIP = (
     # "get_taint+0x0" return address after the noreturn panic(); id allocator, device
     # and dentry reference drops and crypto library code are where bugs surface, not
     # where they are.
-    "__hwasan", "^get_taint$", "^ida_", "^put_device$", "^(fast_)?dput$", "^crypto_", "^aes",
+    "__hwasan", "^unwind_backtrace$", "^get_taint$", "^ida_", "^put_device$", "^(fast_)?dput$", "^crypto_", "^aes",
     "^(xts|ecb|cbc|ctr|gcm)_",
 )
 

@@ -7,6 +7,8 @@ the header table itself is `oopses.OOPSES`)."""
 # stack-overflow message and the panic.
 LEADING = (
     (r"^-+\[ cut here \]-+$", 3),
+    (r"^8<-+ cut here -+", 4),  # arm's fault banner
+    (r"^Unhandled (?:prefetch|data) abort:", 2),
     (r"^list_(?:add|del) corruption", 3),
     (r"^Insufficient stack space to handle exception!", 80),
 )
