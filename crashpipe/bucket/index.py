@@ -1,0 +1,303 @@
+"""`BucketIndex`: the buckets table kept across runs, families assigned online, and the
+old-to-new mapping written when the bucketing rules change.
+
+Use (parent process, after the workers set bucket ids):
+
+    idx = BucketIndex.load(out_dir)      # None: no dataset yet (`crashpipe parse`)
+    idx.assign_families(reports)         # family_id, counts, releases, example
+    idx.write(out_dir, run_date)         # DIR/buckets/run=DATE/part-*.parquet
+
+Rows are cumulative snapshots; the supersede rule is in `crashpipe.bucket.dataset`.
+When the dataset holds buckets of an older `bucket_version`, `load` re-buckets their
+reports from the dataset's reports and frames tables with the current rules, and
+`write` adds DIR/bucket_migrations/run=DATE/part-*.parquet (old_bucket_id,
+old_version, new_bucket_id, new_version, n_reports) plus the new buckets' rows, which
+inherit first_seen, last_seen and kernel releases from the old buckets they absorb.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crashpipe import schema
+from crashpipe.bucket import dataset
+from crashpipe.bucket.family import Families
+from crashpipe.bucket.signature import FrameColumns, compute
+from crashpipe.formats.bucket_rules import BUCKET_VERSION
+from crashpipe.model import Report
+
+MIGRATIONS = pa.schema([
+    pa.field("old_bucket_id", pa.string(), nullable=False),
+    pa.field("old_version", pa.string(), nullable=False),
+    pa.field("new_bucket_id", pa.string(), nullable=False),
+    pa.field("new_version", pa.string(), nullable=False),
+    pa.field("n_reports", pa.int64(), nullable=False),
+], metadata={b"doc": b"old bucket id -> new bucket id after a bucketing rules change"})
+
+
+@dataclass
+class BucketRow:
+    bucket_id: str
+    signature: list[str]
+    title: str | None = None
+    family_id: str | None = None
+    n_reports: int = 0
+    first_seen: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
+    kernel_releases: set[str] = field(default_factory=set)
+    example_report_id: str | None = None
+    bucket_version: str = BUCKET_VERSION
+
+
+def run_time(run_date: str | dt.date | dt.datetime) -> dt.datetime:
+    """The timestamp recorded for a run: the given time, or midnight UTC of the date."""
+    if isinstance(run_date, dt.datetime):
+        t = run_date
+    elif isinstance(run_date, dt.date):
+        t = dt.datetime(run_date.year, run_date.month, run_date.day)
+    else:
+        t = dt.datetime.fromisoformat(str(run_date))
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return t.astimezone(dt.timezone.utc).replace(microsecond=0)
+
+
+class BucketIndex:
+    def __init__(self) -> None:
+        self.rows: dict[str, BucketRow] = {}
+        self.families = Families()
+        self.touched: set[str] = set()
+        self.migrations: list[tuple[str, str, str, str, int]] = []
+        self._seen_reports: set[str] = set()
+        self._pending_first: set[str] = set()  # buckets new in this session
+        self._seen_now: set[str] = set()  # buckets with reports in this session
+
+    # -- loading -----------------------------------------------------------------
+    @classmethod
+    def load(cls, out_dir: str | None) -> "BucketIndex":
+        idx = cls()
+        if not out_dir or not dataset.table_files(out_dir, "buckets"):
+            return idx
+        con = dataset.connect()
+        sql = dataset.latest_buckets_sql(out_dir)
+        tab = con.sql(f"SELECT * FROM ({sql}) ORDER BY bucket_id").to_arrow_table()
+        old: dict[str, BucketRow] = {}
+        for d in tab.to_pylist():
+            row = BucketRow(
+                bucket_id=d["bucket_id"], signature=list(d["signature"] or []), title=d["title"],
+                family_id=d["family_id"], n_reports=int(d["n_reports"] or 0), first_seen=_utc(d["first_seen"]),
+                last_seen=_utc(d["last_seen"]), kernel_releases=set(d["kernel_releases"] or []),
+                example_report_id=d["example_report_id"], bucket_version=d["bucket_version"])
+            if row.bucket_version == BUCKET_VERSION:
+                idx.rows[row.bucket_id] = row
+            else:
+                old[row.bucket_id] = row
+        # Families: known buckets in id order, each keeping its family.
+        for bid in sorted(idx.rows):
+            r = idx.rows[bid]
+            idx.families.add_known(bid, r.signature, r.family_id or bid)
+        if old:
+            idx._migrate(con, out_dir, old)
+        return idx
+
+    def _migrate(self, con, out_dir: str, old: dict[str, BucketRow]) -> None:
+        """Re-bucket the reports of old-version buckets not migrated yet."""
+        done: set[str] = set()
+        msrc = dataset.table_sql(out_dir, "bucket_migrations")
+        if msrc:
+            done = {r[0] for r in con.execute(
+                f"SELECT DISTINCT old_bucket_id FROM {msrc} WHERE new_version = ?", [BUCKET_VERSION]).fetchall()}
+        todo = sorted(b for b in old if b not in done)
+        rsrc, fsrc = dataset.table_sql(out_dir, "reports"), dataset.table_sql(out_dir, "frames")
+        if not todo or rsrc is None:
+            return
+        con.register("todo_buckets", pa.table({"bucket_id": pa.array(todo, pa.string())}))
+        reps = con.execute(
+            f"SELECT DISTINCT ON (report_id) report_id, bucket_id, arch, kind, title, kernel_release FROM {rsrc} "
+            "WHERE bucket_id IN (SELECT bucket_id FROM todo_buckets) ORDER BY report_id").to_arrow_table()
+        if reps.num_rows == 0:
+            return
+        con.register("todo_reports", reps.select(["report_id"]))
+        if fsrc:
+            frames = con.execute(
+                f"SELECT f.report_id, f.frame_no, f.symbol, f.module, f.method, f.reliable, f.inlined, f.context "
+                f"FROM (SELECT DISTINCT ON (report_id, frame_no) * FROM {fsrc} "
+                "WHERE report_id IN (SELECT report_id FROM todo_reports) ORDER BY report_id, frame_no) f").to_arrow_table()
+        else:
+            frames = pa.table({c: pa.array([], t) for c, t in (
+                ("report_id", pa.string()), ("frame_no", pa.int32()), ("symbol", pa.string()), ("module", pa.string()),
+                ("method", pa.string()), ("reliable", pa.bool_()), ("inlined", pa.bool_()), ("context", pa.string()))})
+        sigs = compute(columns_from_tables(reps, frames))
+        rids = reps.column("report_id").to_pylist()
+        olds = reps.column("bucket_id").to_pylist()
+        rels = reps.column("kernel_release").to_pylist()
+        titles = reps.column("title").to_pylist()
+        pairs: dict[tuple[str, str], int] = {}
+        for rid, ob, nb, rel, title in sorted(zip(rids, olds, sigs.bucket_id, rels, titles)):
+            pairs[(ob, nb)] = pairs.get((ob, nb), 0) + 1
+            o = old[ob]
+            row = self.rows.get(nb)
+            if row is None:
+                row = self.rows[nb] = BucketRow(nb, sigs.signature[nb], title=o.title or title,
+                                                example_report_id=rid)
+                self._pending_first.add(nb)
+            row.n_reports += 1
+            row.kernel_releases |= o.kernel_releases | ({rel} if rel else set())
+            row.first_seen = _min(row.first_seen, o.first_seen)
+            row.last_seen = _max(row.last_seen, o.last_seen)
+            self.touched.add(nb)
+            self._seen_reports.add(rid)
+        for (ob, nb), k in sorted(pairs.items()):
+            self.migrations.append((ob, old[ob].bucket_version, nb, BUCKET_VERSION, k))
+        self.families.assign((b, self.rows[b].signature) for b in self.touched)
+        for b in self.touched:
+            self.rows[b].family_id = self.families.family[b]
+
+    # -- one run's reports -----------------------------------------------------------
+    def assign_families(self, reports: list[Report]) -> None:
+        """Set family_id on every report with a bucket and fold the reports into the
+        buckets' counts, releases and examples.  Known buckets keep their family."""
+        from crashpipe.bucket import signatures_for
+
+        sigs = signatures_for(reports)
+        for r, bid in zip(reports, sigs.bucket_id):
+            if r.bucket_id is None:
+                continue
+            sig = sigs.signature[bid] if r.bucket_id == bid else self._signature_of(r.bucket_id)
+            if r.bucket_id not in self.rows:
+                self.rows[r.bucket_id] = BucketRow(r.bucket_id, list(sig))
+                self._pending_first.add(r.bucket_id)
+        self.families.assign((b, self.rows[b].signature) for b in {r.bucket_id for r in reports if r.bucket_id})
+        # Stable example and title: the smallest report id of the bucket seen so far.
+        for r in sorted((r for r in reports if r.bucket_id), key=lambda r: r.report_id):
+            row = self.rows[r.bucket_id]
+            row.family_id = self.families.family[r.bucket_id]
+            r.family_id = row.family_id
+            rid = r.report_id
+            self.touched.add(r.bucket_id)
+            self._seen_now.add(r.bucket_id)
+            if rid in self._seen_reports:
+                continue
+            self._seen_reports.add(rid)
+            row.n_reports += 1
+            if r.kernel_release:
+                row.kernel_releases.add(r.kernel_release)
+            if row.example_report_id is None or (r.bucket_id in self._pending_first and rid < row.example_report_id):
+                row.example_report_id = rid
+                row.title = r.title
+            elif row.title is None:
+                row.title = r.title
+
+    def _signature_of(self, bucket_id: str) -> list[str]:
+        row = self.rows.get(bucket_id)
+        return row.signature if row else []
+
+    # -- output ----------------------------------------------------------------------
+    def to_table(self, run_date: str | dt.date | dt.datetime) -> pa.Table:
+        """Rows for every bucket this session touched, with cumulative state."""
+        t = run_time(run_date)
+        rows = []
+        for bid in sorted(self.touched):
+            r = self.rows[bid]
+            first = r.first_seen or t
+            # Buckets only re-derived by a migration were not seen in this run.
+            last = _max(r.last_seen, t) if bid in self._seen_now else (r.last_seen or t)
+            rows.append({
+                "bucket_id": bid, "title": r.title, "signature": list(r.signature), "family_id": r.family_id,
+                "n_reports": r.n_reports, "first_seen": min(first, last), "last_seen": last,
+                "kernel_releases": sorted(r.kernel_releases), "example_report_id": r.example_report_id,
+                "bucket_version": r.bucket_version,
+            })
+        sch = schema.with_version(schema.BUCKETS, "buckets")
+        return pa.Table.from_pylist(rows, schema=sch)
+
+    def migrations_table(self) -> pa.Table:
+        cols = list(zip(*self.migrations)) if self.migrations else [[], [], [], [], []]
+        return pa.table([pa.array(c, f.type) for c, f in zip(cols, MIGRATIONS)],
+                        schema=MIGRATIONS.with_metadata({**MIGRATIONS.metadata, b"crashpipe.schema_version":
+                                                         schema.SCHEMA_VERSION.encode(),
+                                                         b"crashpipe.table": b"bucket_migrations"}))
+
+    def write(self, out_dir: str, run_date: str | dt.date | dt.datetime) -> list[str]:
+        """Write this session's bucket rows (and migrations) as new part files;
+        returns the paths written.  Each file appears atomically."""
+        t = run_time(run_date)
+        paths = []
+        if self.migrations:
+            paths.append(_write_part(self.migrations_table(), out_dir, "bucket_migrations", t))
+        tab = self.to_table(t)
+        if tab.num_rows:
+            paths.append(_write_part(tab, out_dir, "buckets", t))
+        for bid in self._seen_now:
+            r = self.rows[bid]
+            r.first_seen = _min(r.first_seen, t)
+            r.last_seen = _max(r.last_seen, t)
+        self.touched.clear()
+        self._seen_now.clear()
+        self.migrations.clear()
+        self._pending_first.clear()
+        return paths
+
+
+def columns_from_tables(reports: pa.Table, frames: pa.Table) -> FrameColumns:
+    """Engine columns from dataset tables: `reports` (report_id, arch, kind, title) and
+    `frames` (report_id, frame_no, symbol, module, method, reliable, inlined, context),
+    frames of reports not in `reports` ignored.  Joins and sorts without Python loops."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    rid = reports.column("report_id").combine_chunks()
+    fidx = pc.index_in(frames.column("report_id"), value_set=rid)
+    fidx = fidx.combine_chunks() if isinstance(fidx, pa.ChunkedArray) else fidx
+    keep = pc.is_valid(fidx)
+    frames = frames.filter(keep)
+    rep = pc.drop_null(fidx).to_numpy(zero_copy_only=False).astype(np.int64)
+    frame_no = frames.column("frame_no").to_numpy(zero_copy_only=False).astype(np.int64)
+    order = np.lexsort((frame_no, rep))
+    take = pa.array(order)
+
+    def col(name: str, typ: pa.DataType = pa.string()) -> pa.Array:
+        c = frames.column(name).combine_chunks() if frames.num_rows else pa.array([], typ)
+        return c.take(take) if frames.num_rows else c
+
+    def boolean(name: str) -> np.ndarray:
+        return col(name, pa.bool_()).fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+    return FrameColumns(
+        report=rep[order], frame_no=frame_no[order], symbol=col("symbol"), module=col("module"),
+        method=col("method"), reliable=boolean("reliable"), inlined=boolean("inlined"), context=col("context"),
+        arch=reports.column("arch").combine_chunks(), kind=reports.column("kind").combine_chunks(),
+        title=reports.column("title").combine_chunks())
+
+
+def _write_part(tab: pa.Table, out_dir: str, table: str, t: dt.datetime) -> str:
+    d = os.path.join(out_dir, table, f"run={t.date().isoformat()}")
+    os.makedirs(d, exist_ok=True)
+    # Names sort by write time, so the supersede rule's file-name tie-break is "later wins".
+    name = f"part-{time.time_ns():020d}-{os.getpid()}.parquet"
+    final = os.path.join(d, name)
+    tmp = os.path.join(d, "." + name + ".tmp")
+    pq.write_table(tab, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+    return final
+
+
+def _utc(v) -> dt.datetime | None:
+    if v is None:
+        return None
+    return v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)
+
+
+def _min(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a, b):
+    return b if a is None else a if b is None else max(a, b)
