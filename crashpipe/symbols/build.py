@@ -9,22 +9,33 @@ from crashpipe.symbols.strtab import StringTable
 from crashpipe.symbols.table import SymbolTable
 
 
-def symbol_ends(addr: np.ndarray, size: np.ndarray, limit: int) -> np.ndarray:
-    """A symbol without a size (asm labels, System.map entries) reaches the next
-    symbol, as kallsyms computes it; the last one reaches `limit`."""
+def symbol_ends(addr: np.ndarray, size: np.ndarray, sections: list[tuple[int, int]]) -> np.ndarray:
+    """Where each symbol's claim on addresses ends: the next symbol, but not past the
+    end of its text section.  Like kallsyms and binutils, alignment padding after a
+    function still resolves to it; a symbol's printed size stays st_size."""
+    if not addr.size:
+        return addr.copy()
     nxt = np.empty_like(addr)
-    if addr.size:
-        nxt[:-1] = addr[1:]
-        nxt[-1] = max(int(addr[-1]) + 1, limit)
-    return np.where(size > 0, addr + size, nxt)
+    nxt[:-1] = addr[1:]
+    if not sections:
+        nxt[-1] = addr[-1] + np.maximum(size[-1], np.uint64(1))
+        return np.maximum(nxt, addr + size)
+    starts = np.array([s for s, _ in sections], dtype=np.uint64)
+    ends = np.array([e for _, e in sections], dtype=np.uint64)
+    order = np.argsort(starts)
+    starts, ends = starts[order], ends[order]
+    k = np.searchsorted(starts, addr, side="right") - 1
+    sec_end = np.where(k >= 0, ends[np.maximum(k, 0)], addr + np.uint64(1))
+    nxt[-1] = sec_end[-1]
+    end = np.minimum(nxt, np.maximum(sec_end, addr + size))
+    return np.maximum(end, addr + np.maximum(size, np.uint64(1)))
 
 
 def build_elf_table(obj: ElfObject, with_dwarf: bool = True) -> SymbolTable:
     syms = read_text_symbols(obj)
     symnames = StringTable.from_nul_terminated(syms.strtab, syms.name_starts).to_list()
     texts = obj.text_sections()
-    limit = max((s.addr + s.size for s in texts), default=0)
-    ends = symbol_ends(syms.addr, syms.size, limit)
+    ends = symbol_ends(syms.addr, syms.size, [(s.addr, s.addr + s.size) for s in texts])
     dw = read_dwarf(obj) if with_dwarf else None
     meta = {
         "kind": "module" if obj.relocatable else "elf",
@@ -46,6 +57,7 @@ def build_elf_table(obj: ElfObject, with_dwarf: bool = True) -> SymbolTable:
         meta=meta,
         sym_addr=syms.addr,
         sym_end=ends,
+        sym_size=syms.size,
         sym_name=np.arange(nsym, dtype=np.int32),
     )
     names = symnames

@@ -89,7 +89,7 @@ def read_dwarf(obj: ElfObject) -> DwarfArrays | None:
     la: list[int] = []
     lf: list[int] = []
     ll: list[int] = []
-    lorder: list[int] = []  # 1 for real rows, 0 for end_sequence (real rows win ties)
+    lorder: list[int] = []  # 1 rows, 0 end_sequence (see the sort below)
     pieces: list[tuple[int, int, int, int]] = []  # (lo, hi, depth, node)
     parent: list[int] = []
     nname: list[int] = []
@@ -116,15 +116,24 @@ def read_dwarf(obj: ElfObject) -> DwarfArrays | None:
         if lp is not None:
             file_ids, fbase = _file_table(lp, comp_dir, files)
             nf = len(file_ids)
+            seq_start = len(la)
             for entry in lp.get_entries():
                 st = entry.state
                 if st is None:
                     continue
                 if st.end_sequence:
+                    # Rows at the end address of their own sequence cover nothing;
+                    # dropped so they cannot shadow the end marker.
+                    while len(la) > seq_start and la[-1] == st.address:
+                        la.pop()
+                        lf.pop()
+                        ll.pop()
+                        lorder.pop()
                     la.append(st.address)
                     lf.append(NO_FILE)
                     ll.append(0)
                     lorder.append(0)
+                    seq_start = len(la)
                 else:
                     fi = st.file - fbase
                     la.append(st.address)
@@ -173,12 +182,16 @@ def read_dwarf(obj: ElfObject) -> DwarfArrays | None:
                     stack.append((k, node, depth))
 
     line_addr = np.asarray(la, dtype=np.uint64)
-    order = np.lexsort((np.arange(len(la)), np.asarray(lorder, dtype=np.int8), line_addr))
+    kind = np.asarray(lorder, dtype=np.int8)
+    # At one address the answer is the last row (binutils' rule, what addr2line and
+    # decode_stacktrace.sh print; gdb differs where a non-statement row follows a
+    # statement row at the same address: it takes the statement row), and an
+    # end_sequence row only where no sequence has a row: sort by (address, kind,
+    # position) and keep the last row of each address.
+    order = np.lexsort((np.arange(len(la)), kind, line_addr))
     line_addr = line_addr[order]
     line_file = np.asarray(lf, dtype=np.int32)[order]
     line_line = np.asarray(ll, dtype=np.int32)[order]
-    # Keep the last row at each address (binutils' rule; a real row after an
-    # end_sequence row at the same address by the sort above).
     if line_addr.size:
         last = np.ones(line_addr.size, dtype=bool)
         last[:-1] = line_addr[1:] != line_addr[:-1]

@@ -41,7 +41,7 @@ class Resolver:
         lv = [lev.tolist() for lev in levels]
         loc = local.tolist()
         rt = runtime.tolist()
-        sym_addr, sym_end, sym_name = t.sym_addr, t.sym_end, t.sym_name
+        sym_addr, sym_size, sym_name = t.sym_addr, t.sym_size, t.sym_name
         node_name, node_inline, node_lo = t.node_name, t.node_inline, t.node_lo
         cfile, cline = t.node_call_file, t.node_call_line
         out: list[list[Frame]] = []
@@ -63,7 +63,7 @@ class Resolver:
             if s >= 0:
                 base = int(sym_addr[s])
                 phys = Frame(address=rt[i], symbol=names[int(sym_name[s])], offset=loc[i] - base,
-                             size=int(sym_end[s]) - base, module=self.module)
+                             size=int(sym_size[s]) or None, module=self.module)
             elif root >= 0:
                 base = int(node_lo[root])
                 phys = Frame(address=rt[i], symbol=names[int(node_name[root])], offset=loc[i] - base, module=self.module)

@@ -18,7 +18,7 @@ import numpy as np
 from crashpipe.symbols.strtab import StringTable
 
 ARRAYS = (
-    "sym_addr", "sym_end", "sym_name",
+    "sym_addr", "sym_end", "sym_size", "sym_name",
     "line_addr", "line_file", "line_line",
     "seg_addr", "seg_node",
     "node_parent", "node_name", "node_lo", "node_inline", "node_call_file", "node_call_line",
@@ -36,7 +36,8 @@ def _empty(dtype) -> np.ndarray:
 class SymbolTable:
     meta: dict[str, Any]
     sym_addr: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
-    sym_end: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
+    sym_end: np.ndarray = field(default_factory=lambda: _empty(np.uint64))  # coverage end
+    sym_size: np.ndarray = field(default_factory=lambda: _empty(np.uint64))  # printed size
     sym_name: np.ndarray = field(default_factory=lambda: _empty(np.int32))
     line_addr: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
     line_file: np.ndarray = field(default_factory=lambda: _empty(np.int32))
