@@ -74,9 +74,22 @@ def clean_line(no: int, raw: str) -> Line:
     return Line(no, text, tag, ts)
 
 
+def _encodable(text: str) -> str:
+    """`text` with lone surrogates (bytes kept by errors="surrogateescape") replaced by
+    U+FFFD: the pattern engine works on UTF-8 and cannot encode them."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def clean_lines(text: str) -> list[Line]:
     """Split `text` on newlines (only "\\n": other Unicode breaks are content) and clean
     every line.  Never raises on any str."""
     if not isinstance(text, str):
         text = str(text)
+    text = _encodable(text)
     return [clean_line(i, raw) for i, raw in enumerate(text.split("\n"), 1)]

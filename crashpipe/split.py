@@ -137,6 +137,10 @@ def split_reports(lines: list[Line]) -> list[Span]:
         if is_info_with_stack(text) and not _is_tag(o.span.context):
             close(o.span.context, "info-message")
             continue
+        last_ts = o.span.lines[-1].ts
+        if ln.ts is not None and last_ts is not None and ln.ts - last_ts > S.QUIET_GAP_SECONDS:
+            close(o.span.context, "quiet-gap")
+            continue
         if o.trailer:
             if _TRAILER_KEEP.search(text) is not None:
                 o.span.lines.append(ln)
