@@ -1,0 +1,159 @@
+"""Titles in syzkaller's vocabulary: golden over syzkaller's own corpus (read in place),
+synthetic noisy logs, and properties (never raises; a report's own lines alone give the
+same title)."""
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import noisy_logs as L
+from crashpipe.lines import clean_lines
+from crashpipe.split import split_reports
+from crashpipe.titles import sanitize, title_for
+
+CORPUS = "/work/shared/corpus/syzkaller-linux"
+
+
+def first_title(text):
+    lines = clean_lines(text)
+    spans = split_reports(lines)
+    return title_for(spans[0], lines) if spans else None
+
+
+@pytest.mark.parametrize("log,title,alts,kind", [
+    (L.KASAN_TAGGED, "KASAN: use-after-free Read in icmp_send", ["bad-access in icmp_send"], "kasan"),
+    (L.WARN_PANIC_ON_WARN, "WARNING in dev_close_many", [], "warning"),
+    (L.TWO_OOPSES, "BUG: unable to handle kernel NULL pointer dereference in cl_null_call",
+     ["bad-access in cl_null_call"], "null-deref"),
+    (L.SYSLOG_OOPS, "BUG: unable to handle kernel paging request in ext4_readdir",
+     ["bad-access in ext4_readdir"], "paging"),
+    (L.HUNG_TASK, "INFO: task hung in rtnl_lock", ["hang in rtnl_lock"], "hung_task"),
+    (L.RCU_STALL, "INFO: rcu detected stall in ip_set_ad", ["stall in ip_set_ad"], "rcu_stall"),
+    (L.LOCKDEP, "possible deadlock in tun_device_event", [], "lockdep"),
+])
+def test_synthetic_titles(log, title, alts, kind):
+    ti = first_title(log)
+    assert ti is not None
+    assert (ti.title, sorted(ti.alt_titles), ti.kind) == (title, sorted(alts), kind)
+    assert not ti.corrupted, ti.corrupted_reason
+
+
+def test_every_report_of_a_log_is_titled():
+    lines = clean_lines(L.TWO_OOPSES + L.INTERLEAVED)
+    titles = [title_for(s, lines).title for s in split_reports(lines)]
+    assert titles == [
+        "BUG: unable to handle kernel NULL pointer dereference in cl_null_call",
+        "general protection fault in cl_wild_read",
+        "WARNING in iput_bad",
+        "BUG: sleeping function called from invalid context in tun_chr_ioctl",
+    ]
+
+
+def test_questionable_frames_are_skipped():
+    # An unreliable "? rtnl_lock" frame must not name the hang.
+    ti = first_title(L.HUNG_TASK.replace("]  rtnl_lock+", "]  ? rtnl_lock+"))
+    assert ti.title == "INFO: task hung in addrconf_dad_work"
+
+
+def test_truncated_report_is_corrupted():
+    head = "\n".join(L.WARN_PANIC_ON_WARN.splitlines()[:3]) + "\n"
+    ti = first_title(head)
+    assert ti.title == "WARNING in corrupted" and ti.corrupted
+    assert ti.corrupted_reason == "extracted no frames"
+
+
+def test_interleaved_timestamp_in_header_is_corrupted():
+    ti = first_title("[  1.0] BUG: spinlock bad magic [  1.1] on CPU#0\n[  1.2] Call Trace:\n"
+                     "[  1.3]  tcp_nuke_addr+0x1/0x2\n[  1.4]  a+0x1/0x2\n[  1.5]  b+0x1/0x2\n")
+    assert ti.title == "BUG: spinlock bad magic in tcp_nuke_addr"
+
+
+def test_sanitize_replaces_dynamic_parts():
+    assert sanitize("KASAN: use-after-free in foo.part.12 at addr ffff88801234abcd") == \
+        "KASAN: use-after-free in foo.part.NUM at addr ADDR"
+    assert sanitize("WARNING in f, CPU#3: syz-executor.4/1234") == "WARNING in f, CPU: syz-executor"
+    assert len(sanitize("x" * 500)) == 120
+
+
+def _corpus_cases():
+    if not os.path.isdir(CORPUS):
+        return []
+    out = []
+    for name in sorted(os.listdir(CORPUS)):
+        if not name.isdigit():
+            continue
+        with open(os.path.join(CORPUS, name), "rb") as f:
+            data = f.read().decode("utf-8", "replace").replace("\r", "")
+        head, _, log = data.partition("\n\n")
+        hdr, alts = {}, []
+        for ln in head.split("\n"):
+            if ln.startswith("#") or ":" not in ln:
+                continue
+            k, _, v = ln.partition(":")
+            if k == "ALT":
+                alts.append(v.strip())
+            else:
+                hdr[k] = v.strip()
+        cut = log.find("\nREPORT:\n")
+        if cut >= 0:
+            log = log[:cut + 1]
+        out.append((name, hdr.get("TITLE", ""), sorted(alts), hdr.get("CORRUPTED") == "Y", log))
+    return out
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="syzkaller corpus not present")
+def test_syzkaller_corpus_golden():
+    cases = _corpus_cases()
+    titled = [c for c in cases if c[1]]
+    exact = alt_eq = corrupted_eq = 0
+    misses = []
+    for name, title, alts, corrupted, log in cases:
+        ti = first_title(log)
+        if not title:
+            assert ti is None, f"{name}: no report expected, got {ti.title!r}"
+            continue
+        assert ti is not None, f"{name}: no report found"
+        if ti.title == title:
+            exact += 1
+        else:
+            misses.append((name, ti.title, title))
+        alt_eq += sorted(ti.alt_titles) == alts
+        corrupted_eq += ti.corrupted == corrupted
+    n = len(titled)
+    assert exact >= 0.97 * n, misses
+    assert alt_eq >= 0.95 * n
+    assert corrupted_eq >= 0.95 * n
+
+
+def _report_texts():
+    return st.sampled_from([L.KASAN_TAGGED, L.WARN_PANIC_ON_WARN, L.TWO_OOPSES, L.INTERLEAVED, L.SYSLOG_OOPS,
+                            L.HUNG_TASK, L.RCU_STALL, L.LOCKDEP, L.NO_REPORT])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_report_texts(), st.text(max_size=200)), max_size=6), st.integers(0, 2**32))
+def test_never_raises_and_retitle_is_stable(chunks, seed):
+    text = "\n".join(chunks)
+    lines = clean_lines(text)
+    spans = split_reports(lines)
+    for sp in spans:
+        ti = title_for(sp, lines)
+        assert ti.corrupted_reason is None or not ti.corrupted_reason.startswith("title-error"), \
+            ti.corrupted_reason
+        # The report's own lines, alone, give the same title.
+        alone = clean_lines("\n".join(ln.text if ln.ts is None else f"[{ln.ts:12.6f}]"
+                                      + (f"[{ln.tag:>6}]" if ln.tag else "") + " " + ln.text
+                                      for ln in sp.lines))
+        again = split_reports(alone)
+        assert again, "the report's lines alone hold no report"
+        assert title_for(again[0], alone).title == ti.title
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("BUG:WARNING INFO[]0123456789.\n Tx?+/abcf_ ")), max_size=400))
+def test_random_header_soup_never_raises(text):
+    lines = clean_lines(text)
+    for sp in split_reports(lines):
+        ti = title_for(sp, lines)
+        assert ti.title is None or len(ti.title) <= 120
