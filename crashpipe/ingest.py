@@ -50,7 +50,10 @@ COMPRESSIONS: tuple[tuple[str, bytes], ...] = (
 )
 ARROW_FILE_MAGIC = b"ARROW1"
 ARROW_STREAM_MAGIC = b"\xff\xff\xff\xff"  # IPC stream: continuation marker, then a schema message
-MBOX_FROM = re.compile(rb"^From \S+", re.M)  # anchored literal: linear
+# The mbox separator: "From <sender> <asctime date>"; the date keeps a body line that
+# happens to start with "From " (unescaped, mboxo) from splitting a mail.  No nested or
+# overlapping quantifiers: each try is linear in the line.
+MBOX_FROM = re.compile(rb"^From \S+ +[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d{1,2}:\d{2}", re.M)
 MAIL_HEADER = re.compile(rb"^(?:Return-Path|Received|From|To|Subject|Date|Message-I[Dd]|MIME-Version|Delivered-To):", re.M)
 # Bytes that do not occur in text logs (NUL and C0 controls other than \t \n \v \f \r ESC).
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))

@@ -344,4 +344,9 @@ class Dataset:
         self.flush()
         if self.bucket_index is not None:
             self.bucket_index.write(self.out, self.run_date)
-        self._lock.close()
+        self.release()
+
+    def release(self) -> None:
+        """Give up the folder's lock (whatever is not committed stays uncommitted)."""
+        if not self._lock.closed:
+            self._lock.close()

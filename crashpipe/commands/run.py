@@ -43,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
     if not any(os.path.exists(s) for s in args.sources):
         log.error("none of the sources exists: %s", " ".join(args.sources))
         return 2
+    if pipeline.stage_function(*pipeline.PARSE[1:]) is None:
+        # Without a parser every source would be recorded as done with nothing in it.
+        log.error("crashpipe.parse.parse_text is not available; nothing was processed")
+        return 1
     run_date = args.run_date or dt.datetime.now(dt.timezone.utc).date().isoformat()
     limits = Limits() if args.max_source_bytes is None else Limits(max_source_bytes=args.max_source_bytes)
     try:
@@ -64,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, sink.SinkError) as e:
         log.error("run failed, nothing after the last commit was written: %s", e)
         return 1
+    finally:
+        dataset.release()
     if not args.quiet:
         print(summary.line(), file=sys.stderr)
     return 0
