@@ -48,6 +48,8 @@ class StackDump:
     word_size: int
     little_endian: bool = True
     what: str = "stack"  # "stack" or "exception" (arm's Exception stack(...) block)
+    layout: str | None = None  # frame-record layout where the arch has several (arm: apcs/gcc); None = default
+    text_ranges: list[tuple[int, int]] | None = None  # code ranges given with the dump (container), else from symbols
 
 
 @dataclass
