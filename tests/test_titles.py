@@ -85,7 +85,8 @@ def _corpus_cases():
             continue
         with open(os.path.join(CORPUS, name), "rb") as f:
             data = f.read().decode("utf-8", "replace").replace("\r", "")
-        head, _, log = data.partition("\n\n")
+        # The header ends at the first empty line; a file may start with it (no header).
+        head, _, log = ("", "", data[1:]) if data.startswith("\n") else data.partition("\n\n")
         hdr, alts = {}, []
         for ln in head.split("\n"):
             if ln.startswith("#") or ":" not in ln:

@@ -263,7 +263,10 @@ OOPSES: tuple[Oops, ...] = (
     ), (
         r"WARNING: /etc/ssh/moduli does not exist, using fixed modulus",  # sshd
         r"WARNING: workqueue cpumask: online intersect > possible intersect",
-        r"WARNING: [Tt]he mand mount option (is being|has been) deprecated",
+        r"WARNING: [Tt]he mand mount option",
+        # printk warnings about old user-space interfaces, not kernel bugs; some
+        # consoles upper-case everything.
+        r"(?i)warning: `.*' uses (?:deprecated v2 capabilities|wireless extensions)",
         r"WARNING: Unsupported flag value\(s\) of 0x%x in DT_FLAGS_1",  # glibc
         r"WARNING: Unprivileged eBPF is enabled with eIBRS",
         r"WARNING: fbcon: Driver '(.*)' missed to adjust virtual screen size",
