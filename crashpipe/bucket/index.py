@@ -51,7 +51,7 @@ class BucketRow:
     last_seen: dt.datetime | None = None
     kernel_releases: set[str] = field(default_factory=set)
     example_report_id: str | None = None
-    bucket_version: str = BUCKET_VERSION
+    bucket_version: str = field(default_factory=lambda: BUCKET_VERSION)  # read at creation time
 
 
 def run_time(run_date: str | dt.date | dt.datetime) -> dt.datetime:
@@ -117,14 +117,14 @@ class BucketIndex:
         if not todo or rsrc is None:
             return
         con.register("todo_buckets", pa.table({"bucket_id": pa.array(todo, pa.string())}))
-        reps = con.execute(
+        reps = con.sql(
             f"SELECT DISTINCT ON (report_id) report_id, bucket_id, arch, kind, title, kernel_release FROM {rsrc} "
             "WHERE bucket_id IN (SELECT bucket_id FROM todo_buckets) ORDER BY report_id").to_arrow_table()
         if reps.num_rows == 0:
             return
         con.register("todo_reports", reps.select(["report_id"]))
         if fsrc:
-            frames = con.execute(
+            frames = con.sql(
                 f"SELECT f.report_id, f.frame_no, f.symbol, f.module, f.method, f.reliable, f.inlined, f.context "
                 f"FROM (SELECT DISTINCT ON (report_id, frame_no) * FROM {fsrc} "
                 "WHERE report_id IN (SELECT report_id FROM todo_reports) ORDER BY report_id, frame_no) f").to_arrow_table()
