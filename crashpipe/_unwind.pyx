@@ -44,6 +44,7 @@ DEF C_HAS_LEAF = 4
 DEF C_LEAF_PREV_FP = 5
 DEF C_RA_MASK = 6
 DEF C_ALIGN = 7
+DEF C_CODE_ALIGN = 10
 
 DEF F_IP = 1
 DEF F_SP = 2
@@ -101,7 +102,7 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
     cdef Py_ssize_t cap_out = out_addr.shape[0]
     if min(out_slot.shape[0], out_ffp.shape[0], out_method.shape[0], out_reliable.shape[0]) < cap_out:
         raise ValueError("output arrays of unequal length")
-    if abi.shape[1] < 8:
+    if abi.shape[1] < 11:
         raise ValueError("abi table too narrow")
     cdef int64_t n_abi = abi.shape[0]
     cdef int64_t n_sets = text_off.shape[0] - 1
@@ -121,8 +122,8 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
             raise ValueError(f"dump {j}: unknown abi id {abi_ids[j]}")
         if abi[abi_ids[j], C_WORD] != 4 and abi[abi_ids[j], C_WORD] != 8:
             raise ValueError(f"dump {j}: word size must be 4 or 8")
-        if abi[abi_ids[j], C_ALIGN] < 1:
-            raise ValueError(f"dump {j}: alignment must be positive")
+        if abi[abi_ids[j], C_ALIGN] < 1 or abi[abi_ids[j], C_CODE_ALIGN] < 1:
+            raise ValueError(f"dump {j}: alignments must be positive")
         if text_set[j] >= n_sets:
             raise ValueError(f"dump {j}: text set out of range")
         if text_set[j] >= 0 and (text_off[text_set[j]] < 0 or text_off[text_set[j] + 1] > n_text
@@ -156,7 +157,7 @@ cdef (Py_ssize_t, Py_ssize_t) _walk(
     cdef Py_ssize_t i = first, n, k, nw, slot_i, slot_first, slot_last
     cdef int ws, big, has_leaf, leaf, fl, method
     cdef int64_t prev_off, ra_off, leaf_off, d0, nb, t0, t1, o, o_ra, o_fp, s
-    cdef uint64_t mask, align, b, end, cur, ra, nfp, v, a, slot, stop_fp, tmin, tmax
+    cdef uint64_t mask, align, calign, b, end, cur, ra, nfp, v, a, slot, stop_fp, tmin, tmax
     cdef uint8_t stop
     cdef bint first_step, lr_used
     while i < last:
@@ -171,6 +172,7 @@ cdef (Py_ssize_t, Py_ssize_t) _walk(
         leaf_off = abi[abi_ids[i], C_LEAF_PREV_FP]
         mask = <uint64_t>abi[abi_ids[i], C_RA_MASK]
         align = <uint64_t>abi[abi_ids[i], C_ALIGN]
+        calign = <uint64_t>abi[abi_ids[i], C_CODE_ALIGN]
         d0 = offsets[i]
         nb = offsets[i + 1] - d0
         b = base[i]
@@ -232,7 +234,7 @@ cdef (Py_ssize_t, Py_ssize_t) _walk(
                     stop = S_RA_ZERO
                     break
                 ra = ra & mask
-                if s >= 0 and not in_text(ra, lo, hi, t0, t1):
+                if s >= 0 and (ra % calign != 0 or not in_text(ra, lo, hi, t0, t1)):
                     stop = S_RA_NOT_TEXT
                     break
                 out_addr[pos + n] = ra; out_slot[pos + n] = slot; out_ffp[pos + n] = nfp
@@ -248,7 +250,7 @@ cdef (Py_ssize_t, Py_ssize_t) _walk(
                 cur = nfp
         if fl & F_LR and not lr_used and s >= 0 and n < max_frames:
             v = lr[i] & mask
-            if v != 0 and in_text(v, lo, hi, t0, t1):
+            if v != 0 and v % calign == 0 and in_text(v, lo, hi, t0, t1):
                 out_addr[pos + n] = v; out_slot[pos + n] = 0; out_ffp[pos + n] = 0
                 out_method[pos + n] = M_REGS; out_reliable[pos + n] = 0
                 n += 1
@@ -264,7 +266,7 @@ cdef (Py_ssize_t, Py_ssize_t) _walk(
             while k < nw and n < max_frames:
                 v = cp_rd(dp, n_data, d0 + k * ws, ws, big) & mask
                 # one subtract-and-compare rejects most words before the binary search
-                if v - tmin < tmax - tmin and v != 0 and in_text(v, lo, hi, t0, t1):
+                if v - tmin < tmax - tmin and v != 0 and v % calign == 0 and in_text(v, lo, hi, t0, t1):
                     a = b + <uint64_t>(k * ws)
                     while slot_i < slot_last and (out_method[slot_i] != M_FP or out_slot[slot_i] < a):
                         slot_i += 1

@@ -45,7 +45,7 @@ FLAG_IP, FLAG_SP, FLAG_FP, FLAG_LR = 1, 2, 4, 8
 _HEX = re.compile(r"[0-9a-fA-F]+")
 # Every pattern here is anchored and free of nested quantifiers (linear time).
 _ADDR = re.compile(r"^\s*(?:0x)?([0-9a-fA-F]{4,16})(:?)(\s+)")
-_ARM_HDR = re.compile(r"(?:Stack|Exception stack)\s*\(0x([0-9a-fA-F]{1,16}) to 0x([0-9a-fA-F]{1,16})\)")
+_ARM_HDR = re.compile(r"(?:Stack:?|Exception stack)\s*\(0x([0-9a-fA-F]{1,16}) to 0x([0-9a-fA-F]{1,16})\)")
 _OOPS_STACK = re.compile(r"^\s*Stack:\s*(.*)$")
 
 
@@ -165,3 +165,243 @@ def parse_stack(raw: bytes, word_size: int | None = None, little_endian: bool = 
     if looks_textual(raw):
         return parse_stack_text(raw.decode("ascii", "replace"), word_size, little_endian)
     return ParsedStack(bytes(raw[:MAX_STACK_BYTES]), None, word_size or 0, [])
+
+
+# ---------------------------------------------------------------------------
+# The Arrow IPC container
+
+
+def container_schema():
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("report", pa.int64(), nullable=False),
+            pa.field("arch_id", pa.uint8(), nullable=False),
+            pa.field("ip", pa.uint64()),
+            pa.field("sp", pa.uint64()),
+            pa.field("fp", pa.uint64()),
+            pa.field("lr", pa.uint64()),
+            pa.field("base", pa.uint64(), nullable=False),
+            pa.field("stack", pa.large_binary(), nullable=False),
+            pa.field("kernel_release", pa.string()),
+            pa.field("source", pa.string()),
+            # optional code ranges for validation and scanning: flat [lo0, hi0, lo1, hi1, ...]
+            pa.field("text_ranges", pa.list_(pa.uint64())),
+        ],
+        metadata={b"crashpipe.container": CONTAINER_FORMAT},
+    )
+
+
+def is_container(path: str) -> bool:
+    """An Arrow IPC file whose schema says it is a stack-dump container."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(6) != ARROW_FILE_MAGIC:
+                return False
+        import pyarrow as pa
+        import pyarrow.ipc as ipc
+
+        with pa.memory_map(path) as mm:
+            md = ipc.open_file(mm).schema.metadata or {}
+        return md.get(b"crashpipe.container") == CONTAINER_FORMAT
+    except Exception:  # noqa: BLE001 - any unreadable file is simply not a container
+        return False
+
+
+def _u64(vals, n):
+    import pyarrow as pa
+
+    if vals is None:
+        return pa.nulls(n, pa.uint64())
+    return pa.array(vals, type=pa.uint64())
+
+
+def make_batch(report, arch_id, base, offsets, data, ip=None, sp=None, fp=None, lr=None,
+               kernel_release=None, source=None, text_ranges=None):
+    """One record batch from columnar numpy input (no per-dump Python work for the
+    stack bytes: `offsets` (int64, n+1) and `data` (uint8) become the binary column's
+    buffers).  Register arguments may be None (all null) or arrays/lists with None."""
+    import numpy as np
+    import pyarrow as pa
+
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    n = len(offsets) - 1
+    stack = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets),
+                                                                   pa.py_buffer(np.ascontiguousarray(data, np.uint8))])
+    cols = [
+        pa.array(np.asarray(report, np.int64)),
+        pa.array(np.asarray(arch_id, np.uint8)),
+        _u64(ip, n), _u64(sp, n), _u64(fp, n), _u64(lr, n),
+        pa.array(np.asarray(base, np.uint64)),
+        stack,
+        pa.array(kernel_release if kernel_release is not None else [None] * n, pa.string()),
+        pa.array(source if source is not None else [None] * n, pa.string()),
+        pa.array(text_ranges if text_ranges is not None else [None] * n, pa.list_(pa.uint64())),
+    ]
+    return pa.RecordBatch.from_arrays(cols, schema=container_schema())
+
+
+class ContainerWriter:
+    """Streams record batches into one container file (batches of any size)."""
+
+    def __init__(self, path: str):
+        import pyarrow as pa
+        import pyarrow.ipc as ipc
+
+        self._sink = pa.OSFile(path, "wb")
+        self._w = ipc.new_file(self._sink, container_schema())
+
+    def write(self, batch) -> None:
+        self._w.write_batch(batch)
+
+    def close(self) -> None:
+        self._w.close()
+        self._sink.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def write_dumps(path: str, dumps: list[dict]) -> None:
+    """Convenience writer for a few dumps given as dicts with keys report, arch (name
+    or `arch_id`), layout, base, stack (bytes), ip/sp/fp/lr, kernel_release, source,
+    text_ranges ([(lo, hi), ...])."""
+    import numpy as np
+
+    from crashpipe import arch as archmod
+
+    offs = np.zeros(len(dumps) + 1, np.int64)
+    offs[1:] = np.cumsum([len(d["stack"]) for d in dumps])
+    data = np.frombuffer(b"".join(bytes(d["stack"]) for d in dumps), np.uint8)
+    ids = [d["arch_id"] if "arch_id" in d else archmod.get(d["arch"], d.get("layout")).abi_id for d in dumps]
+    with ContainerWriter(path) as w:
+        w.write(make_batch([d.get("report", k) for k, d in enumerate(dumps)], ids, [d["base"] for d in dumps],
+                           offs, data, *[[d.get(r) for d in dumps] for r in ("ip", "sp", "fp", "lr")],
+                           [d.get("kernel_release") for d in dumps], [d.get("source") for d in dumps],
+                           [None if d.get("text_ranges") is None else [x for r in d["text_ranges"] for x in r]
+                            for d in dumps]))
+
+
+@dataclass
+class ContainerBatch:
+    """Zero-copy numpy views of one record batch (valid while the container is open)."""
+    report: "object"
+    arch_id: "object"
+    base: "object"
+    ip: "object"
+    sp: "object"
+    fp: "object"
+    lr: "object"
+    flags: "object"  # FLAG_* from the registers' validity
+    offsets: "object"  # int64 n+1, into `data`
+    data: "object"  # uint8
+    record_batch: "object"
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+
+def _view(arr, dtype):
+    """The values buffer of a primitive Arrow array as a numpy view (no copy)."""
+    import numpy as np
+
+    buf = arr.buffers()[1]
+    return np.frombuffer(buf, dtype=dtype)[arr.offset: arr.offset + len(arr)]
+
+
+class Container:
+    """A memory-mapped container: iterate `batches()` for zero-copy numpy views."""
+
+    def __init__(self, path: str):
+        import pyarrow as pa
+        import pyarrow.ipc as ipc
+
+        self.path = path
+        self._mm = pa.memory_map(path)
+        self._reader = ipc.open_file(self._mm)
+        md = self._reader.schema.metadata or {}
+        if md.get(b"crashpipe.container") != CONTAINER_FORMAT:
+            raise ValueError(f"{path}: not a crashpipe stack-dump container")
+
+    @property
+    def num_batches(self) -> int:
+        return self._reader.num_record_batches
+
+    def batch(self, k: int) -> ContainerBatch:
+        import numpy as np
+
+        rb = self._reader.get_batch(k)
+        st = rb.column("stack")
+        _, obuf, dbuf = st.buffers()
+        offsets = np.frombuffer(obuf, np.int64)[st.offset: st.offset + len(st) + 1]
+        data = np.frombuffer(dbuf, np.uint8) if dbuf is not None else np.zeros(0, np.uint8)
+        flags = np.zeros(len(rb), np.uint8)
+        regs = []
+        for name, fl in (("ip", FLAG_IP), ("sp", FLAG_SP), ("fp", FLAG_FP), ("lr", FLAG_LR)):
+            col = rb.column(name)
+            if col.null_count == len(col):
+                regs.append(np.zeros(len(col), np.uint64))
+                continue
+            regs.append(_view(col, np.uint64))
+            flags |= np.asarray(col.is_valid(), dtype=bool).astype(np.uint8) * np.uint8(fl)
+        return ContainerBatch(_view(rb.column("report"), np.int64), _view(rb.column("arch_id"), np.uint8),
+                              _view(rb.column("base"), np.uint64), *regs, flags, offsets, data, rb)
+
+    def batches(self):
+        for k in range(self.num_batches):
+            yield self.batch(k)
+
+    def close(self) -> None:
+        self._mm.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def reports_from_container(path: str, batch_size: int = 4096) -> Iterator[list]:
+    """Reports for `crashpipe run`: one Report per dump, in batches of `batch_size`,
+    carrying arch, registers (canonical pc/sp/fp/lr), kernel release, one StackDump, and
+    source `path!<report>`.  The unwind stage then walks them like parsed `Stack:` dumps."""
+    from crashpipe import arch as archmod
+    from crashpipe.model import Report, StackDump
+
+    with Container(path) as c:
+        out: list = []
+        for cb in c.batches():
+            rb = cb.record_batch
+            rel = rb.column("kernel_release").to_pylist()
+            src = rb.column("source").to_pylist()
+            tr = rb.column("text_ranges").to_pylist()
+            for i in range(len(cb)):
+                try:
+                    abi = archmod.by_id(int(cb.arch_id[i]))
+                except IndexError:
+                    abi = None
+                regs = {}
+                for name, arr, fl in (("pc", cb.ip, FLAG_IP), ("sp", cb.sp, FLAG_SP), ("fp", cb.fp, FLAG_FP),
+                                      ("lr", cb.lr, FLAG_LR)):
+                    if cb.flags[i] & fl:
+                        regs[name] = int(arr[i])
+                o0, o1 = int(cb.offsets[i]), int(cb.offsets[i + 1])
+                r = Report(source=src[i] or f"{path}!{int(cb.report[i])}", source_line=int(cb.report[i]),
+                           arch=abi.arch if abi else None, kernel_release=rel[i], registers=regs)
+                if abi is None:
+                    r.corrupted, r.corrupted_reason = True, f"container: unknown arch_id {int(cb.arch_id[i])}"
+                else:
+                    r.stacks.append(StackDump(base=int(cb.base[i]), data=cb.data[o0:o1].tobytes(),
+                                              word_size=abi.word_size, little_endian=abi.little_endian,
+                                              layout=abi.layout,
+                                              text_ranges=list(zip(tr[i][0::2], tr[i][1::2])) if tr[i] else None))
+                out.append(r)
+                if len(out) >= batch_size:
+                    yield out
+                    out = []
+        if out:
+            yield out

@@ -334,3 +334,185 @@ def format_backtrace(res: UnwindResult) -> str:
     for n in res.notes:
         lines.append(f"note: {n}")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Pipeline stage
+
+_REG_KEYS = (("pc", FLAG_IP), ("sp", FLAG_SP), ("fp", FLAG_FP), ("lr", FLAG_LR))
+
+
+def _open_store(symbols: Any):
+    if symbols is None or hasattr(symbols, "kernel"):
+        return symbols
+    try:
+        from crashpipe.symbols.store import SymbolStore
+
+        return SymbolStore.open(str(symbols))
+    except Exception:  # noqa: BLE001 - no store: fall back to the conservative ranges
+        return None
+
+
+def _kernel_table(store: Any, report: Report):
+    if store is None:
+        return None
+    try:
+        return store.kernel(report.kernel_release)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def report_text_ranges(report: Report, abi: Abi, store: Any = None) -> list[tuple[int, int]]:
+    """Code ranges for a kernel report: the core kernel's text from the symbol store
+    (moved by the KASLR offset the log printed) plus the arch's module area; without a
+    store, the arch's conservative kernel-text ranges (crashpipe.arch rows)."""
+    tab = _kernel_table(store, report)
+    if tab is not None:
+        tr = tab.text_ranges()
+        if tr:
+            off = report.kaslr_offset or 0
+            return [(a + off, b + off) for a, b in tr] + list(abi.module_area)
+    return list(abi.kernel_text)
+
+
+def _resolve_printed(frame: Frame, report: Report, store: Any) -> int | None:
+    """Address a printed frame stands for: its own, or symbol+offset via the store."""
+    if frame.address is not None:
+        return frame.address
+    if store is None or not frame.symbol or frame.offset is None:
+        return None
+    try:
+        if frame.module:
+            tab = store.module(frame.module, report.kernel_release)
+            base = report.module_bases.get(frame.module)
+            if tab is None or base is None:
+                return None
+            text = tab.section_base(".text") or 0
+            a = tab.symbol_address(frame.symbol)
+            return None if a is None else a - text + base + frame.offset
+        tab = _kernel_table(store, report)
+        a = None if tab is None else tab.symbol_address(frame.symbol)
+        return None if a is None else a + (report.kaslr_offset or 0) + frame.offset
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def unwind_agreement(report: Report, store: Any = None) -> float | None:
+    """Share of the printed reliable frames (method `trace`, physical) whose address
+    the re-unwind reproduced, by any method (regs, fp or scan; a multiset match, so a
+    recursion must be found as often as printed).  A printed frame counts only when its
+    address is known: printed, or resolved from symbol+offset through the store (arm
+    prints symbols only).  When no printed frame qualifies, but re-unwound and printed
+    frames both carry symbols (after symbolization), they are compared by (symbol,
+    offset).  None when nothing is comparable or nothing was re-unwound."""
+    printed = [f for f in report.frames if f.method == "trace" and f.reliable and not f.inlined]
+    mine = [f for f in report.frames if f.method in ("regs", "fp", "scan") and not f.inlined]
+    if not printed or not mine:
+        return None
+    have: dict[int, int] = {}
+    for f in mine:
+        if f.address is not None:
+            have[f.address] = have.get(f.address, 0) + 1
+    total = hit = 0
+    for f in printed:
+        a = _resolve_printed(f, report, store)
+        if a is None:
+            continue
+        total += 1
+        if have.get(a, 0) > 0:
+            have[a] -= 1
+            hit += 1
+    if total:
+        return hit / total
+    syms: dict[tuple[str, int | None], int] = {}
+    for f in mine:
+        if f.symbol:
+            syms[(f.symbol, f.offset)] = syms.get((f.symbol, f.offset), 0) + 1
+    for f in printed:
+        if not f.symbol or f.offset is None:
+            continue
+        total += 1
+        k = (f.symbol, f.offset)
+        if syms.get(k, 0) > 0:
+            syms[k] -= 1
+            hit += 1
+    return hit / total if total else None
+
+
+def unwind_reports(reports: list[Report], symbols: Any = None) -> list[ErrorRow]:
+    """Pipeline stage (interfaces.md): re-unwind every report that carries raw stacks,
+    append the frames after the printed ones, set `unwind_agreement`.  All dumps of the
+    batch go through one walk_batch call.  Never raises for bad input."""
+    errors: list[ErrorRow] = []
+    store = _open_store(symbols)
+    jobs: list[tuple[Report, StackDumpLike, Abi, int]] = []
+    sets: list[tuple[np.ndarray, np.ndarray]] = []
+    set_ids: dict[tuple, int] = {}
+    regs_rows: list[tuple[int, int, int, int, int]] = []
+    for r in reports:
+        if not r.stacks:
+            continue
+        try:
+            for sd in r.stacks:
+                if sd.what != "stack" or not sd.data:
+                    continue
+                try:
+                    abi = archmod.get(r.arch or "", sd.layout)
+                except KeyError:
+                    break  # no ABI row for this arch: nothing to re-unwind
+                if sd.word_size and sd.word_size != abi.word_size:
+                    errors.append(ErrorRow(r.source, r.source_line, "unwind", "word-size-mismatch",
+                                           f"{abi.arch} dump with {sd.word_size}-byte words"))
+                    continue
+                if sd.text_ranges:
+                    key: tuple = ("given", tuple(sd.text_ranges))
+                    ranges = list(sd.text_ranges)
+                else:
+                    key = (abi.arch, r.kernel_release if store is not None else None, r.kaslr_offset)
+                    ranges = None
+                if key not in set_ids:
+                    set_ids[key] = len(sets)
+                    sets.append(merge_ranges(ranges if ranges is not None else report_text_ranges(r, abi, store)))
+                mask = (1 << (8 * abi.word_size)) - 1
+                fl, vals = 0, []
+                for name, f in _REG_KEYS:
+                    v = r.registers.get(name)
+                    if v is not None:
+                        fl |= f
+                    vals.append((v or 0) & mask)
+                jobs.append((r, sd, abi, set_ids[key]))
+                regs_rows.append((fl, *vals))
+        except Exception as e:  # noqa: BLE001 - one bad report must not stop the batch
+            errors.append(ErrorRow(r.source, r.source_line, "unwind", "unwind-error", repr(e)[:500]))
+    if not jobs:
+        return errors
+    n = len(jobs)
+    lens = [min(len(sd.data), (1 << 64) - (sd.base & ((1 << 64) - 1))) for _, sd, _, _ in jobs]
+    offsets = np.zeros(n + 1, np.int64)
+    offsets[1:] = np.cumsum(lens)
+    data = np.frombuffer(b"".join(bytes(sd.data[:k]) for (_, sd, _, _), k in zip(jobs, lens)), np.uint8)
+    rr = np.array(regs_rows, dtype=np.uint64).reshape(n, 5)
+    batch = Batch(data, offsets, np.array([a.abi_id for _, _, a, _ in jobs], np.uint8),
+                  np.array([sd.base & ((1 << 64) - 1) for _, sd, _, _ in jobs], np.uint64),
+                  rr[:, 1].copy(), rr[:, 2].copy(), rr[:, 3].copy(), rr[:, 4].copy(), rr[:, 0].astype(np.uint8),
+                  np.array([s for _, _, _, s in jobs], np.int32))
+    try:
+        res = walk(batch, sets)
+    except Exception as e:  # noqa: BLE001
+        for r, _, _, _ in jobs:
+            errors.append(ErrorRow(r.source, r.source_line, "unwind", "unwind-error", repr(e)[:500]))
+        return errors
+    done: set[int] = set()
+    for k, (r, sd, abi, _) in enumerate(jobs):
+        frames, _ = frames_from_result(res, k, abi, bytes(sd.data[:lens[k]]), sd.base, DEFAULT_ARGS)
+        for f in frames:
+            f.frame_no = len(r.frames)
+            r.frames.append(f)
+        done.add(id(r))
+    for r in reports:
+        if id(r) in done:
+            r.unwind_agreement = unwind_agreement(r, store)
+    return errors
+
+
+StackDumpLike = Any

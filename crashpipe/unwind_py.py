@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 
-from crashpipe.arch import (COL_ALIGN, COL_BIG, COL_HAS_LEAF, COL_LEAF_PREV_FP, COL_PREV_FP, COL_RA,
+from crashpipe.arch import (COL_ALIGN, COL_BIG, COL_CODE_ALIGN, COL_HAS_LEAF, COL_LEAF_PREV_FP, COL_PREV_FP, COL_RA,
                             COL_RA_MASK, COL_WORD)
 
 M64 = (1 << 64) - 1
@@ -32,7 +32,7 @@ M_REGS, M_FP, M_SCAN = 1, 2, 4
 STOP_NO_FP, STOP_FP_ZERO, STOP_MISALIGNED, STOP_NOT_INCREASING, STOP_OUTSIDE, STOP_RA_ZERO, \
     STOP_RA_NOT_TEXT, STOP_CAP = range(8)
 STOP_NAMES = ("no_fp", "fp_zero", "fp_misaligned", "fp_not_increasing", "record_outside_dump",
-              "return_address_zero", "return_address_not_text", "frame_cap")
+              "return_address_zero", "return_address_not_code", "frame_cap")
 
 
 def _in_text(v, lo, hi, t0, t1):
@@ -74,6 +74,7 @@ def walk_batch(data, offsets, abi_ids, base, ip, sp, fp, lr, flags, abi, text_lo
         has_leaf, leaf_off = int(row[COL_HAS_LEAF]), int(row[COL_LEAF_PREV_FP])
         mask = int(row[COL_RA_MASK]) & M64
         align = int(row[COL_ALIGN])
+        calign = int(row[COL_CODE_ALIGN])
         d0, d1 = int(offsets[i]), int(offsets[i + 1])
         n_bytes = d1 - d0
         b = int(base[i])
@@ -92,7 +93,7 @@ def walk_batch(data, offsets, abi_ids, base, ip, sp, fp, lr, flags, abi, text_lo
             return struct.unpack_from(fmt, data, d0 + o)[0]
 
         def text(v):
-            return s < 0 or _in_text(v, text_lo, text_hi, t0, t1)
+            return s < 0 or (v % calign == 0 and _in_text(v, text_lo, text_hi, t0, t1))
 
         n = 0
         slots = []
@@ -173,7 +174,7 @@ def walk_batch(data, offsets, abi_ids, base, ip, sp, fp, lr, flags, abi, text_lo
             while k < nw and n < max_frames:
                 a = b + k * ws
                 v = struct.unpack_from(fmt, data, d0 + k * ws)[0] & mask
-                if v != 0 and _in_text(v, text_lo, text_hi, t0, t1):
+                if v != 0 and v % calign == 0 and _in_text(v, text_lo, text_hi, t0, t1):
                     while si < len(slots) and slots[si] < a:
                         si += 1
                     if not (si < len(slots) and slots[si] == a):

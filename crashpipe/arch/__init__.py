@@ -25,7 +25,8 @@ COL_RA_MASK = 6  # and-mask applied to return addresses (arm: clear the Thumb bi
 COL_ALIGN = 7  # fp must be a multiple of this
 COL_DIR = 8  # +1: older frames live at higher addresses (every Linux arch here)
 COL_ARGS = 9  # first stack argument at fp + this; -1 = arguments travel in registers
-N_COLS = 10
+COL_CODE_ALIGN = 10  # instructions (hence return addresses, after RA_MASK) are multiples of this
+N_COLS = 11
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Abi:
     leaf_prev_fp_offset: int | None = None
     ra_mask: int = -1
     fp_align: int = 0  # 0 = word size
+    code_align: int = 1  # instruction alignment: x86 1, riscv (RVC) 2, arm after the Thumb bit 2, arm64 4
     args_offset: int | None = None
     # Conservative kernel text (core image + module area) for scanning when no symbol
     # store or System.map tells better: half-open [start, end) ranges.
@@ -66,6 +68,7 @@ class Abi:
         r[COL_ALIGN] = self.fp_align or self.word_size
         r[COL_DIR] = 1
         r[COL_ARGS] = -1 if self.args_offset is None else self.args_offset
+        r[COL_CODE_ALIGN] = self.code_align
         return r
 
 

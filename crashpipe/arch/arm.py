@@ -16,9 +16,9 @@ _MODULES = ((0xBF000000, 0xC0000000),)
 _TEXT = _MODULES + ((0xC0008000, 0xC1000000),)
 
 ABIS = [
-    Abi(abi_id=2, arch="arm", layout="apcs", word_size=4, little_endian=True,
+    Abi(abi_id=2, arch="arm", layout="apcs", word_size=4, little_endian=True, code_align=2,
         prev_fp_offset=-12, ra_offset=-4, ra_mask=~1, kernel_text=_TEXT, module_area=_MODULES,
         aliases=("armhf", "armel", "armv7", "armv7l", "arm32")),
-    Abi(abi_id=3, arch="arm", layout="gcc", word_size=4, little_endian=True,
+    Abi(abi_id=3, arch="arm", layout="gcc", word_size=4, little_endian=True, code_align=2,
         prev_fp_offset=-4, ra_offset=0, leaf_prev_fp_offset=0, ra_mask=~1, kernel_text=_TEXT),
 ]

@@ -9,7 +9,7 @@ ABIS = [
         arch="arm64",
         layout="x29",
         word_size=8,
-        little_endian=True,
+        little_endian=True, code_align=4,
         prev_fp_offset=0,
         ra_offset=8,
         # Documentation/arch/arm64/memory.rst: modules and the kernel image live in the

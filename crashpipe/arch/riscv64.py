@@ -10,7 +10,7 @@ ABIS = [
         arch="riscv64",
         layout="s0",
         word_size=8,
-        little_endian=True,
+        little_endian=True, code_align=2,
         prev_fp_offset=-16,
         ra_offset=-8,
         leaf_prev_fp_offset=-8,
