@@ -5,5 +5,7 @@ from __future__ import annotations
 
 from crashpipe.symbols.names import normalize_symbol
 from crashpipe.symbols.resolver import Resolver, open_elf
+from crashpipe.symbols.store import SymbolStore
+from crashpipe.symbols.symbolize import symbolize_reports
 
-__all__ = ["Resolver", "open_elf", "normalize_symbol"]
+__all__ = ["Resolver", "SymbolStore", "open_elf", "normalize_symbol", "symbolize_reports"]

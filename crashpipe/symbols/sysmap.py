@@ -84,13 +84,14 @@ def map_table(path: str, syms: MapSymbols, kind: str, content_hash: str, release
     # One name per address: the first listed (System.map lists aliases in nm order).
     first = np.ones(addr.size, dtype=bool)
     first[1:] = addr[1:] != addr[:-1]
+    alias_idx, alias_addr = idx[~first], addr[~first]
     idx, addr = idx[first], addr[first]
     k = np.searchsorted(all_addr, addr, side="right")
     nxt = np.where(k < all_addr.size, all_addr[np.minimum(k, max(all_addr.size - 1, 0))], addr + np.uint64(1))
     size = nxt - addr
     lo = int(addr[0]) if addr.size else 0
     hi = int(addr[-1] + size[-1]) if addr.size else 0
-    names = [syms.names[i] for i in idx.tolist()]
+    names = [syms.names[i] for i in idx.tolist()] + [syms.names[i] for i in alias_idx.tolist()]
     meta = {
         "kind": kind,
         "path": path,
@@ -105,7 +106,8 @@ def map_table(path: str, syms: MapSymbols, kind: str, content_hash: str, release
     }
     return SymbolTable(
         meta=meta, sym_addr=addr, sym_end=symbol_ends(addr, size, []), sym_size=size,
-        sym_name=np.arange(len(names), dtype=np.int32), names=StringTable.from_strings(names),
+        sym_name=np.arange(idx.size, dtype=np.int32), names=StringTable.from_strings(names),
+        alias_addr=alias_addr, alias_name=np.arange(idx.size, len(names), dtype=np.int32),
     )
 
 

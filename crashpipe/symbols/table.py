@@ -22,6 +22,7 @@ ARRAYS = (
     "line_addr", "line_file", "line_line",
     "seg_addr", "seg_node",
     "node_parent", "node_name", "node_lo", "node_inline", "node_call_file", "node_call_line",
+    "alias_addr", "alias_name",
 )
 STRINGS = ("names", "files")
 FORMAT = "crashpipe-symtab/1"
@@ -50,6 +51,9 @@ class SymbolTable:
     node_inline: np.ndarray = field(default_factory=lambda: _empty(bool))
     node_call_file: np.ndarray = field(default_factory=lambda: _empty(np.int32))
     node_call_line: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    # Other names at a symbol's address (`_text` beside `_stext`): found by name only.
+    alias_addr: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
+    alias_name: np.ndarray = field(default_factory=lambda: _empty(np.int32))
     names: StringTable = field(default_factory=lambda: StringTable.from_strings([]))
     files: StringTable = field(default_factory=lambda: StringTable.from_strings([]))
     _by_name: dict[str, int] | None = None
@@ -84,7 +88,9 @@ class SymbolTable:
             meta = json.load(f)
         kw: dict[str, Any] = {}
         for a in ARRAYS:
-            kw[a] = np.load(os.path.join(path, a + ".npy"), mmap_mode="r")
+            p = os.path.join(path, a + ".npy")
+            if os.path.exists(p):
+                kw[a] = np.load(p, mmap_mode="r")
         for s in STRINGS:
             kw[s] = StringTable(
                 np.load(os.path.join(path, s + ".blob.npy"), mmap_mode="r"),
@@ -105,7 +111,9 @@ class SymbolTable:
         if self._by_name is None:
             names = self.names.to_list()
             by: dict[str, int] = {}
-            for k, (i, addr) in enumerate(zip(np.asarray(self.sym_name).tolist(), np.asarray(self.sym_addr).tolist())):
+            for i, addr in zip(np.asarray(self.sym_name).tolist(), np.asarray(self.sym_addr).tolist()):
+                by.setdefault(names[i], addr)
+            for i, addr in zip(np.asarray(self.alias_name).tolist(), np.asarray(self.alias_addr).tolist()):
                 by.setdefault(names[i], addr)
             self._by_name = by
         return self._by_name.get(name)
