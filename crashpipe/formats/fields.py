@@ -58,7 +58,7 @@ ARCH_INFO: dict[str, dict] = {
     "arm64": dict(word=8, little=True, cs=("CS_ARCH_ARM64", ("CS_MODE_ARM",)),
                   alias={"fp": "x29", "lr": "x30"}),
     "arm": dict(word=4, little=True, cs=("CS_ARCH_ARM", ("CS_MODE_ARM",)),
-                thumb_cs=("CS_ARCH_ARM", ("CS_MODE_THUMB",)), alias={"fp": "r11", "sp": "r13", "lr": "r14"}),
+                thumb_cs=("CS_ARCH_ARM", ("CS_MODE_THUMB",)), alias={}),  # prints pc/lr/sp/fp itself
     "riscv64": dict(word=8, little=True, cs=("CS_ARCH_RISCV", ("CS_MODE_RISCV64", "CS_MODE_RISCVC")),
                     alias={"pc": "epc", "lr": "ra", "fp": "s0"}),
     "riscv32": dict(word=4, little=True, cs=("CS_ARCH_RISCV", ("CS_MODE_RISCV32", "CS_MODE_RISCVC")),
@@ -103,6 +103,7 @@ ARCH_BY_LINE: list[tuple[str, str]] = [
     ("$ 0   : ", "mips"),
     ("epc : ", "riscv"), ("status: ", "riscv"), ("gp : ", "riscv"),
 ]
+ARCH_LINE_PREFIXES = tuple(p for p, _ in ARCH_BY_LINE)
 
 # Kernel release suffixes (distribution flavours) -> architecture.  Matched against the
 # end of the release, or of its part before a "+"/"-dirty" style local suffix.
@@ -163,10 +164,20 @@ HARDWARE = "Hardware name: "
 MODULES = "Modules linked in:"
 # A wrapped continuation of the module list: module names only (optionally with taint
 # flags), possibly closed by "[last unloaded: x]".
-MODULE_TOKEN = r"[a-z0-9_][a-z0-9_\-]{0,63}(?:\([A-Z+\-]{1,8}\))?$"
+MODULE_TOKEN = r"[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}(?:\([A-Z+\-]{1,8}\))?$"
+# printk splits lines near 1 KiB: only a list line at least this long can wrap.
+MODULES_WRAP_MIN = 200
 LAST_UNLOADED = "[last unloaded:"
 
 KASLR = r"Kernel Offset: (?:0x([0-9a-f]{1,16}) from 0x[0-9a-f]{1,16}|(disabled))"
+
+# Cheap prefilters: a stripped line is tried against the tables below only when it starts
+# with one of these (keeps the per-line cost at a few `startswith` calls).
+TASK_PREFIXES = ("WARNING: CPU", "Process ", "in_atomic", "INFO: task ", "watchdog: ", "BUG: soft lockup",
+                 "RIP: ", "EIP: ")
+FAULT_PREFIXES = ("BUG: ", "Unable to handle", "Read of size", "Write of size", "Use-after-free", "Out-of-bounds",
+                  "Invalid ", "Corrupted memory", "general protection", "Unhandled ", "Failing address", "FAR: ")
+PC_PREFIXES = ("RIP", "EIP", "PC is at", "LR is at", "pc", "lr", "epc", "ra ", "NIP", "LR [", "Krnl PSW")
 
 # --------------------------------------------------------------- fault address
 # (pattern, constant): the address is group 1, or `constant` when the pattern has none.
@@ -174,6 +185,7 @@ FAULT_ADDRESS: list[tuple[str, int | None]] = [
     (r"BUG: unable to handle (?:kernel )?(?:page fault|paging request|NULL pointer dereference) "
      r"(?:for address: ?|at )(?:0x)?([0-9a-f]{1,16})\b", None),
     (r"BUG: unable to handle kernel NULL pointer dereference at +\(null\)", 0),
+    (r"BUG: kernel NULL pointer dereference, address: (?:0x)?([0-9a-f]{1,16})\b", None),
     (r"Unable to handle kernel [A-Za-z \-]{1,60} at virtual address (?:0x)?([0-9a-f]{1,16})\b", None),
     (r"Unable to handle kernel paging request (?:for data )?at (?:address )?(?:0x)?([0-9a-f]{1,16})\b", None),
     (r"BUG: Kernel NULL pointer dereference (?:on (?:read|write) )?at 0x([0-9a-f]{1,16})\b", None),
@@ -212,13 +224,12 @@ TRACE_INTERLUDES = ("RIP: ", "EIP: ", "Code: ", "RSP: ", "RAX: ", "RDX: ", "RBP:
 TRACE_STOP_HEADERS = ("Last Breaking-Event-Address:",)
 
 # One symbolic call-trace line, after context markers are stripped.  Groups: paren (s390
-# "([<a>] f)" = r14 guess, unreliable), ppc stack pointer, raw address, "? ", symbol,
+# "([<a>] f)" = r14 guess, unreliable), ppc "[sp] [ip]" pair, raw address, "? ", symbol,
 # offset, size, module, and the rest (file:line from decode_stacktrace, "[inline]",
 # "(unreliable)", arm64 "(P)"/"(T)" source markers).
 TRACE_LINE = (
     r"(\()?"
-    r"(?:\[([0-9a-f]{6,16})\] )?"
-    r"(?:\[<([0-9a-fA-F]{1,16})>\] ?)?"
+    r"(?:\[([0-9a-f]{8,16})\] \[([0-9a-f]{8,16})\] |\[<([0-9a-fA-F]{1,16})>\] ?)?"
     r"(\? )?"
     r"([A-Za-z_.$][A-Za-z0-9_.$@\-]{0,254}|0x[0-9a-f]{1,16})"
     r"(?:\+0x([0-9a-f]{1,16})/0x([0-9a-f]{1,16}))?"
@@ -266,6 +277,7 @@ PC_LINES: list[tuple[str, str]] = [
     (r"LR is at ()" + SYMBOLIC, "lr"),
     # arm64 / riscv / mips: "pc : f+0x3c/0x50 [m]", "lr : g+...", "epc : f+...", "ra : g+..."
     (r"(?:pc|epc) ?: ()" + SYMBOLIC, "pc"),
+    (r"(?:pc|epc) ?: ()0x([0-9a-f]{1,16})$()()()", "pcraw"),
     (r"(?:lr|ra) ?: ()" + SYMBOLIC, "lr"),
     (r"epc +: ([0-9a-f]{8,16}) " + SYMBOLIC, "pc"),
     (r"ra +: ([0-9a-f]{8,16}) " + SYMBOLIC, "lr"),

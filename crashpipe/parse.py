@@ -1,0 +1,927 @@
+"""Reports out of a log: split (`crashpipe.split`), title (`crashpipe.titles`), then every
+field of the reports table, the printed call trace, raw stack dumps and Code: bytes.
+
+One pass over a report's lines with a small state machine; what the lines look like is
+data in `crashpipe.formats.fields`.  Nothing here raises on bad text: an unexpected
+exception while reading one report turns it into a corrupted report with reason
+`parser-error: ...`, and the other reports of the log are unaffected.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from crashpipe import code as codemod
+from crashpipe.formats import fields as F
+from crashpipe.lines import Line, clean_lines
+from crashpipe.model import Frame, Report, StackDump
+
+try:  # owned by the split/titles engineer; guarded so field extraction stays usable alone
+    from crashpipe.split import Span, split_reports
+except ImportError:  # pragma: no cover - only while the module is being written
+    Span = None  # type: ignore[assignment]
+    split_reports = None  # type: ignore[assignment]
+try:
+    from crashpipe.titles import title_for
+except ImportError:  # pragma: no cover
+    title_for = None  # type: ignore[assignment]
+
+_CPU_LINE = re.compile(F.CPU_LINE)
+_PID_LINE = re.compile(F.PID_LINE)
+_RELEASE_LINE = re.compile(F.RELEASE_LINE)
+_RELEASE_TOKEN = re.compile(F.RELEASE_TOKEN)
+_BANNER = re.compile(F.BANNER)
+_TASK_LINES = [(re.compile(p), names) for p, names in F.TASK_LINES]
+_MODULE_TOKEN = re.compile(F.MODULE_TOKEN)
+_KASLR = re.compile(F.KASLR)
+_FAULT = [(re.compile(p), const) for p, const in F.FAULT_ADDRESS]
+_TRACE_LINE = re.compile(F.TRACE_LINE)
+_TRACE_FILE_LINE = re.compile(F.TRACE_FILE_LINE)
+_ARM_FROM = re.compile(F.ARM_FROM_LINE)
+_ARM_ENTERED = re.compile(F.ARM_ENTERED_LINE)
+_ARM_REGS_IN_TRACE = re.compile(F.ARM_REGS_IN_TRACE)
+_PC_LINES = [(re.compile(p), role) for p, role in F.PC_LINES]
+_S390_PSW = re.compile(F.S390_PSW)
+_PPC_GPR_ROW = re.compile(F.PPC_GPR_ROW)
+_MIPS_GPR_ROW = re.compile(F.MIPS_GPR_ROW)
+_REGISTER_PAIR = re.compile(F.REGISTER_PAIR)
+_HEXDUMP_HEADERS = [(re.compile(p), what) for p, what in F.HEXDUMP_HEADERS]
+_HEXDUMP_ROW = re.compile(F.HEXDUMP_ROW)
+_WORD_ROW = re.compile(F.WORD_ROW)
+_HEX = frozenset("0123456789abcdef")
+
+# A report with more frames than this is cut (a looping unwinder can print thousands).
+MAX_FRAMES = 512
+# Words kept per stack dump (a 16 KiB kernel stack of 32-bit words is 4096).
+MAX_STACK_WORDS = 8192
+
+
+# --------------------------------------------------------------------- entry points
+def parse_text(text: str, source: str) -> list[Report]:
+    """Every report in `text`, in order of start.  Never raises."""
+    try:
+        lines = clean_lines(text)
+    except Exception as e:  # clean_lines is total on str; this guards against bugs only
+        return [_failed(source, 1, f"parser-error: lines: {type(e).__name__}: {e}")]
+    if split_reports is None:
+        return []
+    try:
+        spans = split_reports(lines)
+    except Exception as e:
+        return [_failed(source, 1, f"parser-error: split: {type(e).__name__}: {e}")]
+    ctx = _LogContext(lines)
+    return [_parse_span(span, lines, source, ctx) for span in spans]
+
+
+def parse_span(span, all_lines: list[Line], source: str) -> Report:
+    """One report from one span of a cleaned log.  Never raises."""
+    return _parse_span(span, all_lines, source, _LogContext(all_lines))
+
+
+def _failed(source: str, line: int, reason: str) -> Report:
+    return Report(source=source, source_line=line, end_line=line, corrupted=True, corrupted_reason=reason)
+
+
+def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext") -> Report:
+    start = getattr(span, "start_line", 1)
+    rep = Report(source=source, source_line=start, end_line=getattr(span, "end_line", start))
+    try:
+        lines = list(span.lines)
+        rep.text = "\n".join(line.text for line in lines)
+    except Exception as e:
+        rep.corrupted, rep.corrupted_reason = True, f"parser-error: span: {type(e).__name__}: {e}"
+        return rep
+    if title_for is not None:
+        try:
+            info = title_for(span, all_lines)
+            rep.title, rep.alt_titles, rep.kind = info.title, list(info.alt_titles), info.kind
+            rep.corrupted, rep.corrupted_reason = bool(info.corrupted), info.corrupted_reason
+        except Exception as e:
+            rep.corrupted, rep.corrupted_reason = True, f"parser-error: title: {type(e).__name__}: {e}"
+    try:
+        extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), ctx.before(start))
+    except Exception as e:
+        rep.corrupted = True
+        rep.corrupted_reason = f"parser-error: fields: {type(e).__name__}: {e}"
+    return rep
+
+
+def _with_continuations(lines: list[Line], all_lines: list[Line], start: int, end: int) -> list[tuple[Line, bool]]:
+    """The span's lines, each with aux=False, merged with the prefix-less lines of the same
+    range that the splitter left out (aux=True).  Wrapped `Modules linked in:` lists, s390
+    `Krnl GPRS`/`Krnl Code` rows and similar continuations are printed without a timestamp
+    inside timestamped reports; the extractor accepts aux lines only as such continuations."""
+    kept = {line.no for line in lines}
+    lo, hi = max(start, 1), min(end, len(all_lines))
+    aux = [line for line in all_lines[lo - 1:hi]
+           if line.no not in kept and line.ts is None and line.tag is None and lo <= line.no <= hi]
+    if not aux:
+        return [(line, False) for line in lines]
+    merged = [(line, False) for line in lines] + [(line, True) for line in aux]
+    merged.sort(key=lambda p: p[0].no)
+    return merged
+
+
+class _LogContext:
+    """What the log says outside the reports: the boot banner(s) that precede each report
+    (release and, for cross-built kernels, the target triplet)."""
+
+    def __init__(self, lines: list[Line]):
+        self._nos: list[int] = []
+        self._banners: list[tuple[str | None, str | None]] = []
+        for line in lines:
+            t = line.text
+            i = t.find("Linux version ")
+            if i < 0:
+                continue
+            m = _BANNER.match(t, i)
+            if m is None:
+                continue
+            arch = next((a for key, a in F.ARCH_BY_BANNER if key in t), None)
+            self._nos.append(line.no)
+            self._banners.append((m.group(1), arch))
+
+    def before(self, line_no: int) -> tuple[str | None, str | None]:
+        """(release, arch) of the last banner before line_no."""
+        i = bisect.bisect_left(self._nos, line_no) - 1
+        return self._banners[i] if i >= 0 else (None, None)
+
+
+# ------------------------------------------------------------------ the extractor
+@dataclass
+class _Loc:
+    """A code location printed on a pc/lr line."""
+
+    address: int | None
+    symbol: str | None
+    offset: int | None
+    size: int | None
+    module: str | None
+
+
+def _merge(a: _Loc, b: _Loc) -> None:
+    """Complete location a from b when both describe the same place."""
+    if (a.symbol and b.symbol and a.symbol != b.symbol) or (
+            a.address is not None and b.address is not None and a.address != b.address):
+        return
+    for name in ("address", "symbol", "offset", "size", "module"):
+        if getattr(a, name) is None:
+            setattr(a, name, getattr(b, name))
+
+
+def _hex(s: str | None) -> int | None:
+    return int(s, 16) if s else None
+
+
+def _taint(rest: str) -> tuple[str | None, str | None]:
+    """(taint letters, release) from what follows "Tainted: " / "Not tainted" on a CPU line."""
+    toks = rest.split()
+    ver = next((i for i, t in enumerate(toks) if t.startswith("#")), len(toks))
+    release = None
+    if ver > 0 and _RELEASE_TOKEN.match(toks[ver - 1]):
+        release = toks[ver - 1]
+        toks = toks[:ver - 1]
+    else:
+        toks = toks[:ver]
+    # "G           OE" prints one column per flag; keep each letter once, in order.
+    letters = [c for t in toks if len(t) <= 24 and t.replace("-", "").isalpha() for c in t if c.isalpha()]
+    return (" ".join(letters) if letters else None), release
+
+
+class _Extractor:
+    def __init__(self, rep: Report):
+        self.rep = rep
+        self.regs: dict[str, int] = {}
+        self.regs_frozen = False
+        self.pc: _Loc | None = None
+        self.lr: _Loc | None = None
+        self.arch_hint: str | None = None
+        self.shape_hint: str | None = None
+        self.addr_width = 0
+        # call trace
+        self.in_trace = False
+        self.trace_done = False
+        self.section_frames = 0
+        self.frames: list[Frame] = []
+        self.ctx = ["task"]
+        self.arm_pending: Frame | None = None
+        self.stop_trace = False
+        # raw stacks
+        self.hexdump: dict | None = None
+        self.wordstack: dict | None = None
+        # code
+        self.code_text: str | None = None
+        self.code_rows: list[str] | None = None  # s390 Krnl Code / ppc Instruction dump rows
+        self.code_kind: str | None = None
+        self.s390_gprs: list[int] | None = None
+        # modules
+        self.modules_open = False
+        self.fault_pf = False
+        self.thumb = False
+        self.ppc_le = False
+        self.code_rows_done: tuple[str, list[str]] | None = None
+        self._pending_wordstacks: list[dict] = []
+
+    # ---------------------------------------------------------------- per line
+    def line(self, text: str, aux: bool = False) -> None:
+        t = text.strip()
+        if aux:
+            # a prefix-less line the splitter did not keep: only a continuation of the
+            # block in progress may use it, and it ends nothing
+            if t and (self.modules_open and self._modules_more(t) or self.s390_gprs is not None
+                      and self._s390_gprs_row(t, quiet=True) or self.code_rows is not None
+                      and self._code_row(t, quiet=True)):
+                return
+            return
+        if not t:
+            self._end_blocks()
+            self._end_trace()
+            return
+        if self.hexdump is not None and self._hexdump_row(t):
+            return
+        if self.wordstack is not None and self._word_row(t):
+            return
+        if self.code_rows is not None and self._code_row(t):
+            return
+        if self.s390_gprs is not None and self._s390_gprs_row(t):
+            return
+        if self.modules_open and self._modules_more(t):
+            return
+        self.modules_open = False
+        if self.in_trace:
+            if self._trace_line(t):
+                return
+            if not t.startswith(F.TRACE_INTERLUDES) and not self._is_register_line(t):
+                self._end_trace()
+        elif not self.trace_done and not self.stop_trace:
+            hdr = next((h for h in F.TRACE_HEADERS if t.startswith(h)), None)
+            if hdr is not None:
+                self._start_trace(hdr)
+                rest = t[len(hdr):].strip()
+                if rest:
+                    self._trace_line(rest)
+                return
+            if " from " in t and _ARM_FROM.match(t):
+                self.shape_hint = self.shape_hint or "arm"
+                self._start_trace(None)
+                self._trace_line(t)
+                return
+        self._fields(t)
+
+    def finish(self) -> None:
+        self._end_blocks()
+        self._end_trace()
+
+    # ------------------------------------------------------------- plain fields
+    def _fields(self, t: str) -> None:
+        rep = self.rep
+        c0 = t[0]
+        if self.arch_hint is None and t.startswith(F.ARCH_LINE_PREFIXES):
+            for prefix, arch in F.ARCH_BY_LINE:
+                if t.startswith(prefix):
+                    self.arch_hint = arch
+                    break
+        if t.startswith("CPU: "):
+            m = _CPU_LINE.match(t)
+            if m is not None:
+                self._task(cpu=int(m.group(1)), pid=int(m.group(2)), process=m.group(3))
+                self._taint_release(m.group(4), m.group(5))
+                return
+        if t.startswith("Pid: "):
+            m = _PID_LINE.match(t)
+            if m is not None:
+                self._task(pid=int(m.group(1)), process=m.group(2))
+                self._taint_release(m.group(3), m.group(4), hardware=True)
+                return
+        if t.startswith(F.HARDWARE):
+            if rep.hardware is None:
+                rep.hardware = t[len(F.HARDWARE):].strip() or None
+            return
+        if t.startswith(F.MODULES):
+            if not rep.modules:
+                self.modules_open = self._modules_add(t[len(F.MODULES):])
+            return
+        if t.startswith("Kernel Offset: "):
+            m = _KASLR.match(t)
+            if m is not None and rep.kaslr_offset is None:
+                rep.kaslr_offset = 0 if m.group(2) else int(m.group(1), 16)
+            return
+        if t.startswith(F.CODE_PREFIXES):
+            if self.code_text is None and self.code_rows is None:
+                self.code_text = t.split(":", 1)[1]
+            return
+        if t.startswith(F.PPC_INSTRUCTION_DUMP):
+            if self.code_text is None and self.code_rows is None:
+                self.code_rows, self.code_kind = [], "words"
+            return
+        if t.startswith(F.S390_CODE):
+            if self.code_text is None and self.code_rows is None:
+                self.code_rows, self.code_kind = [], "s390"
+                self._code_row(t)
+            return
+        if t.startswith(F.S390_GPRS):
+            if "r0" not in self.regs:
+                self.s390_gprs = []
+                self._s390_gprs_row(t[len(F.S390_GPRS):].strip())
+            return
+        if t.startswith(F.WORD_STACK_HEADERS) and not t.startswith("Stack: ("):
+            if self.wordstack is None:
+                self.wordstack = {"words": [], "width": 0}
+                rest = t.split(":", 1)[1].strip()
+                if rest:
+                    self._word_row(rest)
+            return
+        if c0 in "SE" and ("tack" in t[:16]):
+            for rx, what in _HEXDUMP_HEADERS:
+                m = rx.match(t)
+                if m is not None:
+                    self._end_blocks()
+                    self.hexdump = {"start": int(m.group(1), 16), "end": int(m.group(2), 16),
+                                    "what": what, "words": {}, "prev": None}
+                    return
+        if "#" in t or t.startswith(F.TASK_PREFIXES):
+            self._task_lines(t)
+        if t.startswith(F.FAULT_PREFIXES) or t[0] == "#":
+            self._fault(t)
+        if t.startswith(F.PC_PREFIXES):
+            self._pc_lines(t)
+        self._registers(t)
+
+    def _task(self, cpu=None, pid=None, process=None) -> None:
+        rep = self.rep
+        if cpu is not None and rep.cpu is None:
+            rep.cpu = cpu
+        if pid is not None and rep.pid is None:
+            rep.pid = pid
+        if process and rep.process is None:
+            rep.process = process.strip() or None
+
+    def _taint_release(self, tainted: str, rest: str, hardware: bool = False) -> None:
+        letters, release = _taint(rest) if tainted.startswith("Tainted") else (None, _taint(rest)[1])
+        if hardware and self.rep.hardware is None:
+            # pre-4.x "Pid:" lines end with the DMI board name after the "#N" version
+            toks = rest.split()
+            ver = next((i for i, t in enumerate(toks) if t.startswith("#")), len(toks))
+            self.rep.hardware = " ".join(toks[ver + 1:]) or None
+        if self.rep.tainted is None and letters:
+            self.rep.tainted = letters
+        if self.rep.kernel_release is None and release:
+            self.rep.kernel_release = release
+
+    def _task_lines(self, t: str) -> None:
+        rep = self.rep
+        if rep.kernel_release is None and "#" in t:
+            m = _RELEASE_LINE.match(t)
+            if m is not None:
+                rep.kernel_release = m.group(1)
+        if not t.startswith(F.TASK_PREFIXES):
+            return
+        for rx, names in _TASK_LINES:
+            m = rx.match(t)
+            if m is None:
+                continue
+            vals = dict(zip(names, m.groups()))
+            self._task(cpu=int(vals["cpu"]) if "cpu" in vals else None,
+                       pid=int(vals["pid"]) if "pid" in vals else None,
+                       process=vals.get("process"))
+            return
+
+    def _fault(self, t: str) -> None:
+        if t.startswith(F.PAGE_FAULT_MARKERS):
+            self.fault_pf = True
+        if self.rep.fault_address is not None:
+            return
+        for rx, const in _FAULT:
+            m = rx.match(t)
+            if m is not None:
+                self.rep.fault_address = const if const is not None else int(m.group(1), 16)
+                return
+
+    def _pc_lines(self, t: str) -> None:
+        for rx, role in _PC_LINES:
+            m = rx.match(t)
+            if m is None:
+                continue
+            g = m.groups()
+            if role == "pcraw":
+                loc = _Loc(_hex(g[1]), None, None, None, None)
+                role = "pc"
+            else:
+                loc = _Loc(_hex(g[0]), g[1] or None, _hex(g[2]), _hex(g[3]), g[4] or None)
+            if self._user_segment(t):
+                return
+            if role == "pc":
+                if self.in_trace:
+                    # "RIP: 0010:f+0x1a/0x30" between frames is an interrupted kernel
+                    # context; "EIP: [<a>] f SS:ESP" / "RIP  [<a>] f" re-print the crash site
+                    if loc.symbol and self.section_frames and t[3:5] == ": " and t[9:10] == ":":
+                        # an interrupted kernel context printed inside the trace
+                        self._add(Frame(address=loc.address, symbol=loc.symbol, offset=loc.offset,
+                                        size=loc.size, module=loc.module, method="regs", context=self.ctx[-1]))
+                elif self.pc is None:
+                    self.pc = loc
+                else:
+                    _merge(self.pc, loc)  # "EIP: 0060:[<addr>]" + "EIP is at f+0x3/0x5"
+            elif self.lr is None:
+                self.lr = loc
+            else:
+                _merge(self.lr, loc)
+            return
+
+    @staticmethod
+    def _user_segment(t: str) -> bool:
+        # x86 user-mode code segments (0033, 0023, 002b... have the low two bits set: RPL 3)
+        if len(t) > 9 and t[4] == " " and t[9] == ":":
+            try:
+                return int(t[5:9], 16) & 3 == 3
+            except ValueError:
+                return False
+        return False
+
+    def _is_register_line(self, t: str) -> bool:
+        m = _REGISTER_PAIR.match(t)
+        return m is not None and m.group(1) in F.REGISTER_NAMES
+
+    def _registers(self, t: str) -> None:
+        m = _PPC_GPR_ROW.match(t) if t.startswith("GPR") else None
+        if m is not None:
+            base = int(m.group(1))
+            self._set_regs([(f"GPR{base + i:02d}", v) for i, v in enumerate(m.group(2).split())])
+            return
+        m = _MIPS_GPR_ROW.match(t) if t.startswith("$") else None
+        if m is not None:
+            base = int(m.group(1))
+            self._set_regs([(f"${base + i}", v) for i, v in enumerate(m.group(2).split())])
+            return
+        if t.startswith("Krnl PSW"):
+            m = _S390_PSW.match(t)
+            if m is not None:
+                self._set_regs([("PSW_mask", m.group(1)), ("PSW_addr", m.group(2))])
+            return
+        if t.startswith("MSR: ") and "<" in t:
+            flags = t[t.find("<") + 1:t.find(">")] if ">" in t else ""
+            self.ppc_le = F.PPC_MSR_LE in flags.split(",")
+        if "Flags:" in t[:8] and "ISA Thumb" in t:
+            self.thumb = True
+        first = _REGISTER_PAIR.match(t)
+        if first is None or first.group(1) not in F.REGISTER_NAMES:
+            return
+        pairs = []
+        pos = 0
+        while True:
+            m = _REGISTER_PAIR.search(t, pos)
+            if m is None:
+                break
+            pairs.append((m.group(1), m.group(2)))
+            pos = m.end()
+        self._set_regs([(n, v) for n, v in pairs if n in F.REGISTER_NAMES or n.startswith(("CR", "DR"))])
+
+    def _set_regs(self, pairs: list[tuple[str, str]]) -> None:
+        if self.regs_frozen:
+            return
+        for name, value in pairs:
+            if name in self.regs:
+                # a second register block (user context, a nested interrupt, the x86
+                # re-print after "end trace"): the report's registers are the first block
+                self.regs_frozen = True
+                return
+            try:
+                self.regs[name] = int(value, 16)
+            except ValueError:
+                continue
+
+    def _s390_gprs_row(self, t: str, quiet: bool = False) -> bool:
+        vals = t.split()
+        if not vals or len(vals) > 8 or not all(len(v) in (8, 16) and set(v) <= _HEX for v in vals):
+            if not quiet:
+                self.s390_gprs = None
+            return False
+        assert self.s390_gprs is not None
+        self.s390_gprs.extend(int(v, 16) for v in vals)
+        if len(self.s390_gprs) >= 16:
+            self._set_regs([(f"r{i}", f"{v:x}") for i, v in enumerate(self.s390_gprs[:16])])
+            self.s390_gprs = None
+        return True
+
+    # ----------------------------------------------------------------- modules
+    def _modules_add(self, text: str) -> bool:
+        """Add module names; True when the list may continue on the next line."""
+        text = text.strip()
+        closed = False
+        i = text.find(F.LAST_UNLOADED)
+        if i >= 0:
+            text, closed = text[:i], True
+        for tok in text.split():
+            name = tok.split("(", 1)[0]
+            if name and _MODULE_TOKEN.match(tok):
+                self.rep.modules.append(name)
+        return not closed and len(text) >= F.MODULES_WRAP_MIN
+
+    def _modules_more(self, t: str) -> bool:
+        head = t.split(F.LAST_UNLOADED, 1)[0]
+        toks = head.split()
+        if not toks and not t.startswith(F.LAST_UNLOADED):
+            return False
+        if not all(_MODULE_TOKEN.match(tok) for tok in toks):
+            return False
+        self.modules_open = self._modules_add(t)
+        return True
+
+    # --------------------------------------------------------------- raw stacks
+    def _hexdump_row(self, t: str) -> bool:
+        m = _HEXDUMP_ROW.match(t)
+        hd = self.hexdump
+        if m is None or hd is None:
+            self._end_hexdump()
+            return False
+        low = int(m.group(1), 16)
+        start, end = hd["start"], hd["end"]
+        base = (start & ~0xFFFF) | low
+        if base + 32 <= start:
+            base += 0x10000  # the rows crossed a 64 KiB boundary
+        body = m.group(2)
+        words = hd["words"]
+        for k in range(0, len(body), F.HEXDUMP_CELL):
+            cell = body[k:k + F.HEXDUMP_CELL].strip()
+            addr = base + (k // F.HEXDUMP_CELL) * 4
+            if len(cell) == 8 and set(cell) <= _HEX and start <= addr < end and len(words) < MAX_STACK_WORDS:
+                words[addr] = int(cell, 16)
+        return True
+
+    def _end_hexdump(self) -> None:
+        hd, self.hexdump = self.hexdump, None
+        if not hd or not hd["words"]:
+            return
+        little = self._little()
+        run_start = None
+        buf = bytearray()
+        prev = None
+        for addr in sorted(hd["words"]):
+            if prev is not None and addr != prev + 4:
+                self._stack(run_start, bytes(buf), 4, little, hd["what"])
+                buf = bytearray()
+                run_start = None
+            if run_start is None:
+                run_start = addr
+            buf += hd["words"][addr].to_bytes(4, "little" if little else "big")
+            prev = addr
+        self._stack(run_start, bytes(buf), 4, little, hd["what"])
+
+    def _word_row(self, t: str) -> bool:
+        ws = self.wordstack
+        m = _WORD_ROW.match(t)
+        if m is None or ws is None:
+            self._end_wordstack()
+            return False
+        toks = m.group(1).split()
+        width = len(toks[0])
+        if ws["width"] and width != ws["width"] or any(len(x) != width for x in toks):
+            self._end_wordstack()
+            return False
+        ws["width"] = width
+        if len(ws["words"]) < MAX_STACK_WORDS:
+            ws["words"].extend(int(x, 16) for x in toks)
+        return True
+
+    def _end_wordstack(self) -> None:
+        ws, self.wordstack = self.wordstack, None
+        if not ws or not ws["words"]:
+            return
+        self._pending_wordstacks.append(ws)
+
+    def _resolve_wordstacks(self) -> None:
+        # the dump starts at the stack pointer, which may be printed after it (mips)
+        sp = self.regs.get("sp")
+        if sp is None:
+            name = (F.ARCH_INFO.get(self.rep.arch or "") or {}).get("alias", {}).get("sp")
+            sp = self.regs.get(name) if name else None
+        little = self._little()
+        for ws in self._pending_wordstacks:
+            if sp is None or little is None:
+                continue
+            size = ws["width"] // 2
+            data = b"".join(w.to_bytes(size, "little" if little else "big") for w in ws["words"])
+            self._stack(sp, data, size, little, "stack")
+
+    def _stack(self, base, data: bytes, word: int, little, what: str) -> None:
+        if base is None or not data or little is None:
+            return
+        self.rep.stacks.append(StackDump(base=base, data=data, word_size=word, little_endian=little, what=what))
+
+    def _little(self) -> bool | None:
+        arch = self.rep.arch or self.arch_hint
+        info = F.ARCH_INFO.get(arch or "")
+        return info["little"] if info else True
+
+    def _end_blocks(self) -> None:
+        self._end_hexdump()
+        self._end_wordstack()
+        if self.s390_gprs is not None:
+            self.s390_gprs = None
+        if self.code_rows is not None:
+            self._end_code_rows()
+        self.modules_open = False
+
+    # ------------------------------------------------------------------- code
+    def _code_row(self, t: str, quiet: bool = False) -> bool:
+        rows = self.code_rows
+        assert rows is not None
+        if self.code_kind == "s390":
+            body = t[len(F.S390_CODE):] if t.startswith(F.S390_CODE) else t
+            body = body.strip()
+            if body[:1] in (">", "#") or (body[:1] in _HEX and ":" in body[:20]):
+                rows.append(body)
+                return True
+        elif self.code_kind == "words":
+            toks = t.split()
+            if toks and all(len(x.strip("<>")) == 8 for x in toks) and len(rows) < 4:
+                rows.append(t)
+                return True
+        if not quiet:
+            self._end_code_rows()
+        return False
+
+    def _end_code_rows(self) -> None:
+        rows, self.code_rows = self.code_rows, None
+        if rows:
+            self.code_rows_done = (self.code_kind, rows)
+
+    # -------------------------------------------------------------- call trace
+    def _start_trace(self, header: str | None) -> None:
+        if header == "Call trace:":
+            self.shape_hint = self.shape_hint or "arm64"
+        self.in_trace = True
+        self.section_frames = 0
+        self.arm_pending = None
+
+    def _end_trace(self) -> None:
+        if not self.in_trace:
+            return
+        if self.arm_pending is not None:
+            self._add(self.arm_pending)
+            self.arm_pending = None
+        self.in_trace = False
+        if self.section_frames:
+            self.trace_done = True
+
+    def _add(self, f: Frame) -> None:
+        if len(self.frames) < MAX_FRAMES:
+            self.frames.append(f)
+            self.section_frames += 1
+
+    def _trace_line(self, t: str) -> bool:
+        """Consume one line of a call trace; False when the line is not part of one."""
+        if t.startswith(F.TRACE_STOP_HEADERS):
+            self._end_trace()
+            self.stop_trace = True
+            return True
+        # context markers, possibly followed by a frame on the same line (pre-4.x x86)
+        while t.startswith("<"):
+            if t.startswith("<<EOE>>"):
+                self._marker(None)
+                t = t[7:].lstrip()
+                continue
+            j = t.find(">")
+            if j < 0:
+                return False
+            tok = t[1:j]
+            if self.shape_hint is None:
+                self.shape_hint = "x86"
+            if tok in F.CONTEXT_MARKERS:
+                self._marker(F.CONTEXT_MARKERS[tok])
+            elif tok.startswith(F.EXCEPTION_MARKER_PREFIX):
+                self._marker("exception")
+            elif tok.startswith("/" + F.EXCEPTION_MARKER_PREFIX):
+                self._marker(None)
+            else:
+                return False
+            t = t[j + 1:].lstrip()
+            if not t:
+                return True
+        if " from " in t:
+            m = _ARM_FROM.match(t)
+            if m is not None:
+                self._arm_from(m)
+                return True
+            m = _ARM_ENTERED.match(t)
+            if m is not None:
+                self._arm_entered(m)
+                return True
+        if t[0] == "r" and _ARM_REGS_IN_TRACE.match(t):
+            return True  # saved registers printed under an arm backtrace entry
+        m = _TRACE_LINE.match(t)
+        if m is None:
+            return False
+        paren, ppc_sp, ppc_ip, addr, q, sym, off, size, mod, rest = m.groups()
+        if q and self.shape_hint is None:
+            self.shape_hint = "x86"  # only x86's unwinders print "? " for guessed frames
+        rest = rest.strip()
+        inlined = F.INLINE_MARK in rest
+        raw_sym = sym.startswith("0x")
+        address = _hex(ppc_ip or addr)
+        if not (address is not None or off is not None or inlined or raw_sym):
+            return False
+        if ppc_sp is not None:
+            self.shape_hint = self.shape_hint or "ppc"
+        if address is not None and addr is not None:
+            self.addr_width = max(self.addr_width, len(addr))
+        file = line = None
+        fm = _TRACE_FILE_LINE.match(" " + rest) if rest and not rest.startswith(("(", "[", ")")) else None
+        if fm is not None:
+            file, line = fm.group(1), int(fm.group(2))
+        if raw_sym:
+            if address is None:
+                address = int(sym, 16)
+            sym = None
+        reliable = not q and not paren and not any(u in rest for u in F.UNRELIABLE_MARKS)
+        self._add(Frame(address=address, symbol=sym, offset=_hex(off), size=_hex(size), module=mod,
+                        file=file, line=line, inlined=inlined, reliable=reliable, method="trace",
+                        context=self.ctx[-1]))
+        return True
+
+    def _marker(self, ctx: str | None) -> None:
+        if ctx is None:
+            if len(self.ctx) > 1:
+                self.ctx.pop()
+        elif ctx == "task" and len(self.ctx) > 1 and self.ctx[-1] != "task":
+            self.ctx = ["task"]  # <EOI>: back on the task stack
+        else:
+            self.ctx.append(ctx)
+
+    def _arm_from(self, m: re.Match) -> None:
+        self.shape_hint = self.shape_hint or "arm"
+        waddr, wsym, woff, wsize, wmod, faddr, fsym, foff, fsize, fmod = m.groups()
+        pend = self.arm_pending
+        if pend is not None and pend.symbol == (None if wsym.startswith("0x") else wsym):
+            frame = pend  # the previous line's "from" is this function's return address
+            if frame.address is None and waddr:
+                frame.address = int(waddr, 16)
+        else:
+            if pend is not None:
+                self._add(pend)
+            raw = wsym.startswith("0x")
+            frame = Frame(address=_hex(waddr) if waddr else (int(wsym, 16) if raw else None),
+                          symbol=None if raw else wsym, offset=_hex(woff), size=_hex(wsize), module=wmod,
+                          context=self.ctx[-1])
+        self._add(frame)
+        raw = fsym.startswith("0x")
+        self.arm_pending = Frame(address=_hex(faddr) if faddr else (int(fsym, 16) if raw else None),
+                                 symbol=None if raw else fsym, offset=_hex(foff), size=_hex(fsize),
+                                 module=fmod, context=self.ctx[-1])
+
+    def _arm_entered(self, m: re.Match) -> None:
+        where, frm = int(m.group(1), 16), int(m.group(2), 16)
+        pend = self.arm_pending
+        if pend is None:
+            self._add(Frame(address=where, context=self.ctx[-1]))
+        else:
+            self._add(pend)
+        self.arm_pending = Frame(address=frm, context=self.ctx[-1])
+
+
+# --------------------------------------------------------------- assembling
+def extract_fields(rep: Report, lines: list, banner: tuple[str | None, str | None] = (None, None)) -> None:
+    """Fill every field of `rep` that `lines` (one report's cleaned lines, or (line, aux)
+    pairs from `_with_continuations`) hold."""
+    ex = _Extractor(rep)
+    for item in lines:
+        line, aux = item if isinstance(item, tuple) else (item, False)
+        ex.line(line.text, aux)
+    ex.finish()
+    release, banner_arch = banner
+    if rep.kernel_release is None and release:
+        rep.kernel_release = release
+    rep.arch = _arch(ex, banner_arch)
+    _aliases(rep, ex)
+    ex._resolve_wordstacks()
+    _fault_from_regs(rep, ex)
+    _code(rep, ex)
+    rep.frames = _frames(ex)
+    for i, f in enumerate(rep.frames):
+        f.frame_no = i
+
+
+def _arch(ex: _Extractor, banner_arch: str | None) -> str | None:
+    rep = ex.rep
+    hint = ex.arch_hint
+    width = 16 if any(v > 0xFFFFFFFF for v in ex.regs.values()) else (ex.addr_width or 0)
+    by_release = None
+    if rep.kernel_release:
+        rel = rep.kernel_release
+        by_release = next((a for suf, a in F.ARCH_BY_RELEASE if rel.endswith(suf) or (suf + "-") in rel
+                           or (suf + "+") in rel), None)
+    if hint == "ppc":
+        if by_release in ("ppc64", "ppc64le"):
+            return "ppc64le" if ex.ppc_le or by_release == "ppc64le" else "ppc64"
+        if width == 16 or any(len(k) == 5 and k.startswith("GPR") and v > 0xFFFFFFFF for k, v in ex.regs.items()):
+            return "ppc64le" if ex.ppc_le else "ppc64"
+        return "ppc"
+    if hint == "s390x":
+        return "s390x" if width == 16 or by_release == "s390x" else ("s390" if width == 8 else "s390x")
+    if hint == "mips":
+        return "mips64" if width == 16 else "mips"
+    if hint == "riscv":
+        return "riscv32" if width == 8 and by_release != "riscv64" else "riscv64"
+    if hint == "arm" and (by_release == "arm64" or width == 16):
+        return "arm64"
+    if hint:
+        return hint
+    if by_release:
+        return by_release
+    if ex.shape_hint == "arm64":
+        return "arm64"
+    if ex.shape_hint == "arm":
+        return "arm"
+    if ex.shape_hint == "x86" and ex.addr_width:
+        return "x86_64" if ex.addr_width > 8 else "i386"
+    if ex.shape_hint == "ppc":
+        return "ppc64" if ex.addr_width > 8 else "ppc"
+    if banner_arch:
+        return banner_arch
+    return None
+
+
+def _aliases(rep: Report, ex: _Extractor) -> None:
+    regs = dict(ex.regs)
+    info = F.ARCH_INFO.get(rep.arch or "")
+    if info:
+        for alias, name in info["alias"].items():
+            if alias not in regs and name in regs:
+                regs[alias] = regs[name]
+    rep.registers = {k: v & 0xFFFFFFFFFFFFFFFF for k, v in regs.items()}
+
+
+def _fault_from_regs(rep: Report, ex: _Extractor) -> None:
+    if rep.fault_address is None and ex.fault_pf and "CR2" in rep.registers:
+        rep.fault_address = rep.registers["CR2"]
+
+
+def _code(rep: Report, ex: _Extractor) -> None:
+    info = F.ARCH_INFO.get(rep.arch or "") or {}
+    little = info.get("little", True) if info else True
+    c = None
+    insn = None
+    if ex.code_text is not None:
+        c = codemod.parse_code(ex.code_text, little)
+        if c is not None and ex.thumb:
+            c.thumb = True
+    elif ex.code_rows_done is not None:
+        kind, rows = ex.code_rows_done
+        if kind == "s390":
+            parsed = codemod.parse_s390_code(rows)
+            if parsed is not None:
+                c, insn = parsed
+        else:
+            c = codemod.parse_code(" ".join(rows), little)
+    if c is None:
+        return
+    rep.code = c.data
+    rep.faulting_instruction = insn if insn is not None else codemod.faulting_instruction(c, rep.arch)
+
+
+def _same_function(f: Frame, loc: _Loc) -> bool:
+    if f.symbol is None and loc.symbol is None:
+        return f.address is not None and f.address == loc.address
+    return f.symbol is not None and f.symbol == loc.symbol
+
+
+def _frames(ex: _Extractor) -> list[Frame]:
+    """The printed trace, with frame 0 from the pc line and a leaf function's caller from
+    the lr line where the trace leaves them out (see `crashpipe.formats.fields`)."""
+    frames = list(ex.frames)
+    pc, lr = ex.pc, ex.lr
+    if pc is not None and pc.address is None and "pc" in ex.rep.registers and pc.symbol is None:
+        pc.address = ex.rep.registers["pc"]
+    if pc is not None and pc.address is None and pc.symbol is not None and "pc" in ex.rep.registers:
+        pc.address = ex.rep.registers["pc"]
+    if lr is not None and lr.address is None and "lr" in ex.rep.registers:
+        lr.address = ex.rep.registers["lr"]
+    physical = [f for f in frames if not f.inlined]
+    first = physical[0] if physical else None
+    if pc is not None and (pc.symbol is not None or pc.address is not None):
+        if first is not None and _same_function(first, pc) and (first.offset is None or first.offset == pc.offset):
+            # the trace starts at the pc: complete its first frame from the pc line
+            first.offset = first.offset if first.offset is not None else pc.offset
+            first.size = first.size if first.size is not None else pc.size
+            first.module = first.module or pc.module
+            if first.address is None:
+                first.address = pc.address
+        else:
+            if first is not None and first.offset is None and lr is not None and _same_function(first, lr):
+                # arm prints the lr's function when the pc is not in kernel text
+                first.offset, first.size = lr.offset, lr.size
+                first.module = first.module or lr.module
+                if first.address is None:
+                    first.address = lr.address
+            frames.insert(0, Frame(address=pc.address, symbol=pc.symbol, offset=pc.offset, size=pc.size,
+                                   module=pc.module, method="regs", context=frames[0].context if frames else "task"))
+    if lr is not None and lr.symbol is not None and pc is not None and lr.symbol != pc.symbol:
+        phys = [f for f in frames if not f.inlined]
+        nxt = phys[1] if len(phys) > 1 else None
+        if nxt is None or nxt.symbol != lr.symbol:
+            # a leaf function's caller, printed only on the lr line
+            at = frames.index(phys[0]) + 1 if phys else 0
+            frames.insert(at, Frame(address=lr.address, symbol=lr.symbol, offset=lr.offset, size=lr.size,
+                                    module=lr.module, method="regs", context=phys[0].context if phys else "task"))
+    return frames
