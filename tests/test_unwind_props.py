@@ -18,28 +18,46 @@ IMPLS = ["py", "debug", "c"]
 M64 = (1 << 64) - 1
 
 
+TEXT = (0x400000, 0x401000)
+
+
 @st.composite
 def dumps(draw):
     abi = draw(st.sampled_from(archmod.ABIS))
     ws = abi.word_size
-    data = draw(st.binary(min_size=0, max_size=160))
-    base = draw(st.one_of(st.integers(0, M64 - len(data)), st.integers(0, 1 << 16).map(lambda x: x * ws)))
+    wmax = (1 << (8 * ws)) - 1
+    if draw(st.booleans()):
+        data = draw(st.binary(min_size=0, max_size=160))
+        base = draw(st.one_of(st.integers(0, M64 - len(data)), st.integers(0, 1 << 16).map(lambda x: x * ws)))
+    else:
+        # words that look like a stack: pointers into the dump (sometimes misaligned),
+        # text addresses, small numbers, garbage; so chains form, cycle and break
+        n = draw(st.integers(0, 40))
+        base = draw(st.integers(0, (wmax - 64 * ws) // ws)) * ws
+        word = st.one_of(st.integers(-2, n + 2).map(lambda k: base + k * ws),
+                         st.integers(-2, n + 2).map(lambda k: base + k * ws),
+                         st.integers(-2, n + 2).map(lambda k: base + k * ws + 1),
+                         st.integers(TEXT[0] - 4, TEXT[1] + 4), st.integers(0, 3), st.integers(0, wmax))
+        ws_words = draw(st.lists(word, min_size=n, max_size=n))
+        data = b"".join((w & wmax).to_bytes(ws, "little") for w in ws_words)
     base = min(base, M64 - len(data))
     words = [int.from_bytes(data[i:i + ws], "little") for i in range(0, len(data) - ws + 1, ws)]
 
     def reg():
-        return draw(st.one_of(st.none(), st.integers(0, M64 >> (64 - 8 * ws)),
+        return draw(st.one_of(st.none(), st.integers(0, wmax),
                               st.integers(0, max(0, len(data))).map(lambda o: (base + o) & M64),
                               st.sampled_from(words or [0])))
-    regs = dict(ip=reg(), sp=reg(), fp=reg(), lr=reg())
+    aligned = st.integers(-1, len(data) // ws + 1).map(lambda k: (base + k * ws) & M64)
+    regs = dict(ip=reg(), sp=reg(), fp=draw(st.one_of(aligned, aligned, st.just(None).flatmap(lambda _: st.just(reg())))),
+                lr=draw(st.one_of(st.integers(*TEXT), st.just(None).flatmap(lambda _: st.just(reg())))))
     # text ranges that often contain some of the dump's words
-    ranges = []
+    ranges = [TEXT] if draw(st.booleans()) else []
     for w in draw(st.lists(st.sampled_from(words or [0]), max_size=3)):
         lo = max(0, w - draw(st.integers(0, 64)))
         ranges.append((lo, lo + draw(st.integers(1, 256))))
     ranges += draw(st.lists(st.tuples(st.integers(0, M64 - 1), st.integers(1, 1 << 20)).map(
         lambda t: (t[0], min(M64, t[0] + t[1]))), max_size=2))
-    use_text = draw(st.booleans())
+    use_text = draw(st.integers(0, 3)) > 0
     return abi, data, base, regs, ranges if use_text else []
 
 
