@@ -102,7 +102,7 @@ def parse_stack_text(text: str, word_size: int | None = None, little_endian: boo
                 if not m2:
                     break
                 _, toks = _split_words(m2.group(2))
-                if not toks or not all(_HEX.fullmatch(t) for t in toks):
+                if not toks or not all(_HEX.fullmatch(t) or set(t) == {"?"} for t in toks):
                     break
                 words.extend(toks)
             ws = word_size or (8 if words and len(words[0]) > 8 else 4)
@@ -110,7 +110,15 @@ def parse_stack_text(text: str, word_size: int | None = None, little_endian: boo
             if len(words) > limit:
                 warnings.append(f"{len(words) - limit} words beyond the header's range dropped")
                 words = words[:limit]
-            return ParsedStack(_words_to_bytes([int(w, 16) for w in words], ws, little_endian), start, ws, warnings)
+            # `????????` = the kernel could not read that word (e.g. past a stack overflow's
+            # guard): leading ones move the dump's start, later ones read as 0
+            while words and words[0].startswith("?"):
+                words.pop(0)
+                start += ws
+            if any(w.startswith("?") for w in words):
+                warnings.append("unreadable words (????????) taken as 0")
+            vals = [0 if w.startswith("?") else int(w, 16) for w in words]
+            return ParsedStack(_words_to_bytes(vals, ws, little_endian), start, ws, warnings)
     # x86-style `Stack:` block: words only
     for idx, ln in enumerate(lines):
         m = _OOPS_STACK.match(ln)
