@@ -182,7 +182,7 @@ def unwind_dump(abi: Abi, data: bytes, base: int, ip: int | None = None, sp: int
     nothing is scanned."""
     mask = (1 << (8 * abi.word_size)) - 1
     base &= (1 << 64) - 1
-    data = bytes(data[: max(0, min(len(data), (1 << 64) - base))])
+    data = bytes(data[: max(0, min(len(data), ((1 << 64) - 1) - base))])  # base + length fits in 64 bits
     flags = 0
     vals = []
     for v, f in ((ip, FLAG_IP), (sp, FLAG_SP), (fp, FLAG_FP), (lr, FLAG_LR)):
@@ -487,7 +487,8 @@ def unwind_reports(reports: list[Report], symbols: Any = None) -> list[ErrorRow]
     if not jobs:
         return errors
     n = len(jobs)
-    lens = [min(len(sd.data), (1 << 64) - (sd.base & ((1 << 64) - 1))) for _, sd, _, _ in jobs]
+    # the loop's precondition: base + length fits in 64 bits
+    lens = [min(len(sd.data), ((1 << 64) - 1) - (sd.base & ((1 << 64) - 1))) for _, sd, _, _ in jobs]
     offsets = np.zeros(n + 1, np.int64)
     offsets[1:] = np.cumsum(lens)
     data = np.frombuffer(b"".join(bytes(sd.data[:k]) for (_, sd, _, _), k in zip(jobs, lens)), np.uint8)
