@@ -39,6 +39,45 @@ class Line:
         return "console" if self.ts is not None else ""
 
 
+_SYSLOG_REACH = 200  # a syslog/journal prefix ends within this many characters
+_DIGITS = frozenset("0123456789")
+
+
+def _bracket(text: str, i: int) -> tuple[int, str] | None:
+    """`[ *X]` at text[i]: (index after `]`, X), where X has no spaces or brackets."""
+    j = text.find("]", i + 1, i + 32)
+    if j < 0:
+        return None
+    inner = text[i + 1:j].lstrip(" ")
+    if not inner or " " in inner or "[" in inner:
+        return None
+    return j + 1, inner
+
+
+def _dmesg_prefix(text: str) -> tuple[int, float, str | None] | None:
+    """The common "[  12.345678]" / "[  12.3][ T31]" prefix parsed without a regex
+    engine (most lines of most logs carry it); None to let the patterns decide."""
+    b = _bracket(text, 0)
+    if b is None:
+        return None
+    end, stamp = b
+    whole, dot, frac = stamp.partition(".")
+    if not dot or not whole or not frac or not set(whole) <= _DIGITS or not set(frac) <= _DIGITS:
+        return None
+    tag = None
+    if text[end:end + 1] == "[":
+        b = _bracket(text, end)
+        if b is None:
+            return None
+        t = b[1]
+        if t[:1] not in ("T", "C") or len(t) < 2 or not set(t[1:]) <= _DIGITS:
+            return None
+        end, tag = b[0], t
+    if text[end:end + 1] == " ":
+        end += 1
+    return end, float(stamp), tag
+
+
 def clean_line(no: int, raw: str) -> Line:
     text = raw[:MAX_LINE]
     if "\r" in text:
@@ -46,11 +85,17 @@ def clean_line(no: int, raw: str) -> Line:
     tag: str | None = None
     ts: float | None = None
     # Collector prefixes come first (syslog wraps the console prefix, never the reverse).
-    for rx in _SYSLOGS:
-        m = rx.search(text)
-        if m is not None:
-            text = text[m.end():]
-            break
+    if text.find("kernel: ", 0, _SYSLOG_REACH) >= 0:
+        for rx in _SYSLOGS:
+            m = rx.search(text)
+            if m is not None:
+                text = text[m.end():]
+                break
+    if text[:1] == "[":
+        fast = _dmesg_prefix(text)
+        if fast is not None:
+            end, ts, tag = fast
+            return Line(no, text[end:], tag, ts)
     if text[:1] in ("[", "<", "*") or " login: " in text:
         m = _CONSOLE.search(text)
         if m is not None:
@@ -69,8 +114,6 @@ def clean_line(no: int, raw: str) -> Line:
                 m = _LOGLEVEL.search(text)
                 if m is not None:
                     text = text[m.end():]
-    if tag is not None and tag[1:2] == "0" and len(tag) > 2:
-        tag = tag[0] + tag[1:].lstrip("0")
     return Line(no, text, tag, ts)
 
 

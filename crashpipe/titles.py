@@ -48,9 +48,11 @@ def _rx(pattern: str):
 
 
 _STACK_START = tuple(_rx(p) for p in FR.STACK_START)
-_FRAME_LINES = tuple(_rx(p) for p in FR.FRAME_LINES)
+_ANY_STACK_START = _rx("|".join(f"(?:{p})" for p in FR.STACK_START))
+# All frame-line patterns are anchored at the line start, so one alternation picks the
+# same pattern a first-match loop would; its groups are the union of theirs.
+_ANY_FRAME = _rx("|".join(f"(?:{p})" for p in FR.FRAME_LINES))
 _CORRUPTED_LINES = tuple(_rx(p) for p in FR.CORRUPTED_LINES)
-_QUESTIONABLE = _rx(FR.QUESTIONABLE_FRAME)
 _HEADERLESS = re2.compile("(?m)" + _expand(FR.HEADERLESS_FRAME))
 _STALL_ANCHORS = _rx("|".join(FR.STALL_ANCHORS))
 _CORRUPTED_TITLES = tuple(_rx(p) for p in T.CORRUPTED_TITLES)
@@ -165,6 +167,14 @@ def _add_frames(frames: list[str], m, skip) -> None:
             frames.append(g)
 
 
+def _is_stack_start(ln: str) -> bool:
+    return any(h in ln for h in FR.STACK_START_HINTS) and _ANY_STACK_START.search(ln) is not None
+
+
+def _is_corrupted_line(ln: str) -> bool:
+    return FR.CORRUPTED_LINE_HINT in ln and any(rx.search(ln) for rx in _CORRUPTED_LINES)
+
+
 def _walk(text_lines: list[str], parts: tuple[str, ...], skip, extractor: str | None):
     raw: list[str] = []
     results: list[tuple[str, str]] = []
@@ -189,10 +199,10 @@ def _walk(text_lines: list[str], parts: tuple[str, ...], skip, extractor: str | 
             while pos < n:
                 ln = text_lines[pos]
                 pos += 1
-                if any(rx.search(ln) for rx in _CORRUPTED_LINES):
+                if _is_corrupted_line(ln):
                     ok = False
                     break
-                if any(rx.search(ln) for rx in _STACK_START):
+                if _is_stack_start(ln):
                     break
                 if nxt is not None:
                     m = nxt.search(ln)
@@ -200,17 +210,15 @@ def _walk(text_lines: list[str], parts: tuple[str, ...], skip, extractor: str | 
                         _add_frames(raw, m, skip)
                         i += 1
                         break
-                for rx in _FRAME_LINES:
-                    m = rx.search(ln)
-                    if m is not None:
-                        _add_frames(raw, m, skip)
-                        break
+                m = _ANY_FRAME.search(ln)
+                if m is not None:
+                    _add_frames(raw, m, skip)
         else:
             rx = _rx(part)
             while pos < n:
                 ln = text_lines[pos]
                 pos += 1
-                if any(c.search(ln) for c in _CORRUPTED_LINES):
+                if _is_corrupted_line(ln):
                     ok = False
                     break
                 m = rx.search(ln)
@@ -319,9 +327,9 @@ def _stack_corruption(title: str, report: str, used: F.Format | None) -> str | N
             return "call trace is missed"
         found = False
         for ln in rest[1:16]:
-            if any(k.search(ln) for k in _STACK_START):
+            if _is_stack_start(ln):
                 break
-            if "(stack is not available)" in ln or any(rx.search(ln) for rx in _FRAME_LINES):
+            if "(stack is not available)" in ln or _ANY_FRAME.search(ln) is not None:
                 found = True
                 break
         if not found:
@@ -360,12 +368,35 @@ def _strip_line(ln: Line) -> tuple[str, bool]:
     if ln.ts is None and ln.tag is None:
         return text, False
     if FR.END_OF_IRQ not in text:
-        m = _QUESTIONABLE.search(text)
-        if m is not None:
+        if FR.QUESTIONABLE_MARK in text:
             return text[text.find(" ? ") + 2:], True
         if text.endswith(FR.UNRELIABLE_SUFFIX):
             return text[: -len(FR.UNRELIABLE_SUFFIX)], True
     return text, False
+
+
+class _LogFacts:
+    """Per-log facts every report of the log needs: the header index of each line, and
+    whether the console connection dropped."""
+
+    __slots__ = ("lines", "n", "headers", "hangup")
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.lines = lines
+        self.n = len(lines)
+        self.headers = [match_header(ln.text) for ln in lines]
+        self.hangup = any(T.CONSOLE_HANGUP in ln.text for ln in lines)
+
+
+_FACTS: list[_LogFacts] = []  # the last log seen: title_for runs once per report of a log
+
+
+def _log_facts(lines: list[Line]) -> _LogFacts:
+    if _FACTS and _FACTS[0].lines is lines and _FACTS[0].n == len(lines):
+        return _FACTS[0]
+    facts = _LogFacts(lines)
+    _FACTS[:] = [facts]
+    return facts
 
 
 def _index_of(all_lines: list[Line], no: int) -> int:
@@ -379,6 +410,7 @@ def _index_of(all_lines: list[Line], no: int) -> int:
 def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
     """(text used for the title, full text for the corruption check, raw fallback text)
     for the report whose header is all_lines[start]."""
+    headers = _log_facts(all_lines).headers
     head = all_lines[start]
     ctx = head.context
     tagged = ctx[:1] in ("T", "C")
@@ -394,9 +426,8 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
         ln = all_lines[j]
         is_head = j == start
         c = ln.context
-        stripped, questionable = _strip_line(ln)
         if not is_head:
-            if match_header(ln.text) >= 0:
+            if headers[j] >= 0:
                 last_header = j
                 if not second and not continues_report(ln.text):
                     second = True
@@ -406,8 +437,11 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
                 tail += 1
                 if tail > _TAIL_LINES:
                     break
-            if questionable or (c != ctx and not (cpu_traceback and c[:1] == "C")):
+            if c != ctx and not (cpu_traceback and c[:1] == "C"):
                 continue
+        stripped, questionable = _strip_line(ln)
+        if questionable and not is_head:
+            continue
         text_lines += 1
         skip_line = skip_text
         if "Disabling lock debugging due to kernel taint" in ln.text:
@@ -459,7 +493,7 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
         return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
     if corrupted is None:
         corrupted = _stack_corruption(title, full, used)
-    if corrupted is None and any(T.CONSOLE_HANGUP in ln.text for ln in all_lines):
+    if corrupted is None and _log_facts(all_lines).hangup:
         corrupted = "console disconnected"
     kind = used.kind if used is not None else oops.formats[0].kind
     alt = [sanitize(a) for a in alts]

@@ -5,7 +5,8 @@ searched inside the function name (substring unless anchored)."""
 
 from crashpipe.formats.oopses import PARSE_STACK
 
-# A stack trace (or a section holding one) starts at these.
+# A stack trace (or a section holding one) starts at these; every one of them holds
+# one of the STACK_START_HINTS substrings (a cheap pre-check before the patterns).
 STACK_START = (
     r"Call (?:T|t)race",
     r"Allocated:",
@@ -16,6 +17,7 @@ STACK_START = (
     r"Backtrace:",
     r"Uninit was stored to memory at",
 )
+STACK_START_HINTS = ("race", "Allocated", "Freed", "acktrace", "Uninit was stored")
 
 # arm without CONFIG_BACKTRACE_VERBOSE prints "f [mod] from g+0x10/0x18 [mod]" lines with
 # no "Call trace:" header (crashpipe addition: syzkaller's tables expect addresses).
@@ -32,7 +34,7 @@ FRAME_LINES = (
 )
 
 # A frame printed with "?" (x86: the unwinder is unsure) or "(unreliable)" (powerpc).
-QUESTIONABLE_FRAME = r"(\[\<[0-9a-f]+\>\])? \? "
+QUESTIONABLE_MARK = " ? "
 UNRELIABLE_SUFFIX = " (unreliable)"
 END_OF_IRQ = "<EOI>"
 
@@ -88,6 +90,7 @@ SKIP = (
 CORRUPTED_LINES = (
     r"^( \[\<?(?:0x)?[0-9a-f]+\>?\])? should_fail(slab)?(\.[a-z0-9.]+)?\+0x",
 )
+CORRUPTED_LINE_HINT = "should_fail"  # every CORRUPTED_LINES match holds it (a cheap pre-check)
 
 # Syscall wrappers differ by arch and kernel version; the shortest stripped name wins.
 STRIP_FRAME_PREFIXES = (

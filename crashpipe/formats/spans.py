@@ -16,8 +16,10 @@ LEADING = (
 # The kernel's end-of-report marker: after it only the panic and exit notes belong to
 # the report.
 END_MARKER = r"^-+\[ end trace [0-9a-f]+ \]-+"
+END_MARKER_HINT = "end trace"  # a substring every END_MARKER line holds (cheap pre-check)
 # A sanitizer report's closing rule.
 CLOSING_RULE = r"^={40,}$"
+CLOSING_RULE_HINT = "=" * 40
 # After the end marker: kept as part of the report.
 TRAILER_KEEP = (
     r"^Kernel panic - not syncing",
