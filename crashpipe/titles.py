@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import re2
 
+from crashpipe.demangle import demangle
 from crashpipe.formats import frames as FR
 from crashpipe.formats import oopses as F
 from crashpipe.formats import titles as T
@@ -130,39 +131,11 @@ def _key_frame(raw: list[str], extractor: str | None) -> tuple[str, str]:
     return (repl or stripped[i]), raw[i]
 
 
-def _demangle(name: str) -> str:
-    """The qualified name of a C++ (Itanium ABI) symbol without its parameters, e.g.
-    `_Z8fakeNameiii` -> `fakeName`, `_ZN3foo3barEv` -> `foo::bar`; other names as is."""
-    if not name.startswith("_Z"):
-        return name
-    i = 2
-    if name[i:i + 1] == "L":
-        i += 1
-    nested = name[i:i + 1] == "N"
-    if nested:
-        i += 1
-    parts = []
-    while i < len(name) and name[i].isdigit():
-        j = i
-        while j < len(name) and name[j].isdigit():
-            j += 1
-        n = int(name[i:j])
-        if n <= 0 or j + n > len(name):
-            return name
-        parts.append(name[j:j + n])
-        i = j + n
-        if not nested:
-            break
-    if not parts or (nested and name[i:i + 1] != "E"):
-        return name
-    return "::".join(parts)
-
-
 def _add_frames(frames: list[str], m, skip) -> None:
     for g in m.groups():
         if g is None:
             continue
-        g = _demangle(g)
+        g = demangle(g)
         if skip.search(g) is None:
             frames.append(g)
 

@@ -158,3 +158,45 @@ def test_random_header_soup_never_raises(text):
     for sp in split_reports(lines):
         ti = title_for(sp, lines)
         assert ti.title is None or len(ti.title) <= 120
+
+
+@pytest.mark.parametrize("mangled,name", [
+    ("_Z8fakeNameiii", "fakeName"),
+    ("_ZN3foo3barEv", "foo::bar"),
+    ("_RNvMs3_NtCshgDM7dBCdno_11rust_binder7processNtB5_7Process10update_ref",
+     "<rust_binder::process::Process>::update_ref"),
+    ("_RNvNtNtCs9jEwPDbx20M_4core9panicking11panic_const24panic_const_sub_overflow",
+     "core::panicking::panic_const::panic_const_sub_overflow"),
+    ("_RNvMNtNtCs43vyB533jt3_6kernel5alloc9allocatorNtB2_11ReallocFunc4call",
+     "<kernel::alloc::allocator::ReallocFunc>::call"),
+    ("cl_trigger", "cl_trigger"),
+    ("_RB_B_B_B_", "_RB_B_B_B_"),  # self-referencing back-references stay as they are
+    ("_Z99x", "_Z99x"),
+])
+def test_demangle(mangled, name):
+    from crashpipe.demangle import demangle
+    assert demangle(mangled) == name
+
+
+def test_rust_panic_title():
+    log = """\
+[   23.717039][  T298] rust_kernel: panicked at drivers/android/binder/node.rs:877:13:
+[   23.717039][  T298] attempt to subtract with overflow
+[   23.732166][   T36] audit: type=1400 audit(1750305980.320:67): avc:  denied  { mount }
+[   23.745283][  T298] ------------[ cut here ]------------
+[   23.771620][  T298] kernel BUG at rust/helpers/bug.c:7!
+[   23.772028][  T298] Oops: invalid opcode: 0000 [#1] PREEMPT SMP KASAN PTI
+[   23.829979][  T298] RIP: 0010:rust_helper_BUG+0x8/0x10
+[   24.057562][  T298] Call Trace:
+[   24.060834][  T298]  <TASK>
+[   24.063751][  T298]  _RNvCscSpY9Juk0HT_7___rustc17rust_begin_unwind+0x15b/0x160
+[   24.128451][  T298]  _RNvNtCs9jEwPDbx20M_4core9panicking9panic_fmt+0x84/0x90
+[   24.163987][  T298]  _RNvMs3_NtCshgDM7dBCdno_11rust_binder7processNtB5_7Process10update_ref+0x17e5/0x1860
+[   24.204041][  T298]  _RNvMs2_NtCshgDM7dBCdno_11rust_binder6threadNtB5_6Thread10write_read+0x27cf/0x96a0
+"""
+    lines = clean_lines(log)
+    spans = split_reports(lines)
+    assert len(spans) == 1  # the BUG() that ends the panic is part of it
+    ti = title_for(spans[0], lines)
+    assert ti.title == "attempt to subtract with overflow in <rust_binder::process::Process>::update_ref"
+    assert ti.kind == "rust_panic" and not ti.corrupted

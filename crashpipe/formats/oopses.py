@@ -438,6 +438,17 @@ OOPSES: tuple[Oops, ...] = (
         Format(r"trusty: panic", "trusty: panic: {1}", "panic", report=r"trusty: panic \(.*?\): (.+)",
                no_stack_trace=True),
     )),
+    # Rust code in the kernel panics through the kernel crate's panic handler, which
+    # prints "rust_kernel: panicked at FILE:LINE:COL:" and the message on the next line
+    # (older toolchains: "panicked at 'MESSAGE', FILE:LINE:COL"), then BUG()s.
+    Oops("panicked at", (
+        Format(r"panicked at '([^']*)', ", "{1} in {2}", "rust_panic",
+               stack=_st(CALL_TRACE, PARSE_STACK, skip=("rust_begin_unwind",))),
+        Format(r"panicked at [^\n]*\n(.+)", "{1} in {2}", "rust_panic",
+               stack=_st(CALL_TRACE, PARSE_STACK, skip=("rust_begin_unwind",))),
+    ), (
+        r"thread '.*' panicked at",  # a user-space Rust program
+    )),
     Oops("fatal error:", (
         Format(r"fatal error:", "go runtime error", "userspace", no_stack_trace=True),
     ), (
@@ -471,6 +482,7 @@ REPORT_START_IGNORES: tuple[str, ...] = (
     # A double fault can come out of handling a page fault on badly corrupted memory.
     r"PANIC: double fault",
     r"Internal error:",
+    r"kernel BUG at rust/helpers/bug\.c",  # the BUG() that ends a Rust panic
 )
 
 # Informational messages that print a stack: inside another report they mean the report
