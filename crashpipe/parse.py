@@ -233,6 +233,8 @@ class _Extractor:
                       and self._s390_gprs_row(t, quiet=True) or self.code_rows is not None
                       and self._code_row(t, quiet=True)):
                 return
+            if t.startswith(F.AUX_BLOCK_HEADERS):
+                self._fields(t)
             return
         if not t:
             self._end_blocks()

@@ -291,6 +291,9 @@ PC_LINES: list[tuple[str, str]] = [
 # the register tokenizer), s390 "Krnl PSW : mask addr" and "Krnl GPRS: r0 r1 r2 r3" (+3 lines).
 S390_PSW = r"Krnl PSW : ([0-9a-f]{8,16}) ([0-9a-f]{8,16})"
 S390_GPRS = "Krnl GPRS:"
+# Block headers that s390 prints without a printk prefix inside timestamped reports (the
+# splitter leaves such lines out of the span; the extractor still reads these blocks).
+AUX_BLOCK_HEADERS = ("Krnl GPRS:", "Krnl Code:")
 # ppc "GPR00: v v v v" rows (4 or 8 per row), mips "$ 0   : v v v v" rows.
 PPC_GPR_ROW = r"GPR([0-9]{2}): ((?:[0-9a-f]{8,16} ?){1,8})$"
 MIPS_GPR_ROW = r"\$ ?([0-9]{1,2}) *: ((?:[0-9a-f]{8,16} ?){1,8})$"
