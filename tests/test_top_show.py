@@ -118,7 +118,6 @@ def test_rules_change_writes_migration(ds, monkeypatch):
     # A new rules version: same signatures, new hash prefix -> every id changes.
     monkeypatch.setattr(index, "BUCKET_VERSION", "2")
     monkeypatch.setattr(signature.R, "BUCKET_VERSION", "2")
-    monkeypatch.setattr(signature.compute, "__defaults__", (signature.R.DEPTH, "2"))
     idx = BucketIndex.load(out)
     assert idx.migrations, "old buckets must map to new ones"
     idx.write(out, "2026-11-03")

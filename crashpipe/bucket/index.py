@@ -132,7 +132,7 @@ class BucketIndex:
             frames = pa.table({c: pa.array([], t) for c, t in (
                 ("report_id", pa.string()), ("frame_no", pa.int32()), ("symbol", pa.string()), ("module", pa.string()),
                 ("method", pa.string()), ("reliable", pa.bool_()), ("inlined", pa.bool_()), ("context", pa.string()))})
-        sigs = compute(columns_from_tables(reps, frames))
+        sigs = compute(columns_from_tables(reps, frames), with_reasons=False)
         rids = reps.column("report_id").to_pylist()
         olds = reps.column("bucket_id").to_pylist()
         rels = reps.column("kernel_release").to_pylist()
@@ -262,8 +262,12 @@ def columns_from_tables(reports: pa.Table, frames: pa.Table) -> FrameColumns:
     take = pa.array(order)
 
     def col(name: str, typ: pa.DataType = pa.string()) -> pa.Array:
-        c = frames.column(name).combine_chunks() if frames.num_rows else pa.array([], typ)
-        return c.take(take) if frames.num_rows else c
+        if not frames.num_rows:
+            return pa.array([], typ)
+        c = frames.column(name)
+        if pa.types.is_dictionary(c.type):  # Parquet read with read_dictionary
+            c = c.unify_dictionaries()
+        return c.combine_chunks().take(take)
 
     def boolean(name: str) -> np.ndarray:
         return col(name, pa.bool_()).fill_null(False).to_numpy(zero_copy_only=False).astype(bool)

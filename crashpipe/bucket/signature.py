@@ -78,7 +78,7 @@ def kind_token(kind: str | None, title: str | None, has_frames: bool) -> str:
     return f"kind={cls}"
 
 
-def bucket_hash(tokens: Sequence[str], version: str = R.BUCKET_VERSION) -> str:
+def bucket_hash(tokens: Sequence[str], version: str) -> str:
     h = hashlib.blake2b(digest_size=8)
     h.update(f"crashpipe-bucket/{version}\n".encode())
     h.update("\n".join(tokens).encode("utf-8", "surrogateescape"))
@@ -122,48 +122,87 @@ class Signatures:
 
 
 def _encode(arr: pa.Array) -> tuple[np.ndarray, list]:
-    """Dictionary codes (-1 for null) and the distinct values."""
-    d = pc.dictionary_encode(arr.cast(pa.string()) if arr.type != pa.string() else arr)
-    if isinstance(d, pa.ChunkedArray):
-        d = d.combine_chunks()
-    idx = d.indices.to_numpy(zero_copy_only=False)
-    idx = np.where(d.indices.is_null().to_numpy(zero_copy_only=False), -1, idx).astype(np.int64)
+    """Dictionary codes (-1 for null) and the distinct values.  Dictionary-typed input
+    (Parquet read with read_dictionary) is used as it is."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.unify_dictionaries() if pa.types.is_dictionary(arr.type) else arr
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        d = arr
+    else:
+        d = pc.dictionary_encode(arr if arr.type == pa.string() else arr.cast(pa.string()))
+    idx = d.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
     return idx, d.dictionary.to_pylist()
 
 
 def _group_first(rep: np.ndarray, n: int) -> np.ndarray:
-    """Index of each report's first element in `rep` (sorted), -1 when it has none."""
+    """Index of each report's first element in `rep` (non-decreasing), -1 when it has none."""
     first = np.full(n, -1, np.int64)
-    u, i = np.unique(rep, return_index=True)
-    first[u] = i
+    if len(rep):
+        idx = np.flatnonzero(np.r_[True, rep[1:] != rep[:-1]])
+        first[rep[idx]] = idx
     return first
 
 
-def _grouped_cumsum_excl(x: np.ndarray, rep: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Per element: sum of x over the earlier elements of the same report."""
-    cs = np.cumsum(x, dtype=np.int64)
-    before = cs - x
-    return before - before[starts[rep]]
+def _cumsum_before(x: np.ndarray, gstart: np.ndarray) -> np.ndarray:
+    """Per element: sum of x over the earlier elements of the same report, `gstart`
+    being the index of each element's report's first element."""
+    cs = np.cumsum(x, dtype=np.int32)
+    cs -= x
+    return cs - cs[gstart]
 
 
-def compute(cols: FrameColumns, depth: int = R.DEPTH, version: str = R.BUCKET_VERSION) -> Signatures:
+def _distinct(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(codes, return_inverse=True) for codes in [-1, size), without sorting
+    when a dense table fits."""
+    if size > 1 << 26:
+        u, inv = np.unique(codes, return_inverse=True)
+        return u, inv.reshape(-1)
+    present = np.zeros(size + 1, bool)
+    present[codes + 1] = True
+    u = np.flatnonzero(present) - 1
+    where = np.zeros(size + 1, np.int64)
+    where[u + 1] = np.arange(len(u))
+    return u, where[codes + 1]
+
+
+def _distinct_rows(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(mat, axis=0, return_inverse=True), sorting rows as raw bytes."""
+    if len(mat) == 0:
+        return mat, np.zeros(0, np.int64)
+    m = np.ascontiguousarray(mat)
+    v = m.view(np.dtype((np.void, m.dtype.itemsize * m.shape[1]))).reshape(-1)
+    _, first, inv = np.unique(v, return_index=True, return_inverse=True)
+    return m[first], inv.reshape(-1)
+
+
+def compute(cols: FrameColumns, depth: int | None = None, version: str | None = None,
+            with_reasons: bool = True) -> Signatures:
+    """Signatures and bucket ids of every report in `cols`; per-frame skip reasons
+    unless `with_reasons` is False (re-bucketing frames already in a dataset).
+    Per-frame arrays are int32/int8/bool: at millions of frames the cost is memory
+    traffic, not arithmetic."""
+    depth = R.DEPTH if depth is None else depth
+    version = R.BUCKET_VERSION if version is None else version
     n_rep = cols.n_reports
     n = len(cols.report)
-    rep_in = np.asarray(cols.report, np.int64)
+    rep_in = np.asarray(cols.report, np.int32)
 
     # Per distinct (symbol, module): token, generic, entry.  Null symbol -> code -1.
     sym_code, sym_vals = _encode(cols.symbol)
     mod_code, mod_vals = _encode(cols.module)
-    pair = sym_code * (len(mod_vals) + 1) + (mod_code + 1)
-    upair, pair_inv = np.unique(pair, return_inverse=True)
-    tok_of_pair = np.empty(len(upair), np.int64)
+    nm = len(mod_vals) + 1
+    pair = (sym_code.astype(np.int64) + 1) * nm + (mod_code + 1)  # >= 0; symbol or module code -1 -> 0
+    upair, pair_inv = _distinct(pair, (len(sym_vals) + 1) * nm)
+    tok_of_pair = np.empty(len(upair), np.int32)
     gen_of_pair = np.zeros(len(upair), bool)
     ent_of_pair = np.zeros(len(upair), bool)
     tokens: list[str] = []
     tok_ids: dict[str, int] = {}
     for j, p in enumerate(upair.tolist()):
-        s, m = divmod(p, len(mod_vals) + 1)
-        if p < 0 or not (sym_vals[s] or "").strip():
+        s, m = divmod(p, nm)
+        s -= 1
+        if s < 0 or not (sym_vals[s] or "").strip():
             tok_of_pair[j] = -1
             continue
         name = frame_name(sym_vals[s])
@@ -174,12 +213,12 @@ def compute(cols: FrameColumns, depth: int = R.DEPTH, version: str = R.BUCKET_VE
             tokens.append(tok)
         gen_of_pair[j] = mod is None and is_generic(name)
         ent_of_pair[j] = mod is None and is_entry(name)
-    tok = tok_of_pair[pair_inv] if n else np.zeros(0, np.int64)
+    tok = tok_of_pair[pair_inv] if n else np.zeros(0, np.int32)
     generic = gen_of_pair[pair_inv] if n else np.zeros(0, bool)
     entry = ent_of_pair[pair_inv] if n else np.zeros(0, bool)
 
     meth_code, meth_vals = _encode(cols.method)
-    mmap = np.array([METHOD_NAMES.index(v) if v in METHOD_NAMES else _M_SCAN for v in meth_vals] + [_M_SCAN], np.int64)
+    mmap = np.array([METHOD_NAMES.index(v) if v in METHOD_NAMES else _M_SCAN for v in meth_vals] + [_M_SCAN], np.int8)
     meth = mmap[meth_code]  # code -1 (null) picks the trailing _M_SCAN
     ctx_code, _ = _encode(cols.context)
     arch_code, arch_vals = _encode(cols.arch)
@@ -190,36 +229,39 @@ def compute(cols: FrameColumns, depth: int = R.DEPTH, version: str = R.BUCKET_VE
     is_regs = meth == _M_REGS
 
     # Order: regs frames (pc, then lr candidates) before the callers, then frame_no.
-    order = np.lexsort((np.asarray(cols.frame_no, np.int64), ~is_regs, rep_in))
+    order = np.lexsort((np.asarray(cols.frame_no), ~is_regs, rep_in))
     rep = rep_in[order]
     tok, generic, entry, meth, reliable, inlined, is_regs = (
         a[order] for a in (tok, generic, entry, meth, reliable, inlined, is_regs))
     ctx = ctx_code[order]
     starts = _group_first(rep, n_rep)
+    gstart = starts[rep]
     named = tok >= 0
     cand = named & ~inlined & ~generic  # could carry the signature
 
-    regs_rank = _grouped_cumsum_excl(is_regs.astype(np.int64), rep, starts)
+    regs_rank = _cumsum_before(is_regs, gstart)
     is_pc = is_regs & (regs_rank == 0)
     is_lr = is_regs & (regs_rank > 0)
 
     # Tier of each caller frame; i386 promotes the first printed frame when it is `?`.
-    tier = np.full(n, _T_WEAK, np.int64)
+    tier = np.full(n, _T_WEAK, np.int8)
     tier[(meth == _M_TRACE) & reliable] = _T_TRACE
     tier[((meth == _M_FP) | (meth == _M_CFI)) & reliable] = _T_UNWOUND
     is_trace = meth == _M_TRACE
-    trace_rank = _grouped_cumsum_excl(is_trace.astype(np.int64), rep, starts)
+    trace_rank = _cumsum_before(is_trace, gstart)
     tier[is_trace & (trace_rank == 0) & lead_arch[rep]] = _T_TRACE
     tier[is_regs] = 0
-    best = np.full(n_rep, _T_NONE, np.int64)
-    np.minimum.at(best, rep[cand & ~is_regs], tier[cand & ~is_regs])
+    best = np.full(n_rep, _T_NONE, np.int8)
+    if n:
+        gi = np.flatnonzero(starts >= 0)
+        best[gi] = np.minimum.reduceat(np.where(cand & ~is_regs, tier, np.int8(_T_NONE)), starts[gi])
     chosen = is_pc | (~is_regs & (tier == best[rep]))
 
     # lr fills the leaf-caller slot where the arch needs it and it names a new function.
-    pc_tok = np.full(n_rep, -1, np.int64)
+    pc_tok = np.full(n_rep, -1, np.int32)
     pc_tok[rep[is_pc & cand]] = tok[is_pc & cand]
     nxt = chosen & ~is_regs & cand & (tok != pc_tok[rep])
-    next_tok = np.full(n_rep, -2, np.int64)
+    next_tok = np.full(n_rep, -2, np.int32)
     fi = _group_first(rep[nxt], n_rep)
     has = fi >= 0
     next_tok[has] = tok[nxt][fi[has]]
@@ -232,19 +274,19 @@ def compute(cols: FrameColumns, depth: int = R.DEPTH, version: str = R.BUCKET_VE
     chosen &= ~pc_again
     lr_ok = is_lr & cand & lr_arch[rep] & (tok != pc_tok[rep]) & (tok != next_tok[rep])
     # Only the first acceptable lr frame.
-    lr_ok &= _grouped_cumsum_excl(lr_ok.astype(np.int64), rep, starts) == 0
+    lr_ok &= _cumsum_before(lr_ok, gstart) == 0
     chosen |= lr_ok
 
     # End of the crashing context: an entry frame after a used frame, or a caller frame
     # in another context than the first used caller.
     use = chosen & cand
-    used_before = _grouped_cumsum_excl(use.astype(np.int64), rep, starts)
-    ref_ctx = np.full(n_rep, -3, np.int64)
+    used_before = _cumsum_before(use, gstart)
+    ref_ctx = np.full(n_rep, -3, np.int32)
     fc = _group_first(rep[use & ~is_regs], n_rep)
     ok = fc >= 0
     ref_ctx[ok] = ctx[use & ~is_regs][fc[ok]]
     stop = chosen & (used_before > 0) & (entry | (~is_regs & (ctx != ref_ctx[rep])))
-    stopped = _grouped_cumsum_excl(stop.astype(np.int64), rep, starts) + stop > 0
+    stopped = (_cumsum_before(stop, gstart) + stop) > 0
     use &= ~stopped
 
     # Recursion: a used frame repeating the previous used frame.
@@ -266,7 +308,7 @@ def compute(cols: FrameColumns, depth: int = R.DEPTH, version: str = R.BUCKET_VE
 
     # Why each unused frame was not used, first matching rule wins.
     unwound = (meth == _M_FP) | (meth == _M_CFI)
-    reason = np.select(
+    reason = np.zeros(0, np.int64) if not with_reasons else np.select(
         [inlined & named, ~named, use, recur | pc_again, deep,
          generic, chosen & stopped, is_lr, meth == _M_SCAN, unwound & reliable & (best[rep] < _T_UNWOUND)],
         [_R_INLINED, _R_NOSYM, _R_USED, _R_RECUR, _R_DEPTH,
@@ -275,26 +317,26 @@ def compute(cols: FrameColumns, depth: int = R.DEPTH, version: str = R.BUCKET_VE
     ).astype(np.int64)
 
     # Signature matrix: per report, DEPTH token codes (-1 = none).
-    mat = np.full((n_rep, depth), -1, np.int64)
+    mat = np.full((n_rep, depth), -1, np.int32)
     mat[rep[ui[keep]], rank[keep]] = tok[ui[keep]]
     n_used = (mat >= 0).sum(axis=1)
 
     # Kind token per distinct (kind, title, has-frames).
     kind_code, kind_vals = _encode(cols.kind)
     title_code, title_vals = _encode(cols.title)
-    ktriple = np.stack([kind_code, title_code, (n_used > 0).astype(np.int64)], axis=1) if n_rep else np.zeros((0, 3), np.int64)
-    kt_u, kt_inv = np.unique(ktriple, axis=0, return_inverse=True)
+    ktriple = np.stack([kind_code, title_code, (n_used > 0).astype(np.int32)], axis=1) if n_rep \
+        else np.zeros((0, 3), np.int32)
+    kt_u, kt_inv = _distinct_rows(ktriple)
     ktoks = [kind_token(kind_vals[k] if k >= 0 else None, title_vals[t] if t >= 0 else None, bool(f))
              for k, t, f in kt_u.tolist()]
     # Title only matters for qualified kinds or frame-less reports: merge equal tokens.
     ktok_ids: dict[str, int] = {}
-    kt_code = np.array([ktok_ids.setdefault(t, len(ktok_ids)) for t in ktoks], np.int64)[kt_inv.reshape(-1)] \
-        if n_rep else np.zeros(0, np.int64)
+    kt_code = np.array([ktok_ids.setdefault(t, len(ktok_ids)) for t in ktoks], np.int32)[kt_inv] \
+        if n_rep else np.zeros(0, np.int32)
     ktok_list = list(ktok_ids)
 
     full = np.concatenate([kt_code[:, None], mat], axis=1)
-    sig_u, sig_inv = np.unique(full, axis=0, return_inverse=True)
-    sig_inv = sig_inv.reshape(-1)
+    sig_u, sig_inv = _distinct_rows(full)
     unique_ids: list[str] = []
     signature: dict[str, list[str]] = {}
     for row in sig_u.tolist():
@@ -305,6 +347,7 @@ def compute(cols: FrameColumns, depth: int = R.DEPTH, version: str = R.BUCKET_VE
     ids_arr = np.array(unique_ids, dtype=object)
     bucket_ids = ids_arr[sig_inv].tolist() if n_rep else []
 
-    out_reason = np.empty(n, np.int64)
-    out_reason[order] = reason
+    out_reason = np.empty(n if with_reasons else 0, np.int64)
+    if with_reasons:
+        out_reason[order] = reason
     return Signatures(bucket_ids, signature, out_reason, sig_inv, unique_ids)
