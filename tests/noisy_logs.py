@@ -210,3 +210,24 @@ LOCKDEP = """\
 [  600.000016]  __lock_acquire+0x10/0x20
 [  600.000017]  tun_device_event+0x10/0x20
 """
+
+HARD_LOCKUP = """\
+[  700.000001] NMI watchdog: Watchdog detected hard LOCKUP on cpu 1
+[  700.000002] Modules linked in: e1000
+[  700.000003] CPU: 1 PID: 812 Comm: stress Not tainted 5.15.0-91-generic #101-Ubuntu
+[  700.000004] RIP: 0010:native_queued_spin_lock_slowpath+0x13d/0x200
+[  700.000005] RSP: 0018:ffffb3c8c0e3bd50 EFLAGS: 00000046
+[  700.000006] Call Trace:
+[  700.000007]  <NMI>
+[  700.000008]  watchdog_overflow_callback.cold+0x1e/0x70
+[  700.000009]  </NMI>
+[  700.000010]  <TASK>
+[  700.000011]  _raw_spin_lock_irqsave+0x3d/0x50
+[  700.000012]  mydrv_poll+0x31/0x90 [mydrv]
+[  700.000013]  vfs_read+0x9c/0x1a0
+[  700.000014]  ksys_read+0x67/0xf0
+[  700.000015]  do_syscall_64+0x59/0xc0
+[  700.000016]  </TASK>
+[  700.000017] Kernel panic - not syncing: Hard LOCKUP
+[  700.000018] Kernel Offset: 0x2a000000 from 0xffffffff81000000
+"""

@@ -91,3 +91,8 @@ def test_debian_oopses_found_without_extras(arch):
             assert all(s.end_line <= t["line_end"] for s in inside), f"{arch}/{log} step {t['step']} overruns"
         extra = [s.start_line for s in spans if id(s) not in covered]
         assert extra == [], f"{arch}/{log}: reports outside every step: {extra}"
+
+
+def test_hard_lockup_with_its_panic_is_one_report():
+    _, spans = spans_of(L.HARD_LOCKUP)
+    assert len(spans) == 1 and spans[0].end_line == 18

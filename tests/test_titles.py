@@ -31,6 +31,7 @@ def first_title(text):
     (L.HUNG_TASK, "INFO: task hung in rtnl_lock", ["hang in rtnl_lock"], "hung_task"),
     (L.RCU_STALL, "INFO: rcu detected stall in ip_set_ad", ["stall in ip_set_ad"], "rcu_stall"),
     (L.LOCKDEP, "possible deadlock in tun_device_event", [], "lockdep"),
+    (L.HARD_LOCKUP, "BUG: hard lockup in mydrv_poll", ["stall in mydrv_poll"], "hard_lockup"),
 ])
 def test_synthetic_titles(log, title, alts, kind):
     ti = first_title(log)
@@ -200,3 +201,9 @@ def test_rust_panic_title():
     ti = title_for(spans[0], lines)
     assert ti.title == "attempt to subtract with overflow in <rust_binder::process::Process>::update_ref"
     assert ti.kind == "rust_panic" and not ti.corrupted
+
+
+def test_every_format_kind_is_documented():
+    from crashpipe.formats.kinds import KINDS
+    from crashpipe.formats.oopses import OOPSES
+    assert {f.kind for o in OOPSES for f in o.formats} <= set(KINDS)

@@ -5,6 +5,11 @@ Modules:
 - `console`: the line prefixes consoles, syslog and journald put before kernel text.
 - `oopses`: report start markers (headers) and per-kind title formats, in syzkaller's
   vocabulary, with the frames to skip when naming the guilty function.
-- `kinds`: the short `kind` vocabulary and the title-prefix table that maps titles to it.
-- `taint`: the taint letters printed after `Tainted:`.
+- `kinds`: the short `kind` vocabulary (documented per kind).
+- `frames`: stack-trace shapes and the frames never used to name a bug.
+- `spans`: where a report begins and ends around its header.
+- `titles`: title clean-up (placeholders for dynamic parts).
+
+Other stages keep their tables here too (`fields`, `bucket_rules`).
+
 """

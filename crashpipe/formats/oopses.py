@@ -244,7 +244,7 @@ OOPSES: tuple[Oops, ...] = (
         Format(r"WARNING: inconsistent lock state", "inconsistent lock state in {2}", "lockdep",
                report=r"WARNING: inconsistent lock state(?:.*\n)+?.*takes(?:.*\n)+?.*at: (?:{{PC}} +)?{{FUNC}}",
                stack=_TRACE_STACK),
-        Format(r"WARNING: suspicious RCU usage", "WARNING: suspicious RCU usage in {2}", "lockdep",
+        Format(r"WARNING: suspicious RCU usage", "WARNING: suspicious RCU usage in {2}", "rcu",
                report=r"WARNING: suspicious RCU usage(?:.*\n)+?.*?{{SRC}}",
                stack=_st(CALL_TRACE, PARSE_STACK, skip=("rcu", "kmem", "slab"))),
         Format(r"WARNING: kernel stack regs at [0-9a-f]+ in [^ ]* has bad '([^']+)' value",
@@ -295,7 +295,7 @@ OOPSES: tuple[Oops, ...] = (
                          skip=("apic_timer_interrupt", "rcu"), extractor="stall")),
         Format(r"INFO: trying to register non-static key", "INFO: trying to register non-static key in {1}",
                "lockdep", stack=_st(CALL_TRACE, PARSE_STACK, skip=("stack", "lock", "IRQ"))),
-        Format(r"INFO: suspicious RCU usage", "INFO: suspicious RCU usage in {2}", "lockdep",
+        Format(r"INFO: suspicious RCU usage", "INFO: suspicious RCU usage in {2}", "rcu",
                report=r"INFO: suspicious RCU usage(?:.*\n)+?.*?{{SRC}}",
                stack=_st(CALL_TRACE, PARSE_STACK, skip=("rcu", "kmem", "slab"))),
         # The task name may hold a newline; newer kernels say "blocked in I/O wait".
@@ -449,6 +449,13 @@ OOPSES: tuple[Oops, ...] = (
     ), (
         r"thread '.*' panicked at",  # a user-space Rust program
     )),
+    # crashpipe addition (syzkaller's VMs have no NMI watchdog): a CPU stuck with
+    # interrupts off.  Named like a soft lockup, by the code it loops in.
+    Oops("Watchdog detected hard LOCKUP", (
+        Format(r"Watchdog detected hard LOCKUP", "BUG: hard lockup in {1}", "hard_lockup", alt=("stall in {1}",),
+               stack=_st(RIP_FRAME, CALL_TRACE, PARSE_STACK, extractor="stall",
+                         parts2=(CALL_TRACE, PARSE_STACK))),
+    )),
     Oops("fatal error:", (
         Format(r"fatal error:", "go runtime error", "userspace", no_stack_trace=True),
     ), (
@@ -482,6 +489,7 @@ REPORT_START_IGNORES: tuple[str, ...] = (
     # A double fault can come out of handling a page fault on badly corrupted memory.
     r"PANIC: double fault",
     r"Internal error:",
+    r"Watchdog detected hard LOCKUP",  # printed for each CPU an all-CPU backtrace shows
     r"kernel BUG at rust/helpers/bug\.c",  # the BUG() that ends a Rust panic
 )
 
