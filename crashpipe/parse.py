@@ -100,7 +100,12 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext") ->
         except Exception as e:
             rep.corrupted, rep.corrupted_reason = True, f"parser-error: title: {type(e).__name__}: {e}"
     try:
-        extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), ctx.before(start))
+        cut = extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), ctx.before(start))
+        if cut and rep.corrupted and not rep.corrupted_reason and rep.end_line >= ctx.last_line:
+            # The flag is title_for's (syzkaller semantics: a trace cut at the end of the log
+            # still names its function, so syzkaller does not call it corrupted); the parser
+            # only explains a flag that came without a reason.
+            rep.corrupted_reason = cut
     except Exception as e:
         rep.corrupted = True
         rep.corrupted_reason = f"parser-error: fields: {type(e).__name__}: {e}"
@@ -130,8 +135,11 @@ class _LogContext:
     def __init__(self, lines: list[Line]):
         self._nos: list[int] = []
         self._banners: list[tuple[str | None, str | None]] = []
+        self.last_line = 0  # last line with text
         for line in lines:
             t = line.text
+            if t and not t.isspace():
+                self.last_line = line.no
             i = t.find("Linux version ")
             if i < 0:
                 continue
@@ -271,9 +279,17 @@ class _Extractor:
                 return
         self._fields(t)
 
-    def finish(self) -> None:
+    def finish(self) -> str | None:
+        """Close every block; returns why the text looks cut off inside one, if it does."""
+        cut = None
+        hd = self.hexdump
+        if hd is not None and (not hd["words"] or max(hd["words"]) + 4 < hd["end"]):
+            cut = "truncated: text ends inside a stack dump"
+        elif self.in_trace and len(self.ctx) > 1:
+            cut = f"truncated: text ends inside the call trace (<{self.ctx[-1].upper()}> not closed)"
         self._end_blocks()
         self._end_trace()
+        return cut
 
     # ------------------------------------------------------------- plain fields
     def _fields(self, t: str) -> None:
@@ -783,14 +799,17 @@ class _Extractor:
 
 
 # --------------------------------------------------------------- assembling
-def extract_fields(rep: Report, lines: list, banner: tuple[str | None, str | None] = (None, None)) -> None:
+def extract_fields(rep: Report, lines: list, banner: tuple[str | None, str | None] = (None, None)) -> str | None:
     """Fill every field of `rep` that `lines` (one report's cleaned lines, or (line, aux)
-    pairs from `_with_continuations`) hold."""
+    pairs from `_with_continuations`) hold.  Returns a reason when the text ends inside a
+    block the kernel always closes (a `<TASK>`/`<IRQ>` trace section, a `Stack:` dump)."""
     ex = _Extractor(rep)
-    for item in lines:
-        line, aux = item if isinstance(item, tuple) else (item, False)
+    items = [item if isinstance(item, tuple) else (item, False) for item in lines]
+    while items and not items[-1][0].text.strip():
+        items.pop()  # trailing blank lines: what the text ends inside is decided before them
+    for line, aux in items:
         ex.line(line.text, aux)
-    ex.finish()
+    cut = ex.finish()
     release, banner_arch = banner
     if rep.kernel_release is None and release:
         rep.kernel_release = release
@@ -802,6 +821,7 @@ def extract_fields(rep: Report, lines: list, banner: tuple[str | None, str | Non
     rep.frames = _frames(ex)
     for i, f in enumerate(rep.frames):
         f.frame_no = i
+    return cut
 
 
 def _arch(ex: _Extractor, banner_arch: str | None) -> str | None:

@@ -153,11 +153,11 @@ def test_fault_address_lines():
         "BUG: KASAN: use-after-free in foo+0x1/0x2\nRead of size 8 at addr ffff88801c6d4a38 by task a/1":
             0xFFFF88801C6D4A38,
         "general protection fault, probably for non-canonical address 0xdffffc0000000001: 0000": 0xDFFFFC0000000001,
-        "BUG: Unable to handle kernel data access at 0x8000000041a25f20": None,  # ppc, see the corpus test
+        "BUG: Unable to handle kernel data access at 0x8000000041a25f20": 0x8000000041A25F20,  # ppc
+        "Unable to handle kernel paging request for data at address 0xc0000000deadbeef": 0xC0000000DEADBEEF,
     }
     for text, want in cases.items():
-        if want is not None:
-            assert fields(text).fault_address == want, text
+        assert fields(text).fault_address == want, text
     # a page fault without an address line falls back to CR2
     assert fields("#PF: supervisor read access in kernel mode\nCR2: 0000000000000010 CR3: 1 CR4: 2"
                   ).fault_address == 0x10
@@ -318,6 +318,8 @@ HOSTILE = [
     "Modules linked in: " + "a(" * 1000, "RAX: " + "0" * 2000, "CPU: 0 PID: 1 Comm: " + "x " * 1000,
     " " + "f from " * 300, "Stack: (0x0 to 0xffffffffffffffff)", "0000:" + " 00000000" * 220,
     "Code: " + "<00> " * 400, " x from y" + "+0x1/0x2" * 200, "NIP [" + "c" * 2000,
+    "GPR00: " + "0" * 128 + "x", "$ 0   : " + "1" * 128 + "!", "1." + "1" * 2000, "Linux version 1." + "1" * 2000,
+    " " + "0123456789abcdef " * 100 + "zz", "Krnl Code: " + "0" * 2000,
 ]
 
 
@@ -339,6 +341,21 @@ def test_never_raises(lines, noise):
     for r in parse.parse_text(text, "h"):
         assert isinstance(r, Report)
         assert not (r.corrupted_reason or "").startswith("parser-error")
+
+
+def test_log_cut_inside_a_trace():
+    head = ("BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+            "Oops: 0000 [#1] PREEMPT SMP NOPTI\nRIP: 0010:f+0x1/0x10\nCall Trace:\n <TASK>\n g+0x2/0x20\n")
+    rep = Report(source="cut")
+    assert parse.extract_fields(rep, clean_lines(head + " h+0x3/0x30\n\n")) == \
+        "truncated: text ends inside the call trace (<TASK> not closed)"
+    assert [f.symbol for f in rep.frames] == ["f", "g", "h"]
+    assert parse.extract_fields(Report(), clean_lines(head + " </TASK>\n---[ end trace 0 ]---\n")) is None
+    stack = "Stack: (0xe0bb1e20 to 0xe0bb2000)\n1e20: c1ea9c00 bf001350 c1ea9c00 bf000648 c1ea9c00 bf000814 00 00\n"
+    assert parse.extract_fields(Report(), clean_lines(stack)) == "truncated: text ends inside a stack dump"
+    # the corrupted flag stays title_for's (syzkaller does not flag a cut trace that names its function)
+    (cut,) = parse.parse_text(head + " h+0x3/0x30\n", "cut")
+    assert not (cut.corrupted_reason or "").startswith("parser-error")
 
 
 # ------------------------------------------------ real reports, read in place

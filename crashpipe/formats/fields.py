@@ -137,8 +137,8 @@ ARCH_BY_BANNER: list[tuple[str, str]] = [
 CPU_LINE = r"CPU: ?([0-9]{1,5})(?: UID: [0-9]{1,10})? PID: ?([0-9]{1,10}) Comm: (.{1,64}?) (Not tainted|Tainted: )(.*)$"
 PID_LINE = r"Pid: ([0-9]{1,10}), comm: (.{1,64}?) (Not tainted|Tainted: )(.*)$"
 # Lockdep banners print the release alone: "3.4.0-00009-g3e96082-dirty #11 Not tainted".
-RELEASE_LINE = r"([0-9]+\.[0-9]+[^\s#]{0,120}) #[0-9]+ (?:Not tainted|Tainted: )"
-BANNER = r"Linux version ([0-9]+\.[0-9]+[^\s]{0,120}) "
+RELEASE_LINE = r"([0-9]{1,6}\.[0-9]{1,6}[^\s#]{0,120}) #[0-9]+ (?:Not tainted|Tainted: )"
+BANNER = r"Linux version ([0-9]{1,6}\.[0-9]{1,6}[^\s]{0,120}) "
 # A kernel release: starts with digits.digits (checked on the token before "#N").
 RELEASE_TOKEN = r"[0-9]+\.[0-9]+[^\s]*$"
 
@@ -189,6 +189,8 @@ FAULT_ADDRESS: list[tuple[str, int | None]] = [
     (r"Unable to handle kernel [A-Za-z \-]{1,60} at virtual address (?:0x)?([0-9a-f]{1,16})\b", None),
     (r"Unable to handle kernel paging request (?:for data )?at (?:address )?(?:0x)?([0-9a-f]{1,16})\b", None),
     (r"BUG: Kernel NULL pointer dereference (?:on (?:read|write) )?at 0x([0-9a-f]{1,16})\b", None),
+    (r"BUG: Unable to handle kernel (?:data|instruction) access(?: on (?:read|write))? at 0x([0-9a-f]{1,16})\b",
+     None),
     (r"(?:Read|Write) of size [0-9]+ at addr ([0-9a-f]{1,16})\b", None),
     (r"(?:Use-after-free|Out-of-bounds|Invalid|Corrupted memory) (?:read|write|free|access)? ?at 0x([0-9a-f]{1,16})\b",
      None),
@@ -295,8 +297,9 @@ S390_GPRS = "Krnl GPRS:"
 # splitter leaves such lines out of the span; the extractor still reads these blocks).
 AUX_BLOCK_HEADERS = ("Krnl GPRS:", "Krnl Code:")
 # ppc "GPR00: v v v v" rows (4 or 8 per row), mips "$ 0   : v v v v" rows.
-PPC_GPR_ROW = r"GPR([0-9]{2}): ((?:[0-9a-f]{8,16} ?){1,8})$"
-MIPS_GPR_ROW = r"\$ ?([0-9]{1,2}) *: ((?:[0-9a-f]{8,16} ?){1,8})$"
+# (the words are space-separated, so each repetition ends at a space: no ambiguous splits)
+PPC_GPR_ROW = r"GPR([0-9]{2}): +((?:[0-9a-f]{8,16} +){0,7}[0-9a-f]{8,16}) *$"
+MIPS_GPR_ROW = r"\$ ?([0-9]{1,2}) *: +((?:[0-9a-f]{8,16} +){0,7}[0-9a-f]{8,16}) *$"
 # One "name: value" register pair, found with finditer on register lines; value may follow
 # an x86 segment ("RSP: 0018:ffff...") or sit in arm's "[<...>]".
 REGISTER_PAIR = (r"([A-Za-z][A-Za-z0-9_]{0,9}) {0,3}: {0,3}(?:[0-9a-f]{4}:)?(?:\[<)?([0-9a-fA-F]{2,16})"
