@@ -39,7 +39,7 @@ MAX_DEPTH = 8  # container nesting (gz in tar in gz ...): deeper is a quine or a
 SNIFF = 4096  # decompressed head bytes used to recognise a container
 CHUNK = 1 << 16  # small reads: a stream cut short still yields all but its last chunk
 BINARY_SAMPLE = 1 << 16
-BINARY_SHARE = 0.10  # share of control bytes above which a sample is not text
+BINARY_SHARE = 0.20  # share of control and non-UTF-8 bytes above which a sample is not text
 
 # Compressed stream magics.  Checked on raw bytes, so a renamed file still works.
 COMPRESSIONS: tuple[tuple[str, bytes], ...] = (
@@ -49,7 +49,6 @@ COMPRESSIONS: tuple[tuple[str, bytes], ...] = (
     ("zst", b"\x28\xb5\x2f\xfd"),
 )
 ARROW_FILE_MAGIC = b"ARROW1"
-ARROW_STREAM_MAGIC = b"\xff\xff\xff\xff"  # IPC stream: continuation marker, then a schema message
 # The mbox separator: "From <sender> <asctime date>"; the date keeps a body line that
 # happens to start with "From " (unescaped, mboxo) from splitting a mail.  No nested or
 # overlapping quantifiers: each try is linear in the line.
@@ -66,6 +65,7 @@ class Source:
     name: str
     data: bytes
     kind: str = "text"  # text | stackdump
+    path: str | None = None  # stackdump: the container file, read memory-mapped (data stays empty)
 
 
 @dataclass(slots=True)
@@ -240,15 +240,19 @@ def is_mail(head: bytes) -> bool:
 
 
 def is_arrow(head: bytes) -> bool:
-    return head.startswith(ARROW_FILE_MAGIC) or (head.startswith(ARROW_STREAM_MAGIC) and len(head) >= 8)
+    return head.startswith(ARROW_FILE_MAGIC)
 
 
 def looks_binary(data: bytes) -> bool:
+    """Whether a sample is not text: C0 control bytes plus bytes that are not UTF-8 make
+    up more than BINARY_SHARE of it (a Latin-1 log stays text, random bytes do not)."""
     sample = data[:BINARY_SAMPLE]
     if not sample:
         return False
     controls = len(sample) - len(sample.translate(None, _CONTROL))
-    return controls > BINARY_SHARE * len(sample)
+    text = sample.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - sample.count("\ufffd".encode())
+    return controls + invalid > BINARY_SHARE * len(sample)
 
 
 # ---------------------------------------------------------------- expansion
@@ -270,6 +274,15 @@ def expand_path(name: str, path: str, limits: Limits) -> Iterator[Source | Error
         yield ErrorRow(name, None, "ingest", "unreadable", str(e))
         return
     with f:
+        try:
+            head = f.read(len(ARROW_FILE_MAGIC))
+            f.seek(0)
+        except OSError as e:
+            yield ErrorRow(name, None, "ingest", "unreadable", str(e))
+            return
+        if is_arrow(head):
+            yield Source(name, b"", "stackdump", path)
+            return
         yield from _expand_stream(name, f, limits, 0)
 
 
@@ -314,7 +327,9 @@ def _expand_stream(name: str, stream: BinaryIO, limits: Limits, depth: int) -> I
     elif is_mail(head):
         yield from _expand_mail(name, email.message_from_bytes(data, policy=email.policy.compat32), limits, depth)
     elif is_arrow(head):
-        yield Source(name, data, "stackdump")
+        # The unwinder maps containers from their files (millions of dumps, no copies).
+        yield ErrorRow(name, None, "ingest", "stackdump-in-archive",
+                       "a stack-dump container is read memory-mapped: give its file itself, not compressed or archived")
     else:
         yield Source(name, data)
 

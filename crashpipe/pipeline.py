@@ -149,18 +149,20 @@ def _max_line() -> int:
     return MAX_LINE
 
 
-def parse_source(name: str, data: bytes, kind: str = "text") -> tuple[list[Report], list[ErrorRow]]:
-    """Reports of one source, before the later stages; never raises."""
+def container_reports(name: str, path: str) -> tuple[list[Report], list[ErrorRow]]:
+    """One Report per dump of a stack-dump container file (crashpipe.stackdump)."""
+    fn = stage_function(*STACKDUMP[1:])
+    if fn is None:
+        return [], [ErrorRow(name, None, "ingest", "no-stackdump-reader", "stack-dump container found but crashpipe.stackdump cannot read it")]
+    try:
+        return [r for batch in fn(path) for r in batch], []
+    except Exception as e:  # noqa: BLE001
+        return [], [_error(name, "stackdump", e)]
+
+
+def parse_source(name: str, data: bytes) -> tuple[list[Report], list[ErrorRow]]:
+    """Reports of one text source, before the later stages; never raises."""
     errors: list[ErrorRow] = []
-    if kind == "stackdump":
-        module, fn_name = STACKDUMP[1:]
-        fn = stage_function(module, fn_name)
-        if fn is None:
-            return [], [ErrorRow(name, None, "ingest", "no-stackdump-reader", "stack-dump container found but crashpipe.stackdump is not available")]
-        try:
-            return list(fn(data, name)), errors
-        except Exception as e:  # noqa: BLE001
-            return [], [_error(name, "stackdump", e)]
     if not data:
         return [], [ErrorRow(name, None, "ingest", "empty", "no bytes")]
     if ingest.looks_binary(data):
@@ -227,9 +229,13 @@ def _symbol_store(path: str | None) -> Any:
     return _stores[path]
 
 
-def process_source(name: str, data: bytes, symbols: str | None = None, kind: str = "text") -> tuple[list[Report], list[ErrorRow]]:
+def process_source(name: str, data: bytes, symbols: str | None = None, kind: str = "text",
+                   path: str | None = None) -> tuple[list[Report], list[ErrorRow]]:
     """The whole chain for one source: (reports, errors).  Never raises."""
-    reports, errors = parse_source(name, data, kind)
+    if kind == "stackdump" and path is not None:
+        reports, errors = container_reports(name, path)
+    else:
+        reports, errors = parse_source(name, data)
     errors += later_stages(reports, symbols, name)
     return reports, errors
 
@@ -239,11 +245,24 @@ _OPTS = Options()  # set in the parent before the pool forks; workers inherit it
 
 
 def _source_result(src: Source) -> SourceResult:
-    d = digest(src.data)
+    if src.path is not None:
+        d, size = file_digest(src.path)
+    else:
+        d, size = digest(src.data), len(src.data)
     if (src.name, d) in _OPTS.done_sources:
-        return SourceResult(src.name, d, len(src.data), skipped=True)
-    reports, errors = process_source(src.name, src.data, _OPTS.symbols, src.kind)
-    return SourceResult(src.name, d, len(src.data), reports, errors)
+        return SourceResult(src.name, d, size, skipped=True)
+    reports, errors = process_source(src.name, src.data, _OPTS.symbols, src.kind, src.path)
+    return SourceResult(src.name, d, size, reports, errors)
+
+
+def file_digest(path: str) -> tuple[str, int]:
+    h = hashlib.blake2b(digest_size=16)
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
 
 
 def run_task(seq: int, file: str | None, task: PathSource | Source) -> TaskResult:

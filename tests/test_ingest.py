@@ -114,14 +114,21 @@ def test_mbox_mails_are_sources_with_decoded_bodies(tmp_path):
     assert items[2].data.decode().strip() == OOPS.strip()
 
 
-def test_arrow_ipc_files_are_stack_dump_sources(tmp_path):
+def arrow_file() -> bytes:
     import pyarrow as pa
 
     buf = io.BytesIO()
     with pa.ipc.new_file(buf, pa.schema([("a", pa.int64())])) as w:
         w.write_table(pa.table({"a": [1]}))
-    items = expand_all(tmp_path, "dumps.arrow", buf.getvalue())
-    assert [(i.name, i.kind) for i in items] == [(str(tmp_path / "dumps.arrow"), "stackdump")]
+    return buf.getvalue()
+
+
+def test_arrow_ipc_files_are_stack_dump_sources_read_from_their_file(tmp_path):
+    items = expand_all(tmp_path, "dumps.arrow", arrow_file())
+    assert [(i.name, i.kind, i.path, i.data) for i in items] == [(str(tmp_path / "dumps.arrow"), "stackdump", str(tmp_path / "dumps.arrow"), b"")]
+    # Inside an archive there is no file to map: an errors row, never a temp file.
+    items = expand_all(tmp_path, "dumps.tar", tar_bytes([("d.arrow", arrow_file())]))
+    assert [(i.source.rsplit("/", 1)[-1], i.error) for i in items] == [("dumps.tar!d.arrow", "stackdump-in-archive")]
 
 
 @pytest.mark.parametrize("codec", sorted(COMPRESS))
@@ -192,6 +199,8 @@ def test_binary_sniff():
     assert not ingest.looks_binary(LOG)
     assert not ingest.looks_binary("ünïcödé ✓ text\n".encode() * 100)
     assert not ingest.looks_binary(b"")
+    assert not ingest.looks_binary("Défaut de page à l'adresse, erreur généralisée\n".encode("latin-1") * 100)
+    assert ingest.looks_binary(b"\0\0\0\1" * 1000)
 
 
 def test_long_lines_are_counted_with_the_first_line_number():

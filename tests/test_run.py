@@ -202,3 +202,25 @@ def test_samples_end_to_end_with_the_real_chain(tmp_path):
         tables = "reports,frames,errors" + (",buckets" if os.path.isdir(os.path.join(out, "buckets")) else "")
         p = subprocess.run([sys.executable, score, "dataset", out, "--tables", tables], capture_output=True, text=True)
         assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_stack_dump_containers_are_unwound_in_the_run(tmp_path):
+    stackdump = pytest.importorskip("crashpipe.stackdump")
+    if not hasattr(stackdump, "write_dumps") or not hasattr(stackdump, "reports_from_container"):
+        pytest.skip("crashpipe.stackdump has no container reader yet")
+    import struct
+
+    # An x86_64 frame-pointer chain: two frames, return addresses in "text".
+    base = 0xFFFFC90000010000
+    words = [base + 0x20, 0xFFFFFFFF81000100, 0, 0, base + 0x40, 0xFFFFFFFF81000200, 0, 0, 0, 0, 0, 0]
+    dumps = [{"arch": "x86_64", "base": base, "stack": struct.pack("<12Q", *words), "ip": 0xFFFFFFFF81000010,
+              "sp": base, "fp": base, "text_ranges": [(0xFFFFFFFF81000000, 0xFFFFFFFF82000000)], "report": k} for k in range(3)]
+    path = str(tmp_path / "dumps.arrow")
+    stackdump.write_dumps(path, dumps)
+    out = str(tmp_path / "out")
+    assert run(path, "--out", out, "--workers", "1", "--run-date", DATE) == 0
+    rep = table(out, "reports")
+    assert rep.num_rows == 3 and set(rep.column("arch").to_pylist()) == {"x86_64"}
+    fr = table(out, "frames").to_pylist()
+    assert {f["address"] for f in fr} >= {0xFFFFFFFF81000010, 0xFFFFFFFF81000100}
+
