@@ -77,10 +77,11 @@ TRACE = ["cl_trigger", "cl_dev_queue_req", "cl_dev_submit", "cl_ioctl", "cl_disp
 
 
 def x86_null(release="6.1.0-56-amd64", offsets=0):
-    frames = [F(s, "crashlab", offset=0x10 + offsets, address=0xffffffffc0000000 + offsets) for s in TRACE]
+    # As the parser lists them: the RIP frame first, then the printed trace.
+    frames = [F("cl_null_deref", "crashlab", method="regs")]
+    frames += [F(s, "crashlab", offset=0x10 + offsets, address=0xffffffffc0000000 + offsets) for s in TRACE]
     frames += [F("proc_reg_write"), F("vfs_write"), F("? do_fault", reliable=False), F("ksys_write"),
                F("do_syscall_64"), F("entry_SYSCALL_64_after_hwframe")]
-    frames.append(F("cl_null_deref", "crashlab", method="regs"))
     return R(frames, kind="null-deref", title="BUG: unable to handle kernel NULL pointer dereference in cl_null_deref",
              release=release)
 
@@ -115,42 +116,49 @@ def test_generic_names_kept_inside_modules():
 
 
 def test_arm64_leaf_caller_from_lr_matches_x86():
-    # arm64 prints the leaf (pc) first and skips its caller, which only `lr :` names.
-    arm = R([F("cl_null_deref", "crashlab"), F("cl_dev_queue_req", "crashlab")] +
-            [F(s, "crashlab") for s in TRACE[2:]] + [F("proc_reg_write"), F("vfs_write")] +
-            [F("cl_null_deref", "crashlab", method="regs"), F("cl_trigger", "crashlab", method="regs")],
+    # arm64 prints the leaf (pc) first and skips its caller, which only `lr :` names; the
+    # parser puts the lr frame right after the first printed frame.
+    arm = R([F("cl_null_deref", "crashlab"), F("cl_trigger", "crashlab", method="regs")] +
+            [F(s, "crashlab") for s in TRACE[1:]] + [F("proc_reg_write"), F("vfs_write")],
             arch="arm64", kind="null-deref", title="t")
     assert sig(arm) == sig(x86_null())
+    # A call through NULL: pc has no symbol, lr names the caller.
+    arm_call = R([F(None, method="regs"), F("cl_null_call", "crashlab", method="regs")] +
+                 [F(s, "crashlab") for s in TRACE], arch="arm64", kind="null-deref", title="t")
+    x86_call = R([F(None, method="regs"), F("cl_null_call", "crashlab")] + [F(s, "crashlab") for s in TRACE],
+                 kind="null-deref", title="t")
+    assert sig(arm_call) == sig(x86_call)
     # ... but a stale lr (armhf keeps the last callee's return address) is not used.
-    armhf = R([F("cl_use_after_free", "crashlab"), F("cl_trigger", "crashlab"),
-               F("cl_use_after_free", "crashlab", method="regs"), F("kmem_cache_free", method="regs")],
+    armhf = R([F("cl_use_after_free", "crashlab"), F("kmem_cache_free", method="regs"), F("cl_trigger", "crashlab")],
               arch="arm", kind="paging", title="t")
     assign_bucket_ids([armhf])
     assert sig(armhf)[1:] == ["cl_use_after_free [crashlab]", "cl_trigger [crashlab]"]
-    assert armhf.frames[3].skipped_reason == "unreliable"
+    assert armhf.frames[1].skipped_reason == "unreliable"
 
 
 def test_i386_leaf_caller_printed_unreliable():
-    i386 = R([F("cl_trigger", "crashlab", reliable=False)] + [F(s, "crashlab") for s in TRACE[1:]] +
-             [F("cl_dispatch", "crashlab", reliable=False), F("proc_reg_write"), F("proc_reg_read", reliable=False),
-              F("cl_null_deref", "crashlab", method="regs")],
+    i386 = R([F("cl_null_deref", "crashlab", method="regs"), F("cl_trigger", "crashlab", reliable=False)] +
+             [F(s, "crashlab") for s in TRACE[1:]] +
+             [F("cl_dispatch", "crashlab", reliable=False), F("proc_reg_write"), F("proc_reg_read", reliable=False)],
              arch="i386", kind="null-deref", title="t")
     assert sig(i386) == sig(x86_null())
     # Elsewhere a leading `?` frame is not trusted.
-    x86 = R([F("cl_trigger", "crashlab", reliable=False), F("cl_dev_queue_req", "crashlab"),
-             F("cl_null_deref", "crashlab", method="regs")], kind="null-deref", title="t")
+    x86 = R([F("cl_null_deref", "crashlab", method="regs"), F("cl_trigger", "crashlab", reliable=False),
+             F("cl_dev_queue_req", "crashlab")], kind="null-deref", title="t")
     assert "cl_trigger [crashlab]" not in sig(x86)
 
 
 def test_reliable_frames_first_then_unwound_then_scanned():
     printed = [F("a_fn", "m"), F("b_fn", "m")]
-    unwound = [F("c_fn", "m", method="fp"), F("d_fn", "m", method="scan", reliable=False)]
+    # The unwinder appends its frames: registers, then fp, then scanned words.
+    unwound = [F("a_fn", "m", method="regs"), F("c_fn", "m", method="fp"),
+               F("d_fn", "m", method="scan", reliable=False)]
     r = R(printed + unwound)
     assign_bucket_ids([r])
     assert sig(r)[1:] == ["a_fn [m]", "b_fn [m]"]
-    assert [f.skipped_reason for f in r.frames] == [None, None, "superseded", "scanned"]
-    r2 = R([F("c_fn", "m", method="fp"), F("d_fn", "m", method="scan", reliable=False)])
-    assert sig(r2)[1:] == ["c_fn [m]"]
+    assert [f.skipped_reason for f in r.frames] == [None, None, "superseded", "superseded", "scanned"]
+    r2 = R([F("x_fn", "m", method="regs"), F("c_fn", "m", method="fp"), F("d_fn", "m", method="scan", reliable=False)])
+    assert sig(r2)[1:] == ["x_fn [m]", "c_fn [m]"]
     r3 = R([F("d_fn", "m", method="scan", reliable=False), F("e_fn", "m", reliable=False)])
     assert sig(r3)[1:] == ["d_fn [m]", "e_fn [m]"]
 

@@ -228,64 +228,58 @@ def compute(cols: FrameColumns, depth: int | None = None, version: str | None = 
     inlined = np.asarray(cols.inlined, bool)
     is_regs = meth == _M_REGS
 
-    # Order: regs frames (pc, then lr candidates) before the callers, then frame_no.
-    order = np.lexsort((np.asarray(cols.frame_no), ~is_regs, rep_in))
-    rep = rep_in[order]
-    tok, generic, entry, meth, reliable, inlined, is_regs = (
-        a[order] for a in (tok, generic, entry, meth, reliable, inlined, is_regs))
-    ctx = ctx_code[order]
+    # Frames in report order, as the parser lists them: a `regs` frame before the first
+    # printed frame is the crash pc (and further ones lr); a `regs` frame right after the
+    # first printed frame is the lr the parser put in the leaf-caller slot; `regs` frames
+    # further down were appended by the unwinder and rank with its fp frames.
+    fno = np.asarray(cols.frame_no)
+    if n and not (np.all(rep_in[1:] >= rep_in[:-1]) and np.all((fno[1:] > fno[:-1]) | (rep_in[1:] != rep_in[:-1]))):
+        order = np.lexsort((fno, rep_in))
+        rep = rep_in[order]
+        tok, generic, entry, meth, reliable, inlined, is_regs = (
+            a[order] for a in (tok, generic, entry, meth, reliable, inlined, is_regs))
+        ctx = ctx_code[order]
+    else:
+        order, rep, ctx = None, rep_in, ctx_code
     starts = _group_first(rep, n_rep)
     gstart = starts[rep]
     named = tok >= 0
     cand = named & ~inlined & ~generic  # could carry the signature
 
-    regs_rank = _cumsum_before(is_regs, gstart)
-    is_pc = is_regs & (regs_rank == 0)
-    is_lr = is_regs & (regs_rank > 0)
+    nonregs_before = _cumsum_before(~is_regs, gstart)
+    lead = is_regs & (nonregs_before == 0)
+    is_pc = lead & (_cumsum_before(is_regs, gstart) == 0)
+    first_printed = ~is_regs & (nonregs_before == 0)
+    after_first = np.zeros(n, bool)
+    if n > 1:
+        after_first[1:] = first_printed[:-1] & (rep[1:] == rep[:-1])
+    is_lr = (lead & ~is_pc) | (is_regs & after_first)
+    top = is_pc | is_lr
 
     # Tier of each caller frame; i386 promotes the first printed frame when it is `?`.
     tier = np.full(n, _T_WEAK, np.int8)
-    tier[(meth == _M_TRACE) & reliable] = _T_TRACE
-    tier[((meth == _M_FP) | (meth == _M_CFI)) & reliable] = _T_UNWOUND
     is_trace = meth == _M_TRACE
-    trace_rank = _cumsum_before(is_trace, gstart)
-    tier[is_trace & (trace_rank == 0) & lead_arch[rep]] = _T_TRACE
-    tier[is_regs] = 0
+    unwound = (meth == _M_FP) | (meth == _M_CFI) | (is_regs & ~top)
+    tier[is_trace & reliable] = _T_TRACE
+    tier[unwound & reliable] = _T_UNWOUND
+    tier[first_printed & is_trace & lead_arch[rep]] = _T_TRACE
+    tier[top] = 0
     best = np.full(n_rep, _T_NONE, np.int8)
     if n:
         gi = np.flatnonzero(starts >= 0)
-        best[gi] = np.minimum.reduceat(np.where(cand & ~is_regs, tier, np.int8(_T_NONE)), starts[gi])
-    chosen = is_pc | (~is_regs & (tier == best[rep]))
-
-    # lr fills the leaf-caller slot where the arch needs it and it names a new function.
-    pc_tok = np.full(n_rep, -1, np.int32)
-    pc_tok[rep[is_pc & cand]] = tok[is_pc & cand]
-    nxt = chosen & ~is_regs & cand & (tok != pc_tok[rep])
-    next_tok = np.full(n_rep, -2, np.int32)
-    fi = _group_first(rep[nxt], n_rep)
-    has = fi >= 0
-    next_tok[has] = tok[nxt][fi[has]]
-    # Leading caller frames repeating the crash site (arm64 prints the pc function first
-    # in its trace) are the crash site itself: lr, when used, goes after them.
-    first_next = np.full(n_rep, n, np.int64)
-    nxt_idx = np.flatnonzero(nxt)
-    first_next[has] = nxt_idx[fi[has]]
-    pc_again = chosen & ~is_regs & (tok == pc_tok[rep]) & (np.arange(n) < first_next[rep])
-    chosen &= ~pc_again
-    lr_ok = is_lr & cand & lr_arch[rep] & (tok != pc_tok[rep]) & (tok != next_tok[rep])
-    # Only the first acceptable lr frame.
-    lr_ok &= _cumsum_before(lr_ok, gstart) == 0
-    chosen |= lr_ok
-
+        best[gi] = np.minimum.reduceat(np.where(cand & ~top, tier, np.int8(_T_NONE)), starts[gi])
+    # lr fills the leaf-caller slot only where the arch's lr is known to be the caller.
+    lr_ok = is_lr & lr_arch[rep]
+    chosen = is_pc | lr_ok | (~top & (tier == best[rep]))
     # End of the crashing context: an entry frame after a used frame, or a caller frame
     # in another context than the first used caller.
     use = chosen & cand
     used_before = _cumsum_before(use, gstart)
     ref_ctx = np.full(n_rep, -3, np.int32)
-    fc = _group_first(rep[use & ~is_regs], n_rep)
+    fc = _group_first(rep[use & ~top], n_rep)
     ok = fc >= 0
-    ref_ctx[ok] = ctx[use & ~is_regs][fc[ok]]
-    stop = chosen & (used_before > 0) & (entry | (~is_regs & (ctx != ref_ctx[rep])))
+    ref_ctx[ok] = ctx[use & ~top][fc[ok]]
+    stop = chosen & (used_before > 0) & (entry | (~top & (ctx != ref_ctx[rep])))
     stopped = (_cumsum_before(stop, gstart) + stop) > 0
     use &= ~stopped
 
@@ -307,9 +301,8 @@ def compute(cols: FrameColumns, depth: int | None = None, version: str | None = 
     use &= ~deep
 
     # Why each unused frame was not used, first matching rule wins.
-    unwound = (meth == _M_FP) | (meth == _M_CFI)
     reason = np.zeros(0, np.int64) if not with_reasons else np.select(
-        [inlined & named, ~named, use, recur | pc_again, deep,
+        [inlined & named, ~named, use, recur, deep,
          generic, chosen & stopped, is_lr, meth == _M_SCAN, unwound & reliable & (best[rep] < _T_UNWOUND)],
         [_R_INLINED, _R_NOSYM, _R_USED, _R_RECUR, _R_DEPTH,
          _R_GENERIC, _R_DEPTH, _R_UNREL, _R_SCAN, _R_SUPER],
@@ -349,5 +342,8 @@ def compute(cols: FrameColumns, depth: int | None = None, version: str | None = 
 
     out_reason = np.empty(n if with_reasons else 0, np.int64)
     if with_reasons:
-        out_reason[order] = reason
+        if order is None:
+            out_reason = reason
+        else:
+            out_reason[order] = reason
     return Signatures(bucket_ids, signature, out_reason, sig_inv, unique_ids)
