@@ -38,6 +38,13 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"), ("CRASHPIPE_DEBUG", "1")],
         extra_compile_args=["-O1", "-g"],
     ),
+    # Bulk DWARF line-program and DIE loops (symbols engineer; twin: crashpipe/symbols/dwarf.py).
+    Extension(
+        "crashpipe._dwarf",
+        ["crashpipe/_dwarf.pyx"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=["-O2"] if not debug else ["-O0", "-g"],
+    ),
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

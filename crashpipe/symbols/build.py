@@ -31,12 +31,27 @@ def symbol_ends(addr: np.ndarray, size: np.ndarray, sections: list[tuple[int, in
     return np.maximum(end, addr + np.maximum(size, np.uint64(1)))
 
 
-def build_elf_table(obj: ElfObject, with_dwarf: bool = True) -> SymbolTable:
+def read_dwarf_any(obj: ElfObject, decoder: str = "auto"):
+    """DWARF arrays by the Cython decoder, or by the pyelftools twin when asked
+    (decoder="python") or when the fast path cannot take the object."""
+    if decoder != "python":
+        try:
+            from crashpipe.symbols.dwarf_fast import read_dwarf_fast
+
+            dw = read_dwarf_fast(obj)
+            if dw is not None or not obj.has_dwarf():
+                return dw
+        except ImportError:  # extension not built
+            pass
+    return read_dwarf(obj)
+
+
+def build_elf_table(obj: ElfObject, with_dwarf: bool = True, decoder: str = "auto") -> SymbolTable:
     syms = read_text_symbols(obj)
     symnames = StringTable.from_nul_terminated(syms.strtab, syms.name_starts).to_list()
     texts = obj.text_sections()
     ends = symbol_ends(syms.addr, syms.size, [(s.addr, s.addr + s.size) for s in texts])
-    dw = read_dwarf(obj) if with_dwarf else None
+    dw = read_dwarf_any(obj, decoder) if with_dwarf else None
     meta = {
         "kind": "module" if obj.relocatable else "elf",
         "path": obj.path,
@@ -73,5 +88,5 @@ def build_elf_table(obj: ElfObject, with_dwarf: bool = True) -> SymbolTable:
     return t
 
 
-def build_table_for_path(path: str, content_hash: str | None = None) -> SymbolTable:
-    return build_elf_table(open_object(path, content_hash))
+def build_table_for_path(path: str, content_hash: str | None = None, decoder: str = "auto") -> SymbolTable:
+    return build_elf_table(open_object(path, content_hash), decoder=decoder)

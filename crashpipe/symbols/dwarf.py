@@ -56,34 +56,35 @@ def _text(v) -> str:
     return v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) else str(v)
 
 
+def join_path(version: int, dirs: list[str], name: str, dir_index: int, comp_dir: str | None) -> str:
+    """A line-table file entry's path as binutils prints it: absolute names as they
+    are, else under their directory, itself under comp_dir when relative (in DWARF 5
+    directory 0 is comp_dir itself; before, index 0 means comp_dir)."""
+    if posixpath.isabs(name):
+        return name
+    if version >= 5:
+        d = dirs[dir_index] if dir_index < len(dirs) else None
+    else:
+        d = comp_dir if dir_index == 0 else (dirs[dir_index - 1] if dir_index - 1 < len(dirs) else None)
+    if d is not None and dir_index != 0 and not posixpath.isabs(d) and comp_dir:
+        d = posixpath.join(comp_dir, d)
+    return posixpath.join(d, name) if d else name
+
+
 def _file_table(lp, comp_dir: str | None, intern: _Interner) -> tuple[list[int], int]:
-    """File ids for the line program's file entries, with paths joined the way
-    binutils prints them; returns (ids, index_base)."""
+    """File ids for the line program's file entries; returns (ids, index_base)."""
     version = lp.header["version"]
     dirs = [_text(d) for d in lp.header["include_directory"]]
-    ids = []
-    for fe in lp.header["file_entry"]:
-        name = _text(fe.name)
-        if not posixpath.isabs(name):
-            di = fe.dir_index
-            if version >= 5:
-                d = dirs[di] if di < len(dirs) else None
-                if d is not None and di != 0 and not posixpath.isabs(d) and comp_dir:
-                    d = posixpath.join(comp_dir, d)
-            else:
-                d = comp_dir if di == 0 else (dirs[di - 1] if di - 1 < len(dirs) else None)
-                if d is not None and di != 0 and not posixpath.isabs(d) and comp_dir:
-                    d = posixpath.join(comp_dir, d)
-            if d:
-                name = posixpath.join(d, name)
-        ids.append(intern(name))
+    ids = [intern(join_path(version, dirs, _text(fe.name), fe.dir_index, comp_dir)) for fe in lp.header["file_entry"]]
     return ids, (0 if version >= 5 else 1)
 
 
 def read_dwarf(obj: ElfObject) -> DwarfArrays | None:
     if not obj.has_dwarf():
         return None
-    dwarf = obj.elf.get_dwarf_info(relocate_dwarf_sections=True)
+    # Only relocatable objects need their DWARF relocated; a vmlinux linked with
+    # --emit-relocs carries .rela.debug_* too, already applied.
+    dwarf = obj.elf.get_dwarf_info(relocate_dwarf_sections=obj.relocatable)
     files = _Interner()
     names = _Interner()
     la: list[int] = []

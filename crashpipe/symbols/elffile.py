@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import mmap
 import re
 from dataclasses import dataclass, field
 
@@ -69,6 +70,13 @@ class ElfObject:
     build_id: str | None = None
     release: str | None = None
     module: str | None = None
+    data: "bytes | mmap.mmap | None" = None  # the whole file (mapped), for zero-copy section views
+
+    def section_view(self, sec) -> memoryview:
+        off, size = sec["sh_offset"], sec["sh_size"]
+        if self.data is None or off + size > len(self.data):
+            return memoryview(sec.data())
+        return memoryview(self.data)[off:off + size]
 
     def text_sections(self) -> list[SectionInfo]:
         return [s for s in self.sections if s.executable and s.size > 0]
@@ -89,13 +97,19 @@ def file_hash(path: str) -> str:
 
 
 def open_object(path: str, content_hash: str | None = None) -> ElfObject:
-    """Open `path`; raises ValueError (with a reason) for files that are not ELF."""
-    with open(path, "rb") as f:
-        data = f.read()
+    """Open `path`; raises ValueError (with a reason) for files that are not ELF.
+    The file is memory-mapped (a vmlinux is 600 MiB); only a relocatable module is
+    copied, to shift its symbols."""
+    f = open(path, "rb")
+    try:
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except ValueError:  # empty file
+        f.close()
+        raise ValueError(f"not an ELF file: {path}")
     if data[:4] != b"\x7fELF":
         raise ValueError(f"not an ELF file: {path}")
-    content_hash = content_hash or hashlib.blake2b(data, digest_size=16).hexdigest()
-    elf = ELFFile(io.BytesIO(data))
+    content_hash = content_hash or file_hash(path)
+    elf = ELFFile(f)
     relocatable = elf["e_type"] == "ET_REL"
     sections: list[SectionInfo] = []
     next_base = SECTION_ALIGN
@@ -109,7 +123,7 @@ def open_object(path: str, content_hash: str | None = None) -> ElfObject:
             next_base += (sec["sh_size"] + SECTION_ALIGN) // SECTION_ALIGN * SECTION_ALIGN + SECTION_ALIGN
         sections.append(SectionInfo(sec.name, i, addr, sec["sh_size"], bool(flags & SHF_EXECINSTR)))
     if relocatable:
-        data = _shift_symbols(elf, data, {s.index: s.addr for s in sections})
+        data = _shift_symbols(elf, bytes(data), {s.index: s.addr for s in sections})
         elf = ELFFile(io.BytesIO(data))
     obj = ElfObject(
         path=path,
@@ -120,6 +134,7 @@ def open_object(path: str, content_hash: str | None = None) -> ElfObject:
         little_endian=elf.little_endian,
         relocatable=relocatable,
         sections=sections,
+        data=data,
     )
     obj.build_id = _build_id(elf)
     if relocatable:
