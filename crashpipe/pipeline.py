@@ -401,9 +401,7 @@ class Runner:
         tasks = self._tasks(paths)
         try:
             if executor == "dask":
-                from crashpipe.dask_executor import execute as dask_execute
-
-                for res in dask_execute(tasks, self.opts, scheduler):
+                for res in _dask_execute(tasks, self.opts, scheduler):
                     self._result(res)
             elif self.opts.workers <= 1:
                 for seq, file, task in tasks:
@@ -474,6 +472,51 @@ def _pool_execute(tasks: Iterator[tuple[int, str | None, PathSource | Source]], 
                 break
     finally:
         multiprocessing_logging.uninstall_mp_handler()
+
+
+def _run_task_with(opts: Options, seq: int, file: str | None, task: PathSource | Source) -> TaskResult:
+    """run_task on a Dask worker: the worker did not fork from us, so it gets the options
+    (shipped once per worker, see _dask_execute) instead of inheriting them."""
+    global _OPTS
+    _OPTS = opts
+    return run_task(seq, file, task)
+
+
+def _dask_execute(tasks: Iterator[tuple[int, str | None, PathSource | Source]], opts: Options,
+                  scheduler: str | None) -> Iterator[TaskResult]:
+    """The same tasks on a Dask distributed cluster.  Workers must see the input paths
+    (a shared filesystem); tar members travel as bytes.  Results come back here and go
+    through the same sink, so the manifest and commits work as in a local run."""
+    try:
+        from distributed import Client, wait
+    except ImportError:
+        raise RuntimeError("--executor dask needs the dask extra: pip install 'crashpipe[dask]'") from None
+    client = Client(scheduler) if scheduler else Client(processes=False)
+    try:
+        opts_future = client.scatter(opts, broadcast=True)
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        max_in_flight = 4 * n_workers + 2
+        inflight: dict[Any, tuple[int, str | None, PathSource | Source]] = {}
+        exhausted = False
+        while True:
+            while not exhausted and len(inflight) < max_in_flight:
+                t = next(tasks, None)
+                if t is None:
+                    exhausted = True
+                    break
+                inflight[client.submit(_run_task_with, opts_future, *t, pure=False)] = t
+            if not inflight:
+                return
+            done, _ = wait(list(inflight), return_when="FIRST_COMPLETED")
+            for fut in done:
+                seq, file, task = inflight.pop(fut)
+                try:
+                    yield fut.result()
+                except Exception as e:  # noqa: BLE001 - a lost worker costs its task, not the run
+                    log.error("%s: dask task failed: %s: %s", task.name, type(e).__name__, e)
+                    yield TaskResult(seq, file, errors=[ErrorRow(task.name, None, "worker", type(e).__name__, str(e)[:DETAIL_MAX])])
+    finally:
+        client.close()
 
 
 def collect(paths: list[str], opts: Options) -> tuple[list[Report], list[ErrorRow], Summary]:

@@ -224,3 +224,15 @@ def test_stack_dump_containers_are_unwound_in_the_run(tmp_path):
     fr = table(out, "frames").to_pylist()
     assert {f["address"] for f in fr} >= {0xFFFFFFFF81000010, 0xFFFFFFFF81000100}
 
+
+
+def test_dask_executor_gives_the_same_rows(tmp_path, standin_pipeline):
+    distributed = pytest.importorskip("distributed")
+    make_inputs(tmp_path / "in")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        out = str(tmp_path / "out")
+        assert run(str(tmp_path / "in"), "--out", out, "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                   "--run-date", DATE) == 0
+    rep = table(out, "reports")
+    assert rep.num_rows == 14 and len(set(rep.column("report_id").to_pylist())) == 14
+    assert table(out, "frames").num_rows == 14
