@@ -81,6 +81,17 @@ GENERIC_EXACT = frozenset({
     "print_report", "print_address_description", "describe_object", "check_memory_region",
     "kmsan_report", "kfence_report_error", "ubsan_epilogue", "ubsan_prologue",
     "end_report", "start_report",
+    # stall and lockup detectors: the reporting CPU's own frames and its timer interrupt
+    "nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace", "arch_trigger_cpumask_backtrace",
+    "trigger_all_cpu_backtrace", "trigger_single_cpu_backtrace", "rcu_dump_cpu_stacks", "print_cpu_stall",
+    "print_other_cpu_stall", "check_cpu_stall", "rcu_pending", "rcu_check_callbacks", "rcu_sched_clock_irq",
+    "sched_show_task", "_sched_show_task", "dump_cpu_task", "show_state_filter", "watchdog_timer_fn",
+    "watchdog", "check_hung_task", "check_hung_uninterruptible_tasks", "debug_show_all_locks",
+    "__run_hrtimer", "local_apic_timer_interrupt", "smp_apic_timer_interrupt", "apic_timer_interrupt",
+    "smp_apic_timer_interrupt_entry_after_kaiser_bti", "retint_kernel", "preempt_schedule_irq",
+    "write_comp_data", "trace_hardirqs_on", "trace_hardirqs_off",
+    # context checks that only report (the caller is the bug)
+    "check_preemption_disabled", "__this_cpu_preempt_check", "debug_smp_processor_id",
     # lock debugging internals
     "lock_acquire", "lock_release", "lock_acquired", "lock_contended", "__lock_acquire",
     "validate_chain", "check_prevs_add", "check_prev_add", "check_noncircular",
@@ -117,6 +128,9 @@ GENERIC_PREFIXES = (
     "lockdep_", "__lockdep_", "print_lock", "show_trace", "dump_stack", "__dump_stack",
     "unwind_", "__unwind_", "arch_stack_walk", "stack_trace_", "printk", "vprintk",
     "__warn_", "warn_slowpath", "__report_", "report_",
+    # spinlock primitives: where a stall or lockup interrupted a lock says nothing of the bug
+    "_raw_spin_", "_raw_read_", "_raw_write_", "__raw_spin_", "queued_spin_lock", "native_queued_spin_lock",
+    "queued_read_lock", "queued_write_lock",
 )
 
 # Entry frames: once a signature has used a frame, an entry frame means the rest of the
@@ -129,7 +143,8 @@ ENTRY_EXACT = frozenset({
     "__irq_exit_rcu", "handle_softirqs", "__do_softirq", "____do_softirq", "do_softirq",
     "do_softirq_own_stack", "call_on_irq_stack", "common_interrupt", "el1_interrupt",
     "el0t_64_sync", "el0t_64_sync_handler", "el1h_64_irq", "el1h_64_irq_handler",
-    "handle_irq", "generic_handle_arch_irq", "gic_handle_irq", "hrtimer_interrupt",
+    "handle_irq", "generic_handle_arch_irq", "gic_handle_irq", "hrtimer_interrupt", "apic_timer_interrupt",
+    "smp_apic_timer_interrupt", "retint_kernel",
 })
 ENTRY_PREFIXES = ("asm_exc_", "asm_sysvec_", "sysvec_", "entry_SYSCALL", "entry_INT80", "entry_SYSENTER")
 
