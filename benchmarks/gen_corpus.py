@@ -16,7 +16,6 @@ printk caller tags, or syslog/journal prefixes.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random

@@ -109,8 +109,6 @@ def open_decompressed(raw: BinaryIO, codec: str) -> BinaryIO:
     if codec == "bz2":
         return bz2.BZ2File(raw, mode="rb")
     if codec == "zst":
-        import zstandard
-
         return _ZstdReader(raw)
     raise ValueError(codec)
 

@@ -20,10 +20,9 @@ import hashlib
 import importlib
 import logging
 import multiprocessing
-import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 

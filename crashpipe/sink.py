@@ -18,6 +18,12 @@ and duplicates nothing (committed sources are skipped).  One run at a time per f
 
 Nothing is ever written outside OUT: file names here are built from fixed table names,
 the run date (validated) and random ids, never from source or member names.
+
+The buckets table is written by `crashpipe.bucket.BucketIndex.write` right after each
+commit, as its own atomic part files.  A kill in the instant between the two leaves
+committed reports whose bucket rows are missing until a later run touches the bucket;
+closing that gap needs the index's rows inside the commit (a follow-up with the bucket
+owner).
 """
 from __future__ import annotations
 
@@ -335,12 +341,18 @@ class Dataset:
             for r, rid in zip(b.reports, b.ids):
                 self._committed_ids.setdefault(r.source, set()).add(rid)
         self.commits += 1
+        if self.bucket_index is not None:
+            # Right after the commit, so the buckets table covers the committed reports.
+            # Not inside the commit: a kill in between leaves those bucket rows to the
+            # next run's index (see the module notes).
+            self.bucket_index.write(self.out, self.run_date)
         log.debug("commit %s: %d reports, %d frames, %d errors, %d sources", stamp, len(b.reports), b.n_frames,
                   len(b.errors), len(b.sources))
         self.buf = _Buffer()
 
     def close(self) -> None:
-        """Final commit, then the buckets table (the bucket index writes its own part)."""
+        """Final commit (with its bucket rows), then anything else the bucket index has
+        to write (rows re-derived by a rule migration at load)."""
         self.flush()
         if self.bucket_index is not None:
             self.bucket_index.write(self.out, self.run_date)

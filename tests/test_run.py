@@ -5,7 +5,6 @@ import gzip
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -13,7 +12,7 @@ import tarfile
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from conftest import OOPSES, needs_oopses, needs_parser
+from conftest import OOPSES, needs_parser
 
 from crashpipe import sink
 from crashpipe.cli import main
