@@ -359,7 +359,7 @@ class _Extractor:
                                     "what": what, "words": {}, "prev": None}
                     return
         if "#" in t or t.startswith(F.TASK_PREFIXES):
-            self._task_lines(t)
+            self._task_lines(t)  # (taint-only lines carry "#N" after the release)
         if t.startswith(F.FAULT_PREFIXES) or t[0] == "#":
             self._fault(t)
         if t.startswith(F.PC_PREFIXES):
@@ -389,6 +389,9 @@ class _Extractor:
 
     def _task_lines(self, t: str) -> None:
         rep = self.rep
+        if t.startswith(F.TAINT_LINE_PREFIXES):
+            self._taint_release(t[:9], t[12:] if t.startswith("Not") else t[9:])
+            return
         if rep.kernel_release is None and "#" in t:
             m = _RELEASE_LINE.match(t)
             if m is not None:
@@ -431,9 +434,11 @@ class _Extractor:
                 return
             if role == "pc":
                 if self.in_trace:
-                    # "RIP: 0010:f+0x1a/0x30" between frames is an interrupted kernel
-                    # context; "EIP: [<a>] f SS:ESP" / "RIP  [<a>] f" re-print the crash site
-                    if loc.symbol and self.section_frames and t[3:5] == ": " and t[9:10] == ":":
+                    # "RIP: 0010:f+0x1a/0x30" between frames (and ppc's "--- interrupt: 300
+                    # at f+0x1c/0x40") is an interrupted kernel context; "EIP: [<a>] f SS:ESP"
+                    # / "RIP  [<a>] f" re-print the crash site
+                    if loc.symbol and self.section_frames and (t[3:5] == ": " and t[9:10] == ":"
+                                                               or t.startswith("--- interrupt:")):
                         # an interrupted kernel context printed inside the trace
                         self._add(Frame(address=loc.address, symbol=loc.symbol, offset=loc.offset,
                                         size=loc.size, module=loc.module, method="regs", context=self.ctx[-1]))

@@ -278,6 +278,28 @@ def test_lr_in_trace_or_same_function_adds_nothing():
     assert [f.symbol for f in fields(printed).frames] == ["cl_null_deref", "cl_sysfs_store"]
 
 
+def test_ppc_interrupt_frame_and_unreliable_marks():
+    r = fields("NIP:  c00000000022d79c LR: c00000000022d784 CTR: 0000000000000000\n"
+               "MSR:  800000010280b033 <SF,VEC,VSX,EE,FP,ME,IR,DR,RI,LE,TM[E]>  CR: 22824428  XER: 20000000\n"
+               "GPR00: c00000000022d784 c00000007a3ef970 c000000001f24600 0000000000004000 \n"
+               "NIP [c00000000022d79c] f+0x1/0x10\nLR [c00000000022d784] f+0x0/0x10\nCall Trace:\n"
+               "[c00000007a3efa20] [c00000000030a060] g+0x7b0/0x13a0 (unreliable)\n"
+               "--- interrupt: 300 at h+0x1c/0x40\n    LR = i+0x2/0x20\n"
+               "[c00000007a3efb30] [c00000000030b06c] j+0x26c/0x280 [mod]\n")
+    assert r.arch == "ppc64le"  # 64-bit GPRs, LE in the decoded MSR
+    assert (r.registers["pc"], r.registers["lr"], r.registers["sp"]) == (
+        0xC00000000022D79C, 0xC00000000022D784, 0xC00000007A3EF970)
+    got = [(f.symbol, f.address, f.module, f.reliable, f.method) for f in r.frames]
+    assert got == [("f", 0xC00000000022D79C, None, True, "regs"), ("g", 0xC00000000030A060, None, False, "trace"),
+                   ("h", None, None, True, "regs"), ("j", 0xC00000000030B06C, "mod", True, "trace")]
+
+
+def test_release_and_taint_from_a_hung_task_report():
+    r = fields("INFO: task syz-executor:123 blocked for more than 143 seconds.\n"
+               "      Tainted: G        W          6.2.0-rc1 #1\n")
+    assert (r.process, r.pid, r.tainted, r.kernel_release) == ("syz-executor", 123, "G W", "6.2.0-rc1")
+
+
 # ------------------------------------------------------------ code: bytes only
 def test_parse_code_shapes():
     assert codemod.parse_code(" 48 8b <8b> 40").data == bytes.fromhex("488b8b40")

@@ -36,8 +36,9 @@ therefore adds frames read from the register lines, with `method = "regs"`:
   address/offset instead);
 - after it, the lr caller (`lr : g+0x64/0xe4 [m]`, `LR is at g`, `ra : g`) when g is
   neither the pc's function nor the next printed frame's (a leaf function's caller);
-- inside an x86 trace, the interrupted kernel RIP printed between frames (`RIP:
-  0010:native_safe_halt+0xb/0x10` after an `asm_sysvec_*` frame).
+- inside a trace, the interrupted kernel location printed between frames (x86 `RIP:
+  0010:native_safe_halt+0xb/0x10` after an `asm_sysvec_*` frame, ppc `--- interrupt: 300
+  at f+0x1c/0x40`).
 Bucketing can tell them from printed call-trace frames by `method`.
 """
 from __future__ import annotations
@@ -177,7 +178,10 @@ TASK_PREFIXES = ("WARNING: CPU", "Process ", "in_atomic", "INFO: task ", "watchd
                  "RIP: ", "EIP: ")
 FAULT_PREFIXES = ("BUG: ", "Unable to handle", "Read of size", "Write of size", "Use-after-free", "Out-of-bounds",
                   "Invalid ", "Corrupted memory", "general protection", "Unhandled ", "Failing address", "FAR: ")
-PC_PREFIXES = ("RIP", "EIP", "PC is at", "LR is at", "pc", "lr", "epc", "ra ", "NIP", "LR [", "Krnl PSW")
+PC_PREFIXES = ("RIP", "EIP", "PC is at", "LR is at", "pc", "lr", "epc", "ra ", "NIP", "LR [", "Krnl PSW",
+               "--- interrupt:")
+# The release alone after the taint flags (hung-task reports: "      Not tainted 6.1.0 #1").
+TAINT_LINE_PREFIXES = ("Not tainted ", "Tainted: ")
 
 # --------------------------------------------------------------- fault address
 # (pattern, constant): the address is group 1, or `constant` when the pattern has none.
@@ -286,6 +290,8 @@ PC_LINES: list[tuple[str, str]] = [
     # ppc: "NIP [c000000000123456] f+0x../0x.. [m]", "LR [c...] g+..."
     (r"NIP \[([0-9a-f]{1,16})\] " + SYMBOLIC, "pc"),
     (r"LR \[([0-9a-f]{1,16})\] " + SYMBOLIC, "lr"),
+    # ppc: "--- interrupt: 300 at f+0x1c/0x40" inside a trace: the interrupted location
+    (r"--- interrupt: [0-9a-f]{1,4} at ()" + SYMBOLIC, "pc"),
     # s390: "Krnl PSW : 0704f00180000000 000003ff8086d03a (will_oops_init+0x3a/0x1000 [will_oops])"
     (r"Krnl PSW : [0-9a-f]{8,16} ([0-9a-f]{8,16}) \(" + SYMBOLIC, "pc"),
 ]
