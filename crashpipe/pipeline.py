@@ -417,59 +417,82 @@ class Runner:
 
 def _pool_execute(tasks: Iterator[tuple[int, str | None, PathSource | Source]], workers: int) -> Iterator[TaskResult]:
     """Fork pool with a bounded number of tasks in flight (a tar of a million members
-    must not be read into memory up front).  A worker that dies (a crash in native code)
-    breaks the pool: its tasks are retried once in a fresh pool, then become errors rows."""
+    must not be read into memory up front).
+
+    A worker that dies (a crash in native code, the OOM killer) breaks the whole pool and
+    every task in flight with it.  Those tasks become suspects: they run again one at a
+    time in a fresh pool, so an innocent one just succeeds and the culprit, dying a
+    second time, becomes a `worker-died` errors row while the run goes on."""
+    import collections
+
     import multiprocessing_logging
 
+    Task = tuple[int, str | None, PathSource | Source]
     ctx = multiprocessing.get_context("fork")
     max_in_flight = 2 * workers + 2
-    multiprocessing_logging.install_mp_handler()
-    retry: list[tuple[int, str | None, PathSource | Source]] = []
+    suspects: collections.deque[Task] = collections.deque()
     attempts: dict[int, int] = {}
+    inflight: dict[cf.Future, Task] = {}
+    exhausted = False
+    multiprocessing_logging.install_mp_handler()
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+    def died(t: Task) -> TaskResult:
+        log.error("%s: the worker process died twice on this input", t[2].name)
+        return TaskResult(t[0], t[1], errors=[ErrorRow(t[2].name, None, "worker", "worker-died",
+                                                       "the worker process died while processing this input, twice")])
+
     try:
-        exhausted = False
-        while not exhausted or retry:
-            pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-            inflight: dict[cf.Future, tuple[int, str | None, PathSource | Source]] = {}
+        while True:
+            if suspects:
+                batch = [suspects.popleft()] if not inflight else []
+            else:
+                batch = []
+                while not exhausted and len(inflight) + len(batch) < max_in_flight:
+                    t = next(tasks, None)
+                    if t is None:
+                        exhausted = True
+                    else:
+                        batch.append(t)
             broken = False
-            try:
-                while True:
-                    while len(inflight) < max_in_flight and not broken:
-                        if retry:
-                            t = retry.pop(0)
+            for t in batch:
+                attempts[t[0]] = attempts.get(t[0], 0) + 1
+                try:
+                    inflight[pool.submit(run_task, *t)] = t
+                except cf.process.BrokenProcessPool:
+                    suspects.append(t)
+                    broken = True
+            if not inflight and not suspects and exhausted:
+                return
+            done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED) if inflight else (set(), set())
+            for fut in done:
+                t = inflight.pop(fut)
+                try:
+                    res = fut.result()
+                except cf.process.BrokenProcessPool:
+                    broken = True
+                    if attempts[t[0]] >= 2:
+                        yield died(t)
+                    else:
+                        suspects.append(t)
+                    continue
+                yield res
+            if broken:
+                # The rest of the pool's futures fail (or finished just before): settle them.
+                cf.wait(inflight)
+                for fut, t in list(inflight.items()):
+                    try:
+                        yield fut.result()
+                    except cf.process.BrokenProcessPool:
+                        if attempts[t[0]] >= 2:
+                            yield died(t)
                         else:
-                            t = next(tasks, None)
-                            if t is None:
-                                exhausted = True
-                                break
-                        attempts[t[0]] = attempts.get(t[0], 0) + 1
-                        try:
-                            inflight[pool.submit(run_task, *t)] = t
-                        except cf.process.BrokenProcessPool:
-                            retry.append(t)
-                            broken = True
-                    if not inflight:
-                        break
-                    done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
-                    for fut in done:
-                        t = inflight.pop(fut)
-                        try:
-                            yield fut.result()
-                        except cf.process.BrokenProcessPool:
-                            broken = True
-                            if attempts[t[0]] < 2:
-                                retry.append(t)
-                            else:
-                                name = t[2].name
-                                log.error("%s: worker process died twice on this input", name)
-                                yield TaskResult(t[0], t[1], errors=[ErrorRow(name, None, "worker", "worker-died", "the worker process died (twice) while processing this input")])
-                    if broken and not inflight:
-                        break
-            finally:
+                            suspects.append(t)
+                inflight.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
-            if not broken and exhausted:
-                break
+                pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         multiprocessing_logging.uninstall_mp_handler()
 
 

@@ -156,3 +156,27 @@ def test_report_cut_off_mid_trace_is_corrupted_with_a_reason():
 def test_the_chain_never_raises(data):
     reports, errors = pipeline.process_source("fuzz.log", data)
     assert isinstance(reports, list) and isinstance(errors, list)
+
+
+def test_a_worker_that_dies_costs_only_its_own_input(tmp_path, standin_pipeline, monkeypatch):
+    """A crash in native code kills the worker process: the input that did it gets a
+    worker-died errors row, its neighbours in flight with it are redone, the run goes on."""
+    from conftest import standin_parse_text
+
+    def crashing_parse(text, source):
+        if "CRASH-THE-WORKER" in text:
+            os._exit(139)
+        return standin_parse_text(text, source)
+
+    monkeypatch.setitem(pipeline._resolved, pipeline.PARSE[1:], crashing_parse)
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i in range(8):
+        (inp / f"{i}.log").write_bytes(GOOD)
+    (inp / "3b.log").write_bytes(b"CRASH-THE-WORKER\n")
+    out = tmp_path / "out"
+    assert main(["-q", "run", str(inp), "--out", str(out), "--workers", "2", "--run-date", "2026-01-02"]) == 0
+    errs = ds.dataset(str(out / "errors"), format="parquet", partitioning="hive").to_table().to_pylist()
+    assert [(os.path.basename(e["source"]), e["error"]) for e in errs] == [("3b.log", "worker-died")]
+    rep = ds.dataset(str(out / "reports"), format="parquet", partitioning="hive").to_table()
+    assert sorted(os.path.basename(s) for s in rep.column("source").to_pylist()) == [f"{i}.log" for i in range(8)]
