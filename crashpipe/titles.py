@@ -48,6 +48,53 @@ def _rx(pattern: str):
     return rx
 
 
+_META = set(".^$*+?()[]{}|\\")
+
+
+def required_prefix(pattern: str) -> str:
+    """Literal text every match of `pattern` starts with ("" when unknown): a cheap
+    `in` test that spares running patterns that cannot match."""
+    depth = 0
+    for ch in pattern:  # an alternation at the top level leaves no common prefix
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return ""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            nxt = pattern[i + 1:i + 2]
+            if not nxt or nxt.isalnum():
+                break
+            out.append(nxt)
+            i += 2
+        elif ch in _META:
+            break
+        else:
+            out.append(ch)
+            i += 1
+        if pattern[i:i + 1] in ("*", "?", "{"):  # the last literal is optional
+            out.pop()
+            break
+    return "".join(out)
+
+
+_PREFIX_CACHE: dict[str, str] = {}
+
+
+def _search(pattern: str, text: str):
+    pre = _PREFIX_CACHE.get(pattern)
+    if pre is None:
+        pre = _PREFIX_CACHE[pattern] = required_prefix(_expand(pattern))
+    if pre and pre not in text:
+        return None
+    return _rx(pattern).search(text)
+
+
 _STACK_START = tuple(_rx(p) for p in FR.STACK_START)
 _ANY_STACK_START = _rx("|".join(f"(?:{p})" for p in FR.STACK_START))
 # All frame-line patterns are anchored at the line start, so one alternation picks the
@@ -57,7 +104,7 @@ _CORRUPTED_LINES = tuple(_rx(p) for p in FR.CORRUPTED_LINES)
 _HEADERLESS = re2.compile("(?m)" + _expand(FR.HEADERLESS_FRAME))
 _STALL_ANCHORS = _rx("|".join(FR.STALL_ANCHORS))
 _CORRUPTED_TITLES = tuple(_rx(p) for p in T.CORRUPTED_TITLES)
-_REPLACEMENTS = tuple((re2.compile(p), r) for p, r in T.REPLACEMENTS)
+_REPLACEMENTS = tuple((re2.compile(p), r, h, d) for p, r, h, d in T.REPLACEMENTS)
 _FMT_ARG = re2.compile(r"\{([0-9]+)\}")
 _SKIP_CACHE: dict[tuple[str, ...], object] = {}
 
@@ -65,6 +112,10 @@ _SKIP_CACHE: dict[tuple[str, ...], object] = {}
 # whole rest of the printer's output for a stack trace), bounded so that a log with many
 # reports costs linear time.
 _TAIL_LINES = 400
+_TAIL_HEADERS = 2  # ...and stops at the second report header after the one that ends it
+# A report longer than this (a trace of 200k frames, a flood of interleaved lines) is
+# read no further: titles only ever need its beginning.
+_MAX_REPORT_LINES = 5000
 NO_FRAMES = "extracted no frames"
 
 
@@ -242,7 +293,7 @@ def _describe(text: str, oops: F.Oops):
     used: F.Format | None = None
     matched_title = False
     for f in oops.formats:
-        m = _rx(f.title).search(text)
+        m = _search(f.title, text)
         if m is None or m.start() > start:
             continue
         if m.start() == start and desc:
@@ -251,7 +302,7 @@ def _describe(text: str, oops: F.Oops):
             desc, used, start = "", None, m.start()
         matched_title = True
         if f.report is not None:
-            m = _rx(f.report).search(text)
+            m = _search(f.report, text)
             if m is None:
                 continue
         args = [g if g is not None else "" for g in m.groups()]
@@ -314,7 +365,9 @@ def _stack_corruption(title: str, report: str, used: F.Format | None) -> str | N
 
 
 def sanitize(title: str) -> str:
-    for rx, repl in _REPLACEMENTS:
+    for rx, repl, hint, needs_digit in _REPLACEMENTS:
+        if (hint is not None and hint not in title) or (needs_digit and not any(c.isdigit() for c in title)):
+            continue
         for _ in range(64):  # each pass replaces at least one match; overlaps need more
             new = rx.sub(repl, title)
             if new == title:
@@ -394,7 +447,7 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
     text_lines = 0
     skip_text = cpu_traceback = False
     last_header = start
-    tail = 0
+    tail = tail_headers = 0
     for j in range(start, len(all_lines)):
         ln = all_lines[j]
         is_head = j == start
@@ -402,7 +455,11 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
         if not is_head:
             if headers[j] >= 0:
                 last_header = j
-                if not second and not continues_report(ln.text):
+                if second:
+                    tail_headers += 1
+                    if tail_headers > _TAIL_HEADERS:
+                        break
+                elif not continues_report(ln.text):
                     second = True
             elif not second and is_info_with_stack(ln.text):
                 second = True
@@ -433,6 +490,8 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
         out.append(stripped)
         if not second or tagged:
             report_end = len(out)
+        if len(out) >= _MAX_REPORT_LINES:
+            break
     text = "".join(s + "\n" for s in out[:report_end])
     full = "".join(s + "\n" for s in out)
     raw = "".join(all_lines[j].text + "\n" for j in range(start, last_header + 1))
