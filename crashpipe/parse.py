@@ -218,18 +218,18 @@ class _Extractor:
         # raw stacks
         self.hexdump: dict | None = None
         self.wordstack: dict | None = None
+        self._pending_wordstacks: list[dict] = []  # "Stack:" words, placed at sp once registers are known
         # code
-        self.code_text: str | None = None
-        self.code_rows: list[str] | None = None  # s390 Krnl Code / ppc Instruction dump rows
+        self.code_text: str | None = None  # body of the first "Code:" line
+        self.code_rows: list[str] | None = None  # s390 Krnl Code / ppc Instruction dump rows, while open
         self.code_kind: str | None = None
-        self.s390_gprs: list[int] | None = None
-        # modules
-        self.modules_open = False
-        self.fault_pf = False
-        self.thumb = False
-        self.ppc_le = False
         self.code_rows_done: tuple[str, list[str]] | None = None
-        self._pending_wordstacks: list[dict] = []
+        self.thumb = False  # arm "ISA Thumb": halfword Code: dump
+        # registers and other multi-line blocks
+        self.s390_gprs: list[int] | None = None
+        self.ppc_le = False
+        self.modules_open = False
+        self.fault_pf = False  # an x86 page-fault line was seen (CR2 is then the fault address)
 
     # ---------------------------------------------------------------- per line
     def line(self, text: str, aux: bool = False) -> None:
@@ -237,9 +237,11 @@ class _Extractor:
         if aux:
             # a prefix-less line the splitter did not keep: only a continuation of the
             # block in progress may use it, and it ends nothing
-            if t and (self.modules_open and self._modules_more(t) or self.s390_gprs is not None
-                      and self._s390_gprs_row(t, quiet=True) or self.code_rows is not None
-                      and self._code_row(t, quiet=True)):
+            if not t or self.modules_open and self._modules_more(t):
+                return
+            if self.s390_gprs is not None and self._s390_gprs_row(t, quiet=True):
+                return
+            if self.code_rows is not None and self._code_row(t, quiet=True):
                 return
             if t.startswith(F.AUX_BLOCK_HEADERS):
                 self._fields(t)
@@ -294,7 +296,6 @@ class _Extractor:
     # ------------------------------------------------------------- plain fields
     def _fields(self, t: str) -> None:
         rep = self.rep
-        c0 = t[0]
         if self.arch_hint is None and t.startswith(F.ARCH_LINE_PREFIXES):
             for prefix, arch in F.ARCH_BY_LINE:
                 if t.startswith(prefix):
@@ -320,7 +321,7 @@ class _Extractor:
             if not rep.modules:
                 self.modules_open = self._modules_add(t[len(F.MODULES):])
             return
-        if t.startswith("Kernel Offset: "):
+        if t.startswith(F.KASLR_PREFIX):
             m = _KASLR.match(t)
             if m is not None and rep.kaslr_offset is None:
                 rep.kaslr_offset = 0 if m.group(2) else int(m.group(1), 16)
@@ -343,24 +344,24 @@ class _Extractor:
                 self.s390_gprs = []
                 self._s390_gprs_row(t[len(F.S390_GPRS):].strip())
             return
-        if t.startswith(F.WORD_STACK_HEADERS) and not t.startswith("Stack: ("):
+        if t.startswith(F.WORD_STACK_HEADERS) and not t.startswith(F.HEXDUMP_PREFIXES):
             if self.wordstack is None:
                 self.wordstack = {"words": [], "width": 0}
                 rest = t.split(":", 1)[1].strip()
                 if rest:
                     self._word_row(rest)
             return
-        if c0 in "SE" and ("tack" in t[:16]):
+        if t.startswith(F.HEXDUMP_PREFIXES):
             for rx, what in _HEXDUMP_HEADERS:
                 m = rx.match(t)
                 if m is not None:
                     self._end_blocks()
                     self.hexdump = {"start": int(m.group(1), 16), "end": int(m.group(2), 16),
-                                    "what": what, "words": {}, "prev": None}
+                                    "what": what, "words": {}}
                     return
         if "#" in t or t.startswith(F.TASK_PREFIXES):
             self._task_lines(t)  # (taint-only lines carry "#N" after the release)
-        if t.startswith(F.FAULT_PREFIXES) or t[0] == "#":
+        if t.startswith(F.FAULT_PREFIXES):
             self._fault(t)
         if t.startswith(F.PC_PREFIXES):
             self._pc_lines(t)
@@ -439,7 +440,6 @@ class _Extractor:
                     # / "RIP  [<a>] f" re-print the crash site
                     if loc.symbol and self.section_frames and (t[3:5] == ": " and t[9:10] == ":"
                                                                or t.startswith("--- interrupt:")):
-                        # an interrupted kernel context printed inside the trace
                         self._add(Frame(address=loc.address, symbol=loc.symbol, offset=loc.offset,
                                         size=loc.size, module=loc.module, method="regs", context=self.ctx[-1]))
                 elif self.pc is None:
@@ -498,7 +498,7 @@ class _Extractor:
                 break
             pairs.append((m.group(1), m.group(2)))
             pos = m.end()
-        self._set_regs([(n, v) for n, v in pairs if n in F.REGISTER_NAMES or n.startswith(("CR", "DR"))])
+        self._set_regs([(n, v) for n, v in pairs if n in F.REGISTER_NAMES])
 
     def _set_regs(self, pairs: list[tuple[str, str]]) -> None:
         if self.regs_frozen:
@@ -918,9 +918,7 @@ def _frames(ex: _Extractor) -> list[Frame]:
     the lr line where the trace leaves them out (see `crashpipe.formats.fields`)."""
     frames = list(ex.frames)
     pc, lr = ex.pc, ex.lr
-    if pc is not None and pc.address is None and "pc" in ex.rep.registers and pc.symbol is None:
-        pc.address = ex.rep.registers["pc"]
-    if pc is not None and pc.address is None and pc.symbol is not None and "pc" in ex.rep.registers:
+    if pc is not None and pc.address is None and "pc" in ex.rep.registers:
         pc.address = ex.rep.registers["pc"]
     if lr is not None and lr.address is None and "lr" in ex.rep.registers:
         lr.address = ex.rep.registers["lr"]

@@ -170,6 +170,7 @@ MODULE_TOKEN = r"[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}(?:\([A-Z+\-]{1,8}\))?$"
 MODULES_WRAP_MIN = 200
 LAST_UNLOADED = "[last unloaded:"
 
+KASLR_PREFIX = "Kernel Offset: "
 KASLR = r"Kernel Offset: (?:0x([0-9a-f]{1,16}) from 0x[0-9a-f]{1,16}|(disabled))"
 
 # Cheap prefilters: a stripped line is tried against the tables below only when it starts
@@ -177,7 +178,8 @@ KASLR = r"Kernel Offset: (?:0x([0-9a-f]{1,16}) from 0x[0-9a-f]{1,16}|(disabled))
 TASK_PREFIXES = ("WARNING: CPU", "Process ", "in_atomic", "INFO: task ", "watchdog: ", "BUG: soft lockup",
                  "RIP: ", "EIP: ")
 FAULT_PREFIXES = ("BUG: ", "Unable to handle", "Read of size", "Write of size", "Use-after-free", "Out-of-bounds",
-                  "Invalid ", "Corrupted memory", "general protection", "Unhandled ", "Failing address", "FAR: ")
+                  "Invalid ", "Corrupted memory", "general protection", "Unhandled ", "Failing address", "FAR: ",
+                  "#PF: ")
 PC_PREFIXES = ("RIP", "EIP", "PC is at", "LR is at", "pc", "lr", "epc", "ra ", "NIP", "LR [", "Krnl PSW",
                "--- interrupt:")
 # The release alone after the taint flags (hung-task reports: "      Not tainted 6.1.0 #1").
@@ -320,6 +322,7 @@ HEXDUMP_HEADERS: list[tuple[str, str]] = [
     (r"Stack: \(0x([0-9a-f]{1,16}) to 0x([0-9a-f]{1,16})\)", "stack"),
     (r"Exception stack\(0x([0-9a-f]{1,16}) to 0x([0-9a-f]{1,16})\)", "exception"),
 ]
+HEXDUMP_PREFIXES = ("Stack: (", "Exception stack(")
 HEXDUMP_ROW = r"([0-9a-f]{4}):(.*)$"
 HEXDUMP_CELL = 9
 # i386 / old x86_64 / mips: "Stack:" then rows of words (" f180dc28 f8e3dde1 ..."); the dump
