@@ -46,19 +46,21 @@ def read_case(path: str) -> tuple[set[str], str]:
     return (names if title else set()), log
 
 
-def bucket_ids(logs: dict[str, str], crashpipe: list[str]) -> dict[str, str | None]:
+def bucket_ids(logs: dict[str, str], crashpipe: list[str]) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """bucket_id and family_id of each file's first report (None: no report)."""
     with tempfile.TemporaryDirectory() as tmp:
         for name, log in logs.items():
             with open(os.path.join(tmp, name), "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(log)
         out = subprocess.run(crashpipe + ["parse", "--json", tmp], capture_output=True, text=True, check=True).stdout
-    first: dict[str, tuple[int, str | None]] = {}
+    first: dict[str, tuple[int, str | None, str | None]] = {}
     for line in out.splitlines():
         r = json.loads(line)
         name = os.path.basename(r["source"])
         if name not in first or r["source_line"] < first[name][0]:
-            first[name] = (r["source_line"], r["bucket_id"])
-    return {n: first[n][1] if n in first else None for n in logs}
+            first[name] = (r["source_line"], r["bucket_id"], r["family_id"])
+    return ({n: first[n][1] if n in first else None for n in logs},
+            {n: first[n][2] if n in first else None for n in logs})
 
 
 def main() -> int:
@@ -85,7 +87,7 @@ def main() -> int:
             continue
         seen.add(log)
         names[f], logs[f] = n, log
-    ids = bucket_ids(logs, shlex.split(a.crashpipe))
+    ids, fams = bucket_ids(logs, shlex.split(a.crashpipe))
     files = [f for f in logs if ids[f]]
     tp = fp = fn = 0
     fps, fns = [], []
@@ -101,6 +103,11 @@ def main() -> int:
             fns.append((x, y))
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
+    # syzkaller files every truncated report of a kind under "... in corrupted": such
+    # pairs share a title without being one bug.
+    real = [(x, y) for x, y in itertools.combinations(files, 2)
+            if any(not t.endswith(" corrupted") for t in names[x] & names[y])]
+    tp2 = sum(ids[x] == ids[y] for x, y in real)
     if a.verbose:
         for x, y in fps:
             print(f"FP {x} {sorted(names[x])} ~ {y} {sorted(names[y])}  bucket {ids[x]}")
@@ -109,6 +116,10 @@ def main() -> int:
     print(f"files {len(logs)} with a title (+{no_title} without, skipped), {len(logs) - len(files)} without a "
           f"report from crashpipe; buckets {len(set(ids[f] for f in files))}")
     print(f"pairs: same bug {tp + fn}, same bucket {tp + fp}, both {tp}")
+    print(f"recall without the 'corrupted' titles: {tp2 / len(real) if real else 1.0:.3f} ({tp2}/{len(real)} pairs)")
+    ftp = sum(bool(names[x] & names[y]) and fams[x] == fams[y] for x, y in itertools.combinations(files, 2))
+    fsame = sum(fams[x] == fams[y] for x, y in itertools.combinations(files, 2))
+    print(f"families: precision {ftp / fsame if fsame else 1.0:.3f} recall {ftp / (tp + fn) if tp + fn else 1.0:.3f}")
     print(f"syzbot dedup: precision {precision:.3f} recall {recall:.3f}")
     return 0
 

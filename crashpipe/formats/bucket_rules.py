@@ -128,6 +128,11 @@ GENERIC_PREFIXES = (
     "lockdep_", "__lockdep_", "print_lock", "show_trace", "dump_stack", "__dump_stack",
     "unwind_", "__unwind_", "arch_stack_walk", "stack_trace_", "printk", "vprintk",
     "__warn_", "warn_slowpath", "__report_", "report_",
+    # scheduler and sleeping-lock primitives: a hung or deadlocked task sits in them
+    # whatever the bug; its site is their caller (syzkaller names hangs the same way)
+    "__schedule", "schedule", "preempt_schedule", "io_schedule", "__mutex_lock", "mutex_lock",
+    "rwsem_down_", "down_read", "down_write", "__down", "wait_for_completion", "__wait_for_common",
+    "wait_for_common", "do_wait_for_common",
     # spinlock primitives: where a stall or lockup interrupted a lock says nothing of the bug
     "_raw_spin_", "_raw_read_", "_raw_write_", "__raw_spin_", "queued_spin_lock", "native_queued_spin_lock",
     "queued_read_lock", "queued_write_lock",
