@@ -259,11 +259,6 @@ class Limits:
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
 
 
-def expand_bytes(name: str, data: bytes, limits: Limits, depth: int = 0) -> Iterator[Source | ErrorRow]:
-    """Every source inside one blob (itself, or its decompressed / archived / mailed parts)."""
-    yield from _expand_stream(name, io.BytesIO(data), limits, depth)
-
-
 def expand_path(name: str, path: str, limits: Limits) -> Iterator[Source | ErrorRow]:
     """Every source inside one file on disk (used by workers for PathSource tasks)."""
     try:
@@ -310,7 +305,7 @@ def _expand_stream(name: str, stream: BinaryIO, limits: Limits, depth: int) -> I
         if err is not None:
             yield err
         if data is not None and (err is None or data):
-            yield from _expand_stream(name, io.BytesIO(data), limits, depth + 1)
+            yield from _expand_blob(name, data, limits, depth + 1)
         return
     if is_tar(head):
         yield from _expand_tar(name, _Peeked(head, stream), limits, depth, None)
@@ -318,9 +313,18 @@ def _expand_stream(name: str, stream: BinaryIO, limits: Limits, depth: int) -> I
     data, err = _drain(name, _Peeked(head, stream), limits, None)
     if err is not None:
         yield err
-    if data is None:
-        return
-    if is_mbox(head):
+    if data is not None:
+        yield from _expand_blob(name, data, limits, depth)
+
+
+def _expand_blob(name: str, data: bytes, limits: Limits, depth: int) -> Iterator[Source | ErrorRow]:
+    """A source already in memory: a log as it is (no copy), or a container to open."""
+    head = data[:SNIFF]
+    if depth > MAX_DEPTH:
+        yield ErrorRow(name, None, "ingest", "nesting-too-deep", f"more than {MAX_DEPTH} nested containers")
+    elif compression_of(head) is not None or is_tar(head):
+        yield from _expand_stream(name, io.BytesIO(data), limits, depth)
+    elif is_mbox(head):
         yield from _expand_mbox(name, data, limits, depth)
     elif is_mail(head):
         yield from _expand_mail(name, email.message_from_bytes(data, policy=email.policy.compat32), limits, depth)
@@ -376,9 +380,9 @@ def _expand_tar(name: str, stream: BinaryIO, limits: Limits, depth: int, codec: 
             if len(data) < member.size:
                 yield ErrorRow(member_name, None, "ingest", "bad-tar-member", f"tar member truncated: {len(data)} of {member.size} bytes")
                 if data:
-                    yield from _expand_stream(member_name, io.BytesIO(data), limits, depth + 1)
+                    yield from _expand_blob(member_name, data, limits, depth + 1)
                 return
-            yield from _expand_stream(member_name, io.BytesIO(data), limits, depth + 1)
+            yield from _expand_blob(member_name, data, limits, depth + 1)
             member_name = None
     except (tarfile.TarError, *DECOMPRESS_ERRORS) as e:
         what = "bad-tar-member" if member_name else (_error_class(codec, e) if codec else "bad-tar")
@@ -428,7 +432,7 @@ def _expand_mail(name: str, msg: email.message.Message, limits: Limits, depth: i
         ctype = part.get_content_type()
         if filename and not (ctype == "text/plain" and part.get("Content-Disposition", "").lower().startswith("inline")):
             # Member names are only names: keep the base name, never use it as a path.
-            yield from _expand_stream(f"{name}!{filename}", io.BytesIO(payload), limits, depth + 1)
+            yield from _expand_blob(f"{name}!{filename}", payload, limits, depth + 1)
             continue
         if not ctype.startswith("text/") or ctype == "text/html":
             continue
