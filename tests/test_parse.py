@@ -271,6 +271,16 @@ def test_arm64_leaf_caller_from_lr_and_code_words():
     assert r.faulting_instruction == "ldrb w0, [x0, #0x30]"
 
 
+def test_arm64_unwind_source_markers():
+    # since 6.13 arm64 tags each entry with where the unwinder found it
+    r = fields("Call trace:\n show_stack+0x18/0x24 (C)\n el1_interrupt+0x3c/0x60 (P)\n"
+               " do_idle+0x1f0/0x250 (L)\n cpu_startup_entry+0x34/0x3c\n")
+    assert [(f.symbol, f.offset, f.reliable) for f in r.frames] == [
+        ("show_stack", 0x18, True), ("el1_interrupt", 0x3C, True), ("do_idle", 0x1F0, True),
+        ("cpu_startup_entry", 0x34, True)]
+    assert r.arch == "arm64"  # "Call trace:" (lower-case t) is arm64's header
+
+
 def test_lr_in_trace_or_same_function_adds_nothing():
     same = ARM64.replace("lr : cl_trigger+0x64/0xe4", "lr : cl_null_deref+0x30/0x50")
     assert [f.symbol for f in fields(same).frames] == ["cl_null_deref", "cl_sysfs_store"]
