@@ -17,6 +17,7 @@ MAX_LINE = 2048
 _CONSOLE = re2.compile(console.CONSOLE_PREFIX)
 _TAG_ONLY = re2.compile(console.TAG_ONLY_PREFIX)
 _LOGLEVEL = re2.compile(console.LOGLEVEL_PREFIX)
+_MAIL_QUOTE = re2.compile(console.MAIL_QUOTE)
 _SYSLOGS = tuple(
     re2.compile(p) for p in (console.SYSLOG_PREFIX, console.ISO_SYSLOG_PREFIX, console.BARE_KERNEL_PREFIX)
 )
@@ -65,14 +66,14 @@ def _dmesg_prefix(text: str) -> tuple[int, float, str | None] | None:
     if not dot or not whole or not frac or not set(whole) <= _DIGITS or not set(frac) <= _DIGITS:
         return None
     tag = None
-    if text[end:end + 1] == "[":
-        b = _bracket(text, end)
-        if b is None:
-            return None
-        t = b[1]
-        if t[:1] not in ("T", "C") or len(t) < 2 or not set(t[1:]) <= _DIGITS:
-            return None
-        end, tag = b[0], t
+    at = end + 1 if text[end:end + 2] == " [" else end
+    if text[at:at + 1] == "[":
+        b = _bracket(text, at)
+        t = b[1] if b is not None else ""
+        if t[:1] in ("T", "C") and len(t) >= 2 and set(t[1:]) <= _DIGITS:
+            end, tag = b[0], t
+        elif at == end:
+            return None  # "[ts][something else]": let the patterns decide
     if text[end:end + 1] == " ":
         end += 1
     return end, float(stamp), tag
@@ -85,6 +86,10 @@ def clean_line(no: int, raw: str) -> Line:
     tag: str | None = None
     ts: float | None = None
     # Collector prefixes come first (syslog wraps the console prefix, never the reverse).
+    if text[:1] == ">":
+        m = _MAIL_QUOTE.search(text)
+        if m is not None:
+            text = text[m.end():]
     if text.find("kernel: ", 0, _SYSLOG_REACH) >= 0:
         for rx in _SYSLOGS:
             m = rx.search(text)

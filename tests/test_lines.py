@@ -75,3 +75,17 @@ def test_never_raises(text):
     lines = clean_lines(text)
     assert len(lines) == text.count("\n") + 1
     assert all(len(ln.text) <= MAX_LINE for ln in lines)
+
+
+def test_util_linux_caller_column():
+    ln = one("[    0.000000] [    T0] Linux version 6.1.0")
+    assert (ln.text, ln.tag, ln.ts) == ("Linux version 6.1.0", "T0", 0.0)
+    # A second bracket that is not a caller tag is content.
+    assert one("[    1.000000] [drm] Initialized").text == "[drm] Initialized"
+
+
+def test_mail_quotes():
+    assert one("> [   12.5] BUG: KASAN: x").text == "BUG: KASAN: x"
+    assert one(">> > [ 1.0]  foo+0x1/0x2").text == " foo+0x1/0x2"
+    # KASAN's shadow-memory dump marks the buggy row with a bare ">": it stays.
+    assert one(">ffff888012345600: fa fb fb fb").text == ">ffff888012345600: fa fb fb fb"

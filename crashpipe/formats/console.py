@@ -18,8 +18,12 @@ BARE_KERNEL_PREFIX = r"^kernel: "
 #   "[  12.345678]" timestamp and the optional "[T123]"/"[ C1]" printk caller tag.
 CONSOLE_PREFIX = (
     r"^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:<[0-9]+>)?"
-    r"\[ *([0-9]+\.[0-9]+)\](?:\[ *([CT][0-9]+)\])? ?"
+    r"\[ *([0-9]+\.[0-9]+)\](?: ?\[ *([CT][0-9]+)\])? ?"
 )
+# util-linux dmesg prints the caller tag after a space: "[    0.000000] [    T0] ...".
+# Mail replies quote with "> ", "> > ", ">> " (never ">" alone: KASAN's shadow dump
+# marks the buggy row with a bare ">").
+MAIL_QUOTE = r"^>[> ]* "
 # A caller tag without a timestamp (printk.time=0 with CONFIG_PRINTK_CALLER).
 TAG_ONLY_PREFIX = r"^(?:<[0-9]+>)?\[ *([CT][0-9]+)\] ?"
 # A log level alone: "<4>WARNING: ..." (/dev/kmsg and some serial captures).
