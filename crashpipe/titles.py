@@ -55,13 +55,29 @@ def required_prefix(pattern: str) -> str:
     """Literal text every match of `pattern` starts with ("" when unknown): a cheap
     `in` test that spares running patterns that cannot match."""
     depth = 0
-    for ch in pattern:  # an alternation at the top level leaves no common prefix
+    i = 0
+    while i < len(pattern):  # an alternation at the top level leaves no common prefix
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":  # a class: skip to its closing bracket
+            j = i + 1
+            if pattern[j:j + 1] == "^":
+                j += 1
+            if pattern[j:j + 1] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            continue
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
         elif ch == "|" and depth == 0:
             return ""
+        i += 1
     out: list[str] = []
     i = 0
     while i < len(pattern):

@@ -207,3 +207,18 @@ def test_every_format_kind_is_documented():
     from crashpipe.formats.kinds import KINDS
     from crashpipe.formats.oopses import OOPSES
     assert {f.kind for o in OOPSES for f in o.formats} <= set(KINDS)
+
+
+@pytest.mark.parametrize("pattern,prefix", [
+    (r"BUG: KASAN: ([a-z\-]+) in", "BUG: KASAN: "),
+    (r"a|b", ""),
+    (r"(a|b)c", ""),
+    (r"x[|(]y|z", ""),  # the class hides nothing: the top-level "|" still counts
+    (r"trusty: panic \(.*?\):", "trusty: panic ("),
+    (r"ab*c", "a"),
+    (r"abc+", "abc"),
+    (r"x\ny", "x"),
+])
+def test_required_prefix(pattern, prefix):
+    from crashpipe.titles import required_prefix
+    assert required_prefix(pattern) == prefix
