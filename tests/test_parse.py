@@ -155,6 +155,12 @@ def test_fault_address_lines():
         "general protection fault, probably for non-canonical address 0xdffffc0000000001: 0000": 0xDFFFFC0000000001,
         "BUG: Unable to handle kernel data access at 0x8000000041a25f20": 0x8000000041A25F20,  # ppc
         "Unable to handle kernel paging request for data at address 0xc0000000deadbeef": 0xC0000000DEADBEEF,
+        "BUG: TASK stack guard page was hit at ffffc90000427f68 (stack is ffffc90000428000..ffffc9000042c000)":
+            0xFFFFC90000427F68,
+        "Kernel attempted to read user page (0) - exploit attempt? (uid: 0)": 0,
+        "general protection fault, maybe for address 0x10: 0000 [#1] SMP": 0x10,
+        "CPU 0 Unable to handle kernel paging request at virtual address 00000004, epc == 8011d5b8": 4,
+        "Invalid free of 0xffff88800b8b4000 (in kfence-#62):": 0xFFFF88800B8B4000,
     }
     for text, want in cases.items():
         assert fields(text).fault_address == want, text

@@ -114,6 +114,11 @@ def test_header_fields_match_what_the_kernel_printed(arch, log, step):
     assert rep.tainted.split()[0] == kp["tainted"]
     assert rep.modules == ["crashlab"] or not rep.modules and "Modules linked in" not in rep.text
     assert not rep.corrupted_reason or not rep.corrupted_reason.startswith("parser-error")
+    # the faulting address, where the kernel's first line names one
+    m = re.search(r"(?:address:? |hit at |) at (?:virtual address )?(?:0x)?([0-9a-f]{8,16})\b|address: ([0-9a-f]{8,16})\b",
+                  kp["title"])
+    if m:
+        assert rep.fault_address == int(m.group(1) or m.group(2), 16)
 
 
 @pytest.mark.parametrize("arch,log,step", cases())

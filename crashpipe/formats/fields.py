@@ -179,7 +179,7 @@ TASK_PREFIXES = ("WARNING: CPU", "Process ", "in_atomic", "INFO: task ", "watchd
                  "RIP: ", "EIP: ")
 FAULT_PREFIXES = ("BUG: ", "Unable to handle", "Read of size", "Write of size", "Use-after-free", "Out-of-bounds",
                   "Invalid ", "Corrupted memory", "general protection", "Unhandled ", "Failing address", "FAR: ",
-                  "#PF: ")
+                  "#PF: ", "Kernel attempted to", "CPU ")
 PC_PREFIXES = ("RIP", "EIP", "PC is at", "LR is at", "pc", "lr", "epc", "ra ", "NIP", "LR [", "Krnl PSW",
                "--- interrupt:")
 # The release alone after the taint flags (hung-task reports: "      Not tainted 6.1.0 #1").
@@ -200,7 +200,11 @@ FAULT_ADDRESS: list[tuple[str, int | None]] = [
     (r"(?:Read|Write) of size [0-9]+ at addr ([0-9a-f]{1,16})\b", None),
     (r"(?:Use-after-free|Out-of-bounds|Invalid|Corrupted memory) (?:read|write|free|access)? ?at 0x([0-9a-f]{1,16})\b",
      None),
-    (r"general protection fault,? probably for non-canonical address 0x([0-9a-f]{1,16})\b", None),
+    (r"general protection fault,? (?:probably for non-canonical|maybe for) address 0x([0-9a-f]{1,16})\b", None),
+    (r"BUG: (?:[A-Za-z]{1,16} )?stack guard page was hit at (?:0x)?([0-9a-f]{1,16})\b", None),
+    (r"Invalid free of 0x([0-9a-f]{1,16})\b", None),  # KFENCE
+    (r"Kernel attempted to (?:read|write|access|execute) user page \(([0-9a-f]{1,16})\)", None),  # ppc
+    (r"CPU [0-9]{1,5} Unable to handle kernel paging request at virtual address ([0-9a-f]{1,16})\b", None),  # mips
     (r"Unhandled (?:fault|prefetch abort): [^()]{0,80}\(0x[0-9a-f]{1,8}\) at 0x([0-9a-f]{1,16})\b", None),
     (r"Failing address: ([0-9a-f]{1,16})\b", None),
     (r"FAR: 0x([0-9a-f]{1,16})\b", None),
