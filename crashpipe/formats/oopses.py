@@ -319,7 +319,11 @@ OOPSES: tuple[Oops, ...] = (
         r"rmt_storage:INFO:",
     )),
     Oops("Unable to handle kernel", (
-        Format(r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)",
+        # One title format; the kind follows the kernel's own words.
+        Format(r"Unable to handle kernel (NULL pointer dereference)",
+               "BUG: unable to handle kernel {1} in {2}", "null-deref", alt=("bad-access in {2}",),
+               stack=_FAULT_STACK),
+        Format(r"Unable to handle kernel (paging request|access to user memory)",
                "BUG: unable to handle kernel {1} in {2}", "paging", alt=("bad-access in {2}",),
                stack=_FAULT_STACK),
     )),
