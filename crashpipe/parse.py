@@ -614,11 +614,9 @@ class _Extractor:
         self._pending_wordstacks.append(ws)
 
     def _resolve_wordstacks(self) -> None:
-        # the dump starts at the stack pointer, which may be printed after it (mips)
-        sp = self.regs.get("sp")
-        if sp is None:
-            name = (F.ARCH_INFO.get(self.rep.arch or "") or {}).get("alias", {}).get("sp")
-            sp = self.regs.get(name) if name else None
+        # the dump starts at the stack pointer (canonical alias, set by _aliases; mips prints
+        # its registers after the dump, hence this runs once the report is read)
+        sp = self.rep.registers.get("sp")
         little = self._little()
         for ws in self._pending_wordstacks:
             if sp is None or little is None:
@@ -873,8 +871,9 @@ def _aliases(rep: Report, ex: _Extractor) -> None:
     regs = dict(ex.regs)
     info = F.ARCH_INFO.get(rep.arch or "")
     if info:
-        for alias, name in info["alias"].items():
-            if alias not in regs and name in regs:
+        for alias, names in info["alias"].items():
+            name = next((n for n in ((names,) if isinstance(names, str) else names) if n in regs), None)
+            if alias not in regs and name is not None:
                 regs[alias] = regs[name]
     rep.registers = {k: v & 0xFFFFFFFFFFFFFFFF for k, v in regs.items()}
 

@@ -316,6 +316,27 @@ def test_release_and_taint_from_a_hung_task_report():
     assert (r.process, r.pid, r.tainted, r.kernel_release) == ("syz-executor", 123, "G W", "6.2.0-rc1")
 
 
+def test_mips_register_rows_and_epc():
+    r = fields("CPU 0 Unable to handle kernel paging request at virtual address 00000004, epc == 8011d5b8\n"
+               "$ 0   : 00000000 1000a400 00000004 00000001\n"
+               "$28   : 87c3c000 87c3dde8 87c3de00 8011d5a0\n"
+               "Hi    : 00000000\nepc   : 8011d5b8 do_thing+0x18/0x40 [mymod]\n"
+               "ra    : 8011d5a0 caller_fn+0x30/0x80\nStatus: 1000a403\n"
+               "Call Trace:\n[<8011d5b8>] do_thing+0x18/0x40 [mymod]\n[<80123456>] other_fn+0x10/0x20\n")
+    assert r.arch == "mips" and r.fault_address == 4
+    assert (r.registers["$2"], r.registers["$29"], r.registers["sp"], r.registers["fp"], r.registers["lr"]) == (
+        4, 0x87C3DDE8, 0x87C3DDE8, 0x87C3DE00, 0x8011D5A0)
+    assert r.registers["pc"] == 0x8011D5B8 and r.registers["Status"] == 0x1000A403
+    got = [(f.symbol, f.address, f.method) for f in r.frames]
+    assert got == [("do_thing", 0x8011D5B8, "trace"), ("caller_fn", 0x8011D5A0, "regs"), ("other_fn", 0x80123456, "trace")]
+
+
+def test_riscv_old_sepc_is_the_pc():
+    r = fields("sepc: ffffffe0000a1234 ra : ffffffe0000a1200 sp : ffffffe07fe0fd80\n"
+               " gp : ffffffe000c0e5b0 tp : ffffffe07fe08000 t0 : 0000000000000000\n")
+    assert r.arch == "riscv64" and r.registers["pc"] == 0xFFFFFFE0000A1234 and r.registers["lr"] == 0xFFFFFFE0000A1200
+
+
 # ------------------------------------------------------------ code: bytes only
 def test_parse_code_shapes():
     assert codemod.parse_code(" 48 8b <8b> 40").data == bytes.fromhex("488b8b40")

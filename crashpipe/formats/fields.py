@@ -50,7 +50,7 @@ ARCHES = ("x86_64", "i386", "arm64", "arm", "riscv64", "riscv32", "ppc64", "ppc6
 
 # Per-architecture data: word size (bytes), byte order, capstone decoder (arch constant
 # name, mode constant names; None when no decoder applies), and the canonical register
-# aliases: alias -> printed name (see the module docstring).
+# aliases: alias -> printed name, or names tried in order (see the module docstring).
 ARCH_INFO: dict[str, dict] = {
     "x86_64": dict(word=8, little=True, cs=("CS_ARCH_X86", ("CS_MODE_64",)),
                    alias={"pc": "RIP", "sp": "RSP", "fp": "RBP"}),
@@ -60,10 +60,11 @@ ARCH_INFO: dict[str, dict] = {
                   alias={"fp": "x29", "lr": "x30"}),
     "arm": dict(word=4, little=True, cs=("CS_ARCH_ARM", ("CS_MODE_ARM",)),
                 thumb_cs=("CS_ARCH_ARM", ("CS_MODE_THUMB",)), alias={}),  # prints pc/lr/sp/fp itself
+    # riscv before 4.20 printed "sepc:"
     "riscv64": dict(word=8, little=True, cs=("CS_ARCH_RISCV", ("CS_MODE_RISCV64", "CS_MODE_RISCVC")),
-                    alias={"pc": "epc", "lr": "ra", "fp": "s0"}),
+                    alias={"pc": ("epc", "sepc"), "lr": "ra", "fp": "s0"}),
     "riscv32": dict(word=4, little=True, cs=("CS_ARCH_RISCV", ("CS_MODE_RISCV32", "CS_MODE_RISCVC")),
-                    alias={"pc": "epc", "lr": "ra", "fp": "s0"}),
+                    alias={"pc": ("epc", "sepc"), "lr": "ra", "fp": "s0"}),
     "ppc64": dict(word=8, little=False, cs=("CS_ARCH_PPC", ("CS_MODE_64", "CS_MODE_BIG_ENDIAN")),
                   alias={"pc": "NIP", "lr": "LR", "sp": "GPR01"}),
     "ppc64le": dict(word=8, little=True, cs=("CS_ARCH_PPC", ("CS_MODE_64", "CS_MODE_LITTLE_ENDIAN")),
@@ -74,8 +75,8 @@ ARCH_INFO: dict[str, dict] = {
                   alias={"pc": "PSW_addr", "sp": "r15", "lr": "r14"}),
     "s390": dict(word=4, little=False, cs=None, alias={"pc": "PSW_addr", "sp": "r15", "lr": "r14"}),
     # MIPS byte order is a build choice the oops does not print: no decoder, no guess.
-    "mips": dict(word=4, little=None, cs=None, alias={"pc": "epc", "lr": "ra", "sp": "$29", "fp": "$30"}),
-    "mips64": dict(word=8, little=None, cs=None, alias={"pc": "epc", "lr": "ra", "sp": "$29", "fp": "$30"}),
+    "mips": dict(word=4, little=None, cs=None, alias={"pc": "epc", "lr": ("ra", "$31"), "sp": "$29", "fp": "$30"}),
+    "mips64": dict(word=8, little=None, cs=None, alias={"pc": "epc", "lr": ("ra", "$31"), "sp": "$29", "fp": "$30"}),
 }
 
 # Register names a register line may carry, per architecture family.  A line counts as a
@@ -86,7 +87,7 @@ _X86_64 = ["RIP", "RSP", "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "R08",
 _I386 = ["EIP", "ESP", "EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP"]
 _ARM = ["pc", "lr", "psr", "sp", "ip", "fp", "r10", "r9", "r8", "r7", "r6", "r5", "r4", "r3", "r2", "r1", "r0"]
 _ARM64 = ["pstate"] + [f"x{i}" for i in range(31)]
-_RISCV = ["epc", "ra", "gp", "tp", "status", "badaddr", "cause", "orig_a0"] + [f"t{i}" for i in range(7)] \
+_RISCV = ["epc", "ra", "gp", "tp", "status", "badaddr", "cause", "orig_a0", "sepc", "sstatus", "sbadaddr", "scause"] + [f"t{i}" for i in range(7)] \
     + [f"s{i}" for i in range(12)] + [f"a{i}" for i in range(8)]
 _PPC = ["NIP", "LR", "CTR", "MSR", "XER", "CR", "CFAR", "DAR", "DSISR", "IRQMASK", "SOFTE", "TRAP", "REGS"]
 _MIPS = ["Hi", "Lo", "Status", "Cause", "BadVA", "PrId"]
@@ -102,7 +103,7 @@ ARCH_BY_LINE: list[tuple[str, str]] = [
     ("Krnl PSW", "s390x"), ("Krnl GPRS", "s390x"),
     ("NIP:", "ppc"), ("NIP [", "ppc"), ("GPR00: ", "ppc"), ("MSR: ", "ppc"),
     ("$ 0   : ", "mips"),
-    ("epc : ", "riscv"), ("status: ", "riscv"), ("gp : ", "riscv"),
+    ("epc : ", "riscv"), ("sepc: ", "riscv"), ("status: ", "riscv"), ("gp : ", "riscv"),
 ]
 ARCH_LINE_PREFIXES = tuple(p for p, _ in ARCH_BY_LINE)
 
@@ -314,7 +315,7 @@ PPC_GPR_ROW = r"GPR([0-9]{2}): +((?:[0-9a-f]{8,16} +){0,7}[0-9a-f]{8,16}) *$"
 MIPS_GPR_ROW = r"\$ ?([0-9]{1,2}) *: +((?:[0-9a-f]{8,16} +){0,7}[0-9a-f]{8,16}) *$"
 # One "name: value" register pair, found with finditer on register lines; value may follow
 # an x86 segment ("RSP: 0018:ffff...") or sit in arm's "[<...>]".
-REGISTER_PAIR = (r"([A-Za-z][A-Za-z0-9_]{0,9}) {0,3}: {0,3}(?:[0-9a-f]{4}:)?(?:\[<)?([0-9a-fA-F]{2,16})"
+REGISTER_PAIR = (r"([A-Za-z][A-Za-z0-9_]{0,9}) {0,6}: {0,3}(?:[0-9a-f]{4}:)?(?:\[<)?([0-9a-fA-F]{2,16})"
                  r"(?![0-9A-Za-z_:])")
 PPC_MSR_LE = "LE"  # in ppc's decoded MSR flags "<SF,EE,...,LE>": a little-endian kernel
 
