@@ -18,9 +18,8 @@ from crashpipe.lines import Line, clean_lines
 from crashpipe.model import Frame, Report, StackDump
 
 try:  # owned by the split/titles engineer; guarded so field extraction stays usable alone
-    from crashpipe.split import Span, split_reports
+    from crashpipe.split import split_reports
 except ImportError:  # pragma: no cover - only while the module is being written
-    Span = None  # type: ignore[assignment]
     split_reports = None  # type: ignore[assignment]
 try:
     from crashpipe.titles import title_for

@@ -44,11 +44,7 @@ Bucketing can tell them from printed call-trace frames by `method`.
 from __future__ import annotations
 
 # ----------------------------------------------------------------------------- arches
-# Canonical architecture names used in `reports.arch`.
-ARCHES = ("x86_64", "i386", "arm64", "arm", "riscv64", "riscv32", "ppc64", "ppc64le", "ppc",
-          "s390x", "s390", "mips", "mips64")
-
-# Per-architecture data: word size (bytes), byte order, capstone decoder (arch constant
+# Per-architecture data, keyed by the names used in `reports.arch`: word size (bytes), byte order, capstone decoder (arch constant
 # name, mode constant names; None when no decoder applies), and the canonical register
 # aliases: alias -> printed name, or names tried in order (see the module docstring).
 ARCH_INFO: dict[str, dict] = {
