@@ -44,9 +44,10 @@ Bucketing can tell them from printed call-trace frames by `method`.
 from __future__ import annotations
 
 # ----------------------------------------------------------------------------- arches
-# Per-architecture data, keyed by the names used in `reports.arch`: word size (bytes), byte order, capstone decoder (arch constant
-# name, mode constant names; None when no decoder applies), and the canonical register
-# aliases: alias -> printed name, or names tried in order (see the module docstring).
+# Per-architecture data, keyed by the names used in `reports.arch`: word size (bytes),
+# byte order, capstone decoder (arch constant name, mode constant names; None when no
+# decoder applies), and the canonical register aliases: alias -> printed name, or names
+# tried in order (see the module docstring).
 ARCH_INFO: dict[str, dict] = {
     "x86_64": dict(word=8, little=True, cs=("CS_ARCH_X86", ("CS_MODE_64",)),
                    alias={"pc": "RIP", "sp": "RSP", "fp": "RBP"}),
