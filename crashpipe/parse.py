@@ -214,6 +214,7 @@ class _Extractor:
         self.ctx = ["task"]
         self.arm_pending: Frame | None = None
         self.stop_trace = False
+        self.saw_marker = False  # the trace printed <IRQ>/<TASK>/... context markers
         # raw stacks
         self.hexdump: dict | None = None
         self.wordstack: dict | None = None
@@ -708,6 +709,7 @@ class _Extractor:
             tok = t[1:j]
             if self.shape_hint is None:
                 self.shape_hint = "x86"
+            self.saw_marker = True
             if tok in F.CONTEXT_MARKERS:
                 self._marker(F.CONTEXT_MARKERS[tok])
             elif tok.startswith(F.EXCEPTION_MARKER_PREFIX):
@@ -821,9 +823,22 @@ def extract_fields(rep: Report, lines: list, banner: tuple[str | None, str | Non
     _fault_from_regs(rep, ex)
     _code(rep, ex)
     rep.frames = _frames(ex)
+    if not ex.saw_marker:
+        _contexts_from_entries(rep.frames)
     for i, f in enumerate(rep.frames):
         f.frame_no = i
     return cut
+
+
+def _contexts_from_entries(frames: list[Frame]) -> None:
+    """Stack contexts of a trace printed without markers, from the interrupt / softirq
+    entry functions it passes through (`fields.CONTEXT_ENTRIES`), outermost first."""
+    if not any(f.symbol in F.CONTEXT_ENTRIES for f in frames):
+        return
+    ctx = "task"
+    for f in reversed(frames):
+        ctx = F.CONTEXT_ENTRIES.get(f.symbol or "", ctx)
+        f.context = ctx
 
 
 def _arch(ex: _Extractor, banner_arch: str | None) -> str | None:

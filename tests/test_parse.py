@@ -287,6 +287,13 @@ def test_arm64_unwind_source_markers():
     assert r.arch == "arm64"  # "Call trace:" (lower-case t) is arm64's header
 
 
+def test_contexts_from_entry_functions_without_markers():
+    r = fields("Call trace:\n f+0x1/0x2\n run_timer_softirq+0x28/0x50\n handle_softirqs+0x118/0x300\n"
+               " __do_softirq+0x1c/0x28\n call_on_irq_stack+0x30/0x48\n el1_interrupt+0x38/0x54\n"
+               " el1h_64_irq+0x64/0x68\n do_idle+0x26c/0x310\n")
+    assert [f.context for f in r.frames] == ["softirq"] * 4 + ["irq"] * 2 + ["task"] * 2
+
+
 def test_lr_in_trace_or_same_function_adds_nothing():
     same = ARM64.replace("lr : cl_trigger+0x64/0xe4", "lr : cl_null_deref+0x30/0x50")
     assert [f.symbol for f in fields(same).frames] == ["cl_null_deref", "cl_sysfs_store"]

@@ -145,7 +145,13 @@ def test_printed_trace_and_pc(arch, log, step):
             stack.append("task")
         elif m is None:
             ctx.append(stack[-1])
-    assert [f.context for f in got[:len(ctx)]] == ctx
+    if any("marker" in e for e in kp["trace"]):
+        assert [f.context for f in got[:len(ctx)]] == ctx
+    else:
+        # no markers (arm, arm64): the context follows the entry functions the trace passes
+        # through; the harness knows where the module code ran
+        want_ctx = "softirq" if t["context"] == "softirq-timer" else "task"
+        assert {f.context for f in rep.frames if f.module == "crashlab"} <= {want_ctx}
     if kp["pc"] is None:
         return  # arm's WARN prints no registers
     # frame 0 is the crashing pc as printed on the RIP/EIP/pc line

@@ -221,6 +221,19 @@ CONTEXT_MARKERS: dict[str, str | None] = {
     "TASK": "task", "/TASK": None, "EOI": "task", "EOE": None, "<EOE>": None,
     "ENTRY_TRAMPOLINE": "exception", "/ENTRY_TRAMPOLINE": None,
 }
+# Architectures without context markers (arm, arm64, riscv, ppc, s390, mips): the entry
+# functions below switch the context of every frame inner to them (printed before them),
+# up to the next entry function.  The entry function itself runs in the new context.
+CONTEXT_ENTRIES: dict[str, str] = {
+    # softirq processing (also ksoftirqd: in_serving_softirq() holds there too)
+    "__do_softirq": "softirq", "handle_softirqs": "softirq",
+    # hard interrupt entry
+    "el1_interrupt": "irq", "el0_interrupt": "irq", "__el1_irq": "irq", "gic_handle_irq": "irq",
+    "generic_handle_arch_irq": "irq", "handle_arch_irq": "irq", "__irq_svc": "irq", "__irq_usr": "irq",
+    "asm_do_IRQ": "irq", "handle_riscv_irq": "irq", "do_IRQ": "irq", "__do_irq": "irq",
+    # NMI-like entries
+    "el1_fiq": "nmi", "__el1_pnmi": "nmi", "do_nmi": "nmi", "system_reset_exception": "nmi",
+}
 # "<#DF>", "<#MC>", "<#DB>", "<#VC>" ... (x86 exception stacks) open "exception"; "</#DF>" closes.
 EXCEPTION_MARKER_PREFIX = "#"
 # Lines that may sit between trace lines without ending the trace (x86 pt_regs dumps of
