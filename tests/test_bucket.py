@@ -17,6 +17,8 @@ def F(sym, mod=None, method="trace", reliable=True, context="task", inlined=Fals
 
 
 def R(frames, arch="x86_64", kind="warning", title="WARNING in x", release="6.1.0", source="log", line=1):
+    for k, f in enumerate(frames):
+        f.frame_no = k  # the pipeline numbers frames in list order
     return Report(source=source, source_line=line, text=f"{source}:{line}:{len(frames)}", arch=arch, kind=kind,
                   title=title, kernel_release=release, frames=frames)
 
@@ -256,3 +258,26 @@ def test_families_online_keep_known_ids():
     fam.add_known("b2", ["kind=warning", "site", "c1", "c2"], "fam-old")
     fam.assign([("b1", ["kind=warning", "site", "c1", "c3"]), ("b3", ["kind=warning", "zzz", "c1"])])
     assert fam.family == {"b2": "fam-old", "b1": "fam-old", "b3": "b3"}
+
+
+def test_dataset_path_matches_worker_path_in_any_row_order():
+    """Frames read back from the dataset (any row order, dictionary-encoded or not) give
+    the same ids as the Report objects the workers bucketed."""
+    import numpy as np
+    import pyarrow as pa
+
+    from crashpipe import sink
+    from crashpipe.bucket.index import columns_from_tables
+    from crashpipe.bucket.signature import compute
+
+    reps = _corpus(50) + [x86_null()]
+    assign_bucket_ids(reps)
+    ids = [r.report_id for r in reps]
+    rt, ft = sink.reports_table(reps, ids), sink.frames_table(reps, ids)
+    for perm in (np.arange(ft.num_rows), np.random.default_rng(3).permutation(ft.num_rows)):
+        frames = ft.take(pa.array(perm))
+        for dictionary in (False, True):
+            if dictionary:
+                frames = frames.set_column(0, "report_id", frames.column("report_id").dictionary_encode())
+            s = compute(columns_from_tables(rt.take(pa.array(np.arange(rt.num_rows)[::-1])), frames))
+            assert s.bucket_id == [r.bucket_id for r in reps][::-1]

@@ -246,35 +246,46 @@ class BucketIndex:
 
 def columns_from_tables(reports: pa.Table, frames: pa.Table) -> FrameColumns:
     """Engine columns from dataset tables: `reports` (report_id, arch, kind, title) and
-    `frames` (report_id, frame_no, symbol, module, method, reliable, inlined, context),
-    frames of reports not in `reports` ignored.  Joins and sorts without Python loops."""
+    `frames` (report_id, frame_no, symbol, module, method, reliable, inlined, context);
+    frames of reports not in `reports` are ignored.  Report i of the result is row i of
+    `reports`.  No Python loop over rows: report ids are matched once per distinct id
+    (dictionary-typed columns, as Parquet's read_dictionary gives them, stay encoded),
+    and frames already grouped by report in frame order (how the sink writes them) are
+    not re-sorted."""
     import numpy as np
     import pyarrow.compute as pc
 
     rid = reports.column("report_id").combine_chunks()
-    fidx = pc.index_in(frames.column("report_id"), value_set=rid)
-    fidx = fidx.combine_chunks() if isinstance(fidx, pa.ChunkedArray) else fidx
-    keep = pc.is_valid(fidx)
-    frames = frames.filter(keep)
-    rep = pc.drop_null(fidx).to_numpy(zero_copy_only=False).astype(np.int64)
-    frame_no = frames.column("frame_no").to_numpy(zero_copy_only=False).astype(np.int64)
-    order = np.lexsort((frame_no, rep))
-    take = pa.array(order)
+    if pa.types.is_dictionary(rid.type):
+        rid = rid.dictionary_decode()
+    fr = frames.column("report_id")
+    if pa.types.is_dictionary(fr.type):
+        fr = fr.unify_dictionaries().combine_chunks() if frames.num_rows else pa.array([], fr.type)
+        where = pc.index_in(fr.dictionary, value_set=rid).fill_null(-1).to_numpy(zero_copy_only=False)
+        codes = fr.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        rep = where[codes].astype(np.int64) if len(where) else np.full(len(codes), -1, np.int64)
+    else:
+        rep = pc.index_in(fr, value_set=rid).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    keep = rep >= 0
+    if not keep.all():
+        frames = frames.filter(pa.array(keep))
+        rep = rep[keep]
 
     def col(name: str, typ: pa.DataType = pa.string()) -> pa.Array:
         if not frames.num_rows:
             return pa.array([], typ)
         c = frames.column(name)
-        if pa.types.is_dictionary(c.type):  # Parquet read with read_dictionary
+        if pa.types.is_dictionary(c.type):
             c = c.unify_dictionaries()
-        return c.combine_chunks().take(take)
+        return c.combine_chunks()
 
     def boolean(name: str) -> np.ndarray:
         return col(name, pa.bool_()).fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
     return FrameColumns(
-        report=rep[order], frame_no=frame_no[order], symbol=col("symbol"), module=col("module"),
-        method=col("method"), reliable=boolean("reliable"), inlined=boolean("inlined"), context=col("context"),
+        report=rep, frame_no=col("frame_no", pa.int32()).fill_null(0).to_numpy(zero_copy_only=False),
+        symbol=col("symbol"), module=col("module"), method=col("method"), reliable=boolean("reliable"),
+        inlined=boolean("inlined"), context=col("context"),
         arch=reports.column("arch").combine_chunks(), kind=reports.column("kind").combine_chunks(),
         title=reports.column("title").combine_chunks())
 

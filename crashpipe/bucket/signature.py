@@ -135,13 +135,35 @@ def _encode(arr: pa.Array) -> tuple[np.ndarray, list]:
     return idx, d.dictionary.to_pylist()
 
 
+def _runs(rep: np.ndarray) -> np.ndarray:
+    """Start index of every run of equal values in `rep`."""
+    if not len(rep):
+        return np.zeros(0, np.int64)
+    change = np.empty(len(rep), bool)
+    change[0] = True
+    np.not_equal(rep[1:], rep[:-1], out=change[1:])
+    return np.flatnonzero(change)
+
+
 def _group_first(rep: np.ndarray, n: int) -> np.ndarray:
-    """Index of each report's first element in `rep` (non-decreasing), -1 when it has none."""
+    """Index of each report's first element in `rep` (each report's elements
+    contiguous), -1 when it has none."""
     first = np.full(n, -1, np.int64)
-    if len(rep):
-        idx = np.flatnonzero(np.r_[True, rep[1:] != rep[:-1]])
-        first[rep[idx]] = idx
+    idx = _runs(rep)
+    first[rep[idx]] = idx
     return first
+
+
+def _grouped(rep: np.ndarray, fno: np.ndarray, n_rep: int) -> bool:
+    """True when every report's frames are contiguous and in frame order, so the engine
+    can skip sorting (the dataset and Report paths both deliver frames that way)."""
+    if len(rep) < 2:
+        return True
+    runs = _runs(rep)
+    if len(runs) != np.count_nonzero(np.bincount(rep, minlength=n_rep)):
+        return False
+    same = rep[1:] == rep[:-1]
+    return bool(np.all(fno[1:][same] > fno[:-1][same]))
 
 
 def _cumsum_before(x: np.ndarray, gstart: np.ndarray) -> np.ndarray:
@@ -233,7 +255,7 @@ def compute(cols: FrameColumns, depth: int | None = None, version: str | None = 
     # first printed frame is the lr the parser put in the leaf-caller slot; `regs` frames
     # further down were appended by the unwinder and rank with its fp frames.
     fno = np.asarray(cols.frame_no)
-    if n and not (np.all(rep_in[1:] >= rep_in[:-1]) and np.all((fno[1:] > fno[:-1]) | (rep_in[1:] != rep_in[:-1]))):
+    if not _grouped(rep_in, fno, n_rep):
         order = np.lexsort((fno, rep_in))
         rep = rep_in[order]
         tok, generic, entry, meth, reliable, inlined, is_regs = (
@@ -266,8 +288,8 @@ def compute(cols: FrameColumns, depth: int | None = None, version: str | None = 
     tier[top] = 0
     best = np.full(n_rep, _T_NONE, np.int8)
     if n:
-        gi = np.flatnonzero(starts >= 0)
-        best[gi] = np.minimum.reduceat(np.where(cand & ~top, tier, np.int8(_T_NONE)), starts[gi])
+        runs = _runs(rep)
+        best[rep[runs]] = np.minimum.reduceat(np.where(cand & ~top, tier, np.int8(_T_NONE)), runs)
     # lr fills the leaf-caller slot only where the arch's lr is known to be the caller.
     lr_ok = is_lr & lr_arch[rep]
     chosen = is_pc | lr_ok | (~top & (tier == best[rep]))
