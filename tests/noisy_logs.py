@@ -231,3 +231,28 @@ HARD_LOCKUP = """\
 [  700.000017] Kernel panic - not syncing: Hard LOCKUP
 [  700.000018] Kernel Offset: 0x2a000000 from 0xffffffff81000000
 """
+
+S390_FAULT = """\
+[   42.100001] Unable to handle kernel pointer dereference in virtual kernel address space
+[   42.100002] Failing address: 0000000000000000 TEID: 0000000000000483
+[   42.100003] Fault in home space mode while using kernel ASCE.
+[   42.100004] Oops: 0004 ilc:3 [#1] SMP
+[   42.100005] Modules linked in: test(O)
+[   42.100006] CPU: 1 PID: 1234 Comm: insmod Tainted: G           O      5.10.0 #1
+[   42.100007] Hardware name: IBM 3906 M04 704 (z/VM 7.1.0)
+[   42.100008] Krnl PSW : 0704e00180000000 000003ff80012345 (test_init+0x20/0x1000 [test])
+[   42.100009]            R:0 T:1 IO:1 EX:1 Key:0 M:1 W:0 P:0 AS:3 CC:2 PM:0 RI:0 EA:3
+[   42.100010] Call Trace:
+[   42.100011]  [<000003ff80012345>] test_init+0x20/0x1000 [test]
+[   42.100012] ([<000003ff80012340>] test_init+0x1c/0x1000 [test])
+[   42.100013]  [<0000000000100a7c>] do_one_initcall+0x3c/0x200
+[   42.100014] Last Breaking-Event-Address:
+[   42.100015]  [<000003ff80012340>] test_init+0x1c/0x1000 [test]
+[   42.100016] ---[ end trace 0000000000000002 ]---
+[   43.200000] Low-address protection: 0004 ilc:2 [#2] SMP
+[   43.200001] Krnl PSW : 0704c00180000000 0000000000412345 (lowcore_poke+0x8/0x20)
+[   43.200002] Call Trace:
+[   43.200003]  [<0000000000412345>] lowcore_poke+0x8/0x20
+[   43.200004]  [<0000000000100a7c>] do_one_initcall+0x3c/0x200
+[   43.200005] ---[ end trace 0000000000000003 ]---
+"""

@@ -222,3 +222,14 @@ def test_every_format_kind_is_documented():
 def test_required_prefix(pattern, prefix):
     from crashpipe.titles import required_prefix
     assert required_prefix(pattern) == prefix
+
+
+def test_s390_program_checks():
+    lines = clean_lines(L.S390_FAULT)
+    spans = split_reports(lines)
+    assert [s.header_line for s in spans] == [1, 17]  # "Oops: 0004 ilc:3" continues the first
+    t = [title_for(s, lines) for s in spans]
+    assert [(x.title, x.kind) for x in t] == [
+        ("BUG: unable to handle kernel paging request in test_init", "paging"),
+        ("Low-address protection in lowcore_poke", "oops"),
+    ]

@@ -26,9 +26,12 @@ TEMPLATES = {
 PARSE_STACK = "<parse-stack-trace>"
 
 # Where the crash pc is printed: x86 RIP/IP, powerpc NIP, arm64 "pc :", arm "PC is at".
+# riscv's " epc : f+0x1/0x2" matches through "pc "; s390 prints the PSW then "(f+0x1/0x2)"
+# (crashpipe addition).
 RIP_FRAME = (
-    r"(?:IP|NIP|pc |PC is at):? (?:(?:[0-9]+:)?(?:{{PC}} +){0,2}{{FUNC}}|(?:[0-9]+:)?0x[0-9a-f]+"
+    r"(?:(?:IP|NIP|pc |PC is at):? (?:(?:[0-9]+:)?(?:{{PC}} +){0,2}{{FUNC}}|(?:[0-9]+:)?0x[0-9a-f]+"
     r"|(?:[0-9]+:)?{{PC}} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))"
+    r"|Krnl PSW : [0-9a-f]+ [0-9a-f]+ \({{FUNC}})"
 )
 CALL_TRACE = r"(?:Call (?:T|t)race:)|(?:Backtrace:)"
 
@@ -319,6 +322,10 @@ OOPSES: tuple[Oops, ...] = (
         r"rmt_storage:INFO:",
     )),
     Oops("Unable to handle kernel", (
+        # s390 (crashpipe addition): the page fault in kernel space, named like x86's.
+        Format(r"Unable to handle kernel pointer dereference in virtual kernel address space",
+               "BUG: unable to handle kernel paging request in {1}", "paging", alt=("bad-access in {1}",),
+               stack=_FAULT_STACK),
         # One title format; the kind follows the kernel's own words.
         Format(r"Unable to handle kernel (NULL pointer dereference)",
                "BUG: unable to handle kernel {1} in {2}", "null-deref", alt=("bad-access in {2}",),
@@ -460,6 +467,12 @@ OOPSES: tuple[Oops, ...] = (
                stack=_st(RIP_FRAME, CALL_TRACE, PARSE_STACK, extractor="stall",
                          parts2=(CALL_TRACE, PARSE_STACK))),
     )),
+    # s390 names every program check "<reason>: <code> ilc:<n> [#<n>]" (crashpipe
+    # addition); after a fault message it is the same report.
+    Oops(" ilc:", (
+        Format(r"([A-Za-z][A-Za-z -]*[A-Za-z]): [0-9a-f]{4} ilc:[0-9]", "{1} in {2}", "oops",
+               alt=("bad-access in {2}",), stack=_FAULT_STACK),
+    )),
     Oops("fatal error:", (
         Format(r"fatal error:", "go runtime error", "userspace", no_stack_trace=True),
     ), (
@@ -493,7 +506,8 @@ REPORT_START_IGNORES: tuple[str, ...] = (
     # A double fault can come out of handling a page fault on badly corrupted memory.
     r"PANIC: double fault",
     r"Internal error:",
-    r"Watchdog detected hard LOCKUP",  # printed for each CPU an all-CPU backtrace shows
+    r"Watchdog detected hard LOCKUP",
+    r"[0-9a-f]{4} ilc:[0-9]",  # s390's oops line after its fault message  # printed for each CPU an all-CPU backtrace shows
     r"kernel BUG at rust/helpers/bug\.c",  # the BUG() that ends a Rust panic
 )
 
