@@ -26,6 +26,7 @@ _HEADERS = tuple(o.header for o in F.OOPSES)
 _ANY_HEADER = re.compile("|".join(re.escape(h) for h in _HEADERS))
 _HEADER_SUPPRESS = tuple(tuple(re2.compile(p) for p in o.suppressions) for o in F.OOPSES)
 _START_IGNORES = tuple(re2.compile(p) for p in F.REPORT_START_IGNORES)
+_RIGHT_AFTER = tuple((re2.compile(p), n) for p, n in F.CONTINUES_RIGHT_AFTER_HEADER)
 _LEADING = tuple((re2.compile(p), back) for p, back in S.LEADING)
 _END_MARKER = re2.compile(S.END_MARKER)
 _CLOSING_RULE = re2.compile(S.CLOSING_RULE)
@@ -58,6 +59,11 @@ def match_header(text: str) -> int:
 def continues_report(text: str) -> bool:
     """A header that, inside an open report, belongs to it (panic after an oops...)."""
     return any(rx.search(text) for rx in _START_IGNORES)
+
+
+def _right_after_header(span: Span, text: str) -> bool:
+    after = sum(1 for ln in span.lines if ln.no > span.header_line)
+    return any(after < n and rx.search(text) is not None for rx, n in _RIGHT_AFTER)
 
 
 def is_info_with_stack(text: str) -> bool:
@@ -111,7 +117,8 @@ def split_reports(lines: list[Line]) -> list[Span]:
         h = match_header(text)
         if h >= 0:
             cur = open_by_ctx.get(ctx)
-            if cur is not None and not cur.trailer and continues_report(text):
+            if cur is not None and not cur.trailer and (
+                    continues_report(text) or _right_after_header(cur.span, text)):
                 cur.span.lines.append(ln)
                 cur.span.end_line = ln.no
                 continue

@@ -469,7 +469,7 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
         is_head = j == start
         c = ln.context
         if not is_head:
-            if headers[j] >= 0:
+            if headers[j] >= 0 and not F.OOPSES[headers[j]].extra:
                 last_header = j
                 if second:
                     tail_headers += 1

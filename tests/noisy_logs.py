@@ -256,3 +256,19 @@ S390_FAULT = """\
 [   43.200004]  [<0000000000100a7c>] do_one_initcall+0x3c/0x200
 [   43.200005] ---[ end trace 0000000000000003 ]---
 """
+
+KMEMLEAK = """\
+unreferenced object 0xffff888012345678 (size 32):
+  comm "modprobe", pid 321, jiffies 4294937296 (age 12.340s)
+  hex dump (first 32 bytes):
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................
+  backtrace:
+    [<000000001234abcd>] kmalloc_trace+0x26/0x60
+    [<000000002345bcde>] foo_create+0x30/0x80 [foo]
+    [<000000003456cdef>] foo_probe+0x10/0x40 [foo]
+unreferenced object 0xffff888012349999 (size 64):
+  comm "modprobe", pid 321, jiffies 4294937300 (age 12.300s)
+  backtrace:
+    [<000000001234abcd>] __kmalloc+0x26/0x60
+    [<000000004567def0>] bar_init+0x30/0x80 [foo]
+"""

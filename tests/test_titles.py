@@ -233,3 +233,10 @@ def test_s390_program_checks():
         ("BUG: unable to handle kernel paging request in test_init", "paging"),
         ("Low-address protection in lowcore_poke", "oops"),
     ]
+
+
+def test_kmemleak_records_without_syzkaller_header():
+    lines = clean_lines(L.KMEMLEAK)
+    spans = split_reports(lines)
+    assert [s.header_line for s in spans] == [1, 9]
+    assert [title_for(s, lines).title for s in spans] == ["memory leak in foo_create", "memory leak in bar_init"]

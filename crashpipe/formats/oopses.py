@@ -61,6 +61,9 @@ class Oops:
     header: str  # substring that opens a report
     formats: tuple[Format, ...]
     suppressions: tuple[str, ...] = field(default=())  # lines with the header that are not reports
+    # A crashpipe addition to syzkaller's markers: it opens reports of its own, but does
+    # not end the text syzkaller would read for the title of the report before it.
+    extra: bool = False
 
 
 def _st(*parts: str, skip: tuple[str, ...] = (), extractor: str | None = None,
@@ -79,6 +82,10 @@ def _warning_stack(*skip: str) -> Stack:
 
 
 _FAULT_STACK = _st(RIP_FRAME, CALL_TRACE, PARSE_STACK)
+# kmemleak's allocation backtrace: the allocator frames never name the leak.
+_MEMLEAK_STACK = _st(r"backtrace:", PARSE_STACK,
+                     skip=("kmemleak", "mmap", "kmem", "slab", "alloc", "create_object", "idr_get", "list_lru_init",
+                           "kasprintf", "kvasprintf", "pcpu_create", "strdup", "strndup", "memdup"))
 _TRACE_STACK = _st(CALL_TRACE, PARSE_STACK)
 
 OOPSES: tuple[Oops, ...] = (
@@ -178,11 +185,7 @@ OOPSES: tuple[Oops, ...] = (
         Format(r"BUG: workqueue leaked lock or atomic", "BUG: workqueue leaked lock or atomic in {1}", "lockdep",
                report=r"BUG: workqueue leaked lock or atomic(?:.*\n)+?.*last function: ([a-zA-Z0-9_]+)\n",
                no_stack_trace=True),
-        Format(r"BUG: memory leak", "memory leak in {1}", "memleak",
-               stack=_st(r"backtrace:", PARSE_STACK,
-                         skip=("kmemleak", "mmap", "kmem", "slab", "alloc", "create_object", "idr_get",
-                               "list_lru_init", "kasprintf", "kvasprintf", "pcpu_create", "strdup",
-                               "strndup", "memdup"))),
+        Format(r"BUG: memory leak", "memory leak in {1}", "memleak", stack=_MEMLEAK_STACK),
         Format(r"BUG: .*stack guard page was hit at", "BUG: stack guard page was hit in {1}", "stack_overflow",
                alt=("stack-overflow in {1}",),
                stack=_st(RIP_FRAME, CALL_TRACE, PARSE_STACK, extractor="stall")),
@@ -466,13 +469,18 @@ OOPSES: tuple[Oops, ...] = (
         Format(r"Watchdog detected hard LOCKUP", "BUG: hard lockup in {1}", "hard_lockup", alt=("stall in {1}",),
                stack=_st(RIP_FRAME, CALL_TRACE, PARSE_STACK, extractor="stall",
                          parts2=(CALL_TRACE, PARSE_STACK))),
-    )),
+    ), extra=True),
     # s390 names every program check "<reason>: <code> ilc:<n> [#<n>]" (crashpipe
     # addition); after a fault message it is the same report.
     Oops(" ilc:", (
         Format(r"([A-Za-z][A-Za-z -]*[A-Za-z]): [0-9a-f]{4} ilc:[0-9]", "{1} in {2}", "oops",
                alt=("bad-access in {2}",), stack=_FAULT_STACK),
-    )),
+    ), extra=True),
+    # kmemleak's own record, as read from /sys/kernel/debug/kmemleak (crashpipe
+    # addition; syzkaller prints "BUG: memory leak" before each one).
+    Oops("unreferenced object 0x", (
+        Format(r"unreferenced object 0x", "memory leak in {1}", "memleak", stack=_MEMLEAK_STACK),
+    ), extra=True),
     Oops("fatal error:", (
         Format(r"fatal error:", "go runtime error", "userspace", no_stack_trace=True),
     ), (
@@ -506,9 +514,16 @@ REPORT_START_IGNORES: tuple[str, ...] = (
     # A double fault can come out of handling a page fault on badly corrupted memory.
     r"PANIC: double fault",
     r"Internal error:",
-    r"Watchdog detected hard LOCKUP",
-    r"[0-9a-f]{4} ilc:[0-9]",  # s390's oops line after its fault message  # printed for each CPU an all-CPU backtrace shows
+    r"Watchdog detected hard LOCKUP",  # printed for each CPU an all-CPU backtrace shows
+    r"[0-9a-f]{4} ilc:[0-9]",  # s390's oops line after its fault message
     r"kernel BUG at rust/helpers/bug\.c",  # the BUG() that ends a Rust panic
+)
+
+# Headers that continue the open report when they come within this many of its lines
+# of its header: the kmemleak record syzkaller announces with "BUG: memory leak" (a
+# record later on is another leak).
+CONTINUES_RIGHT_AFTER_HEADER: tuple[tuple[str, int], ...] = (
+    (r"unreferenced object 0x", 2),
 )
 
 # Informational messages that print a stack: inside another report they mean the report
