@@ -876,6 +876,10 @@ def _arch(ex: _Extractor, banner_arch: str | None) -> str | None:
         return "x86_64" if ex.addr_width > 8 else "i386"
     if ex.shape_hint == "ppc":
         return "ppc64" if ex.addr_width > 8 else "ppc"
+    hw = rep.hardware or ""
+    by_hw = next((a for key, a in F.ARCH_BY_HARDWARE if key in hw), None)
+    if by_hw:
+        return by_hw
     if banner_arch:
         return banner_arch
     return None

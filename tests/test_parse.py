@@ -338,6 +338,28 @@ def test_mips_register_rows_and_epc():
     assert got == [("do_thing", 0x8011D5B8, "trace"), ("caller_fn", 0x8011D5A0, "regs"), ("other_fn", 0x80123456, "trace")]
 
 
+def test_arch_from_release_hardware_and_banner():
+    assert fields("CPU: 0 PID: 1 Comm: a Not tainted 6.1.0-9-armmp-lpae #1 Debian").arch == "arm"
+    assert fields("CPU: 0 PID: 1 Comm: a Not tainted 5.14.0-70.el9.ppc64le #1").arch == "ppc64le"
+    assert fields("Hardware name: IBM 3906 M04 704 (z/VM 7.1.0)").arch == "s390x"
+    rep = Report()
+    parse.extract_fields(rep, clean_lines("Call Trace:\n f+0x1/0x2\n"), banner=("6.6.0", "arm64"))
+    assert (rep.arch, rep.kernel_release) == ("arm64", "6.6.0")
+
+
+def test_release_from_the_boot_banner_before_the_report():
+    log = ("[    0.000000] Linux version 6.1.0-99-amd64 (debian-kernel@lists.debian.org) (gcc-12) #1 SMP\n"
+           "[    1.000000] random: crng init done\n"
+           "[    2.000000] BUG: unable to handle page fault for address: 0000000000000008\n"
+           "[    2.000001] #PF: supervisor read access in kernel mode\n"
+           "[    2.000002] Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+           "[    2.000003] RIP: 0010:f+0x1/0x10\n[    2.000004] Call Trace:\n[    2.000005]  <TASK>\n"
+           "[    2.000006]  g+0x2/0x20\n[    2.000007]  </TASK>\n")
+    (rep,) = parse.parse_text(log, "banner")
+    assert (rep.kernel_release, rep.fault_address, rep.source_line) == ("6.1.0-99-amd64", 8, 3)
+    assert [f.symbol for f in rep.frames] == ["f", "g"]
+
+
 def test_riscv_old_sepc_is_the_pc():
     r = fields("sepc: ffffffe0000a1234 ra : ffffffe0000a1200 sp : ffffffe07fe0fd80\n"
                " gp : ffffffe000c0e5b0 tp : ffffffe07fe08000 t0 : 0000000000000000\n")

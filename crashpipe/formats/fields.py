@@ -120,6 +120,13 @@ ARCH_BY_RELEASE: list[tuple[str, str]] = [
     ("-loongson-3", "mips64"),
 ]
 
+# `Hardware name:` values that name the architecture family (only unambiguous ones: a
+# QEMU or DT board name fits several).
+ARCH_BY_HARDWARE: list[tuple[str, str]] = [
+    ("riscv", "riscv64"), ("pSeries", "ppc64"), ("PowerNV", "ppc64"), ("(z/VM", "s390x"), ("(LPAR)", "s390x"),
+    ("(KVM/Linux)", "s390x"),
+]
+
 # Boot banner / early boot lines (searched before the report when it names nothing).
 ARCH_BY_BANNER: list[tuple[str, str]] = [
     ("x86_64-linux-gnu", "x86_64"), ("i686-linux-gnu", "i386"), ("aarch64-linux-gnu", "arm64"),
