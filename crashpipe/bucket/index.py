@@ -263,9 +263,9 @@ def columns_from_tables(reports: pa.Table, frames: pa.Table) -> FrameColumns:
         fr = fr.unify_dictionaries().combine_chunks() if frames.num_rows else pa.array([], fr.type)
         where = pc.index_in(fr.dictionary, value_set=rid).fill_null(-1).to_numpy(zero_copy_only=False)
         codes = fr.indices.fill_null(0).to_numpy(zero_copy_only=False)
-        rep = where[codes].astype(np.int64) if len(where) else np.full(len(codes), -1, np.int64)
+        rep = where[codes] if len(where) else np.full(len(codes), -1, np.int32)
     else:
-        rep = pc.index_in(fr, value_set=rid).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        rep = pc.index_in(fr, value_set=rid).fill_null(-1).to_numpy(zero_copy_only=False)
     keep = rep >= 0
     if not keep.all():
         frames = frames.filter(pa.array(keep))
@@ -280,7 +280,8 @@ def columns_from_tables(reports: pa.Table, frames: pa.Table) -> FrameColumns:
         return c.combine_chunks()
 
     def boolean(name: str) -> np.ndarray:
-        return col(name, pa.bool_()).fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+        c = col(name, pa.bool_())
+        return (c.fill_null(False) if c.null_count else c).to_numpy(zero_copy_only=False)
 
     return FrameColumns(
         report=rep, frame_no=col("frame_no", pa.int32()).fill_null(0).to_numpy(zero_copy_only=False),
