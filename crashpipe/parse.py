@@ -74,15 +74,16 @@ def parse_text(text: str, source: str) -> list[Report]:
 
 
 def parse_span(span, all_lines: list[Line], source: str) -> Report:
-    """One report from one span of a cleaned log.  Never raises."""
-    return _parse_span(span, all_lines, source, _LogContext(all_lines))
+    """One report from one span of a cleaned log.  Never raises.  (`parse_text` reads the
+    log-wide context once; here it is looked up only when the report itself lacks it.)"""
+    return _parse_span(span, all_lines, source, None)
 
 
 def _failed(source: str, line: int, reason: str) -> Report:
     return Report(source=source, source_line=line, end_line=line, corrupted=True, corrupted_reason=reason)
 
 
-def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext") -> Report:
+def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | None") -> Report:
     start = getattr(span, "start_line", 1)
     rep = Report(source=source, source_line=start, end_line=getattr(span, "end_line", start))
     try:
@@ -99,8 +100,9 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext") ->
         except Exception as e:
             rep.corrupted, rep.corrupted_reason = True, f"parser-error: title: {type(e).__name__}: {e}"
     try:
-        cut = extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), ctx.before(start))
-        if cut and rep.corrupted and not rep.corrupted_reason and rep.end_line >= ctx.last_line:
+        banner = ctx.before(start) if ctx is not None else (lambda: _LogContext(all_lines[:max(start - 1, 0)]).before(start))
+        cut = extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), banner)
+        if cut and rep.corrupted and not rep.corrupted_reason and rep.end_line >= _last_text_line(all_lines):
             # The flag is title_for's (syzkaller semantics: a trace cut at the end of the log
             # still names its function, so syzkaller does not call it corrupted); the parser
             # only explains a flag that came without a reason.
@@ -127,6 +129,13 @@ def _with_continuations(lines: list[Line], all_lines: list[Line], start: int, en
     return merged
 
 
+def _last_text_line(lines: list[Line]) -> int:
+    for line in reversed(lines):
+        if line.text.strip():
+            return line.no
+    return 0
+
+
 class _LogContext:
     """What the log says outside the reports: the boot banner(s) that precede each report
     (release and, for cross-built kernels, the target triplet)."""
@@ -134,11 +143,8 @@ class _LogContext:
     def __init__(self, lines: list[Line]):
         self._nos: list[int] = []
         self._banners: list[tuple[str | None, str | None]] = []
-        self.last_line = 0  # last line with text
         for line in lines:
             t = line.text
-            if t and not t.isspace():
-                self.last_line = line.no
             i = t.find("Linux version ")
             if i < 0:
                 continue
@@ -803,10 +809,12 @@ class _Extractor:
 
 
 # --------------------------------------------------------------- assembling
-def extract_fields(rep: Report, lines: list, banner: tuple[str | None, str | None] = (None, None)) -> str | None:
+def extract_fields(rep: Report, lines: list, banner=(None, None)) -> str | None:
     """Fill every field of `rep` that `lines` (one report's cleaned lines, or (line, aux)
-    pairs from `_with_continuations`) hold.  Returns a reason when the text ends inside a
-    block the kernel always closes (a `<TASK>`/`<IRQ>` trace section, a `Stack:` dump)."""
+    pairs from `_with_continuations`) hold; `banner` is the (release, arch) of the boot
+    banner before the report, or a function returning it, called only when the report
+    does not name its release.  Returns a reason when the text ends inside a block the
+    kernel always closes (a `<TASK>`/`<IRQ>` trace section, a `Stack:` dump)."""
     ex = _Extractor(rep)
     items = [item if isinstance(item, tuple) else (item, False) for item in lines]
     while items and not items[-1][0].text.strip():
@@ -814,10 +822,12 @@ def extract_fields(rep: Report, lines: list, banner: tuple[str | None, str | Non
     for line, aux in items:
         ex.line(line.text, aux)
     cut = ex.finish()
-    release, banner_arch = banner
-    if rep.kernel_release is None and release:
-        rep.kernel_release = release
-    rep.arch = _arch(ex, banner_arch)
+    if rep.kernel_release is None:
+        banner = banner() if callable(banner) else banner
+        rep.kernel_release = banner[0]
+    rep.arch = _arch(ex)
+    if rep.arch is None:
+        rep.arch = (banner() if callable(banner) else banner)[1]
     _aliases(rep, ex)
     ex._resolve_wordstacks()
     _fault_from_regs(rep, ex)
@@ -841,7 +851,7 @@ def _contexts_from_entries(frames: list[Frame]) -> None:
         f.context = ctx
 
 
-def _arch(ex: _Extractor, banner_arch: str | None) -> str | None:
+def _arch(ex: _Extractor) -> str | None:
     rep = ex.rep
     hint = ex.arch_hint
     width = 16 if any(v > 0xFFFFFFFF for v in ex.regs.values()) else (ex.addr_width or 0)
@@ -878,11 +888,7 @@ def _arch(ex: _Extractor, banner_arch: str | None) -> str | None:
         return "ppc64" if ex.addr_width > 8 else "ppc"
     hw = rep.hardware or ""
     by_hw = next((a for key, a in F.ARCH_BY_HARDWARE if key in hw), None)
-    if by_hw:
-        return by_hw
-    if banner_arch:
-        return banner_arch
-    return None
+    return by_hw
 
 
 def _aliases(rep: Report, ex: _Extractor) -> None:
