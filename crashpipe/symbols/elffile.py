@@ -198,7 +198,8 @@ def _build_id(elf: ELFFile) -> str | None:
             continue
         try:
             for note in sec.iter_notes():
-                if note["n_type"] == "NT_GNU_BUILD_ID":
+                # Only the GNU owner's type 3 is a build id (vmlinux's Xen notes reuse 3).
+                if note["n_name"] == "GNU" and note["n_type"] == "NT_GNU_BUILD_ID" and isinstance(note["n_desc"], str):
                     return note["n_desc"]
         except Exception:  # malformed note: no build id rather than no index
             continue
