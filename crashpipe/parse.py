@@ -273,7 +273,7 @@ class _Extractor:
             if not t.startswith(F.TRACE_INTERLUDES) and not self._is_register_line(t):
                 self._end_trace()
         elif not self.trace_done and not self.stop_trace:
-            hdr = next((h for h in F.TRACE_HEADERS if t.startswith(h)), None)
+            hdr = next((h for h in F.TRACE_HEADERS if t.startswith(h)), None) if t.startswith(F.TRACE_HEADERS) else None
             if hdr is not None:
                 self._start_trace(hdr)
                 rest = t[len(hdr):].strip()
