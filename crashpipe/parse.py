@@ -16,15 +16,8 @@ from crashpipe import code as codemod
 from crashpipe.formats import fields as F
 from crashpipe.lines import Line, clean_lines
 from crashpipe.model import Frame, Report, StackDump
-
-try:  # owned by the split/titles engineer; guarded so field extraction stays usable alone
-    from crashpipe.split import split_reports
-except ImportError:  # pragma: no cover - only while the module is being written
-    split_reports = None  # type: ignore[assignment]
-try:
-    from crashpipe.titles import title_for
-except ImportError:  # pragma: no cover
-    title_for = None  # type: ignore[assignment]
+from crashpipe.split import split_reports
+from crashpipe.titles import title_for
 
 _CPU_LINE = re.compile(F.CPU_LINE)
 _PID_LINE = re.compile(F.PID_LINE)
@@ -63,8 +56,6 @@ def parse_text(text: str, source: str) -> list[Report]:
         lines = clean_lines(text)
     except Exception as e:  # clean_lines is total on str; this guards against bugs only
         return [_failed(source, 1, f"parser-error: lines: {type(e).__name__}: {e}")]
-    if split_reports is None:
-        return []
     try:
         spans = split_reports(lines)
     except Exception as e:
@@ -92,13 +83,12 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | No
     except Exception as e:
         rep.corrupted, rep.corrupted_reason = True, f"parser-error: span: {type(e).__name__}: {e}"
         return rep
-    if title_for is not None:
-        try:
-            info = title_for(span, all_lines)
-            rep.title, rep.alt_titles, rep.kind = info.title, list(info.alt_titles), info.kind
-            rep.corrupted, rep.corrupted_reason = bool(info.corrupted), info.corrupted_reason
-        except Exception as e:
-            rep.corrupted, rep.corrupted_reason = True, f"parser-error: title: {type(e).__name__}: {e}"
+    try:
+        info = title_for(span, all_lines)
+        rep.title, rep.alt_titles, rep.kind = info.title, list(info.alt_titles), info.kind
+        rep.corrupted, rep.corrupted_reason = bool(info.corrupted), info.corrupted_reason
+    except Exception as e:
+        rep.corrupted, rep.corrupted_reason = True, f"parser-error: title: {type(e).__name__}: {e}"
     try:
         banner = ctx.before(start) if ctx is not None else (lambda: _LogContext(all_lines[:max(start - 1, 0)]).before(start))
         cut = extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), banner)
