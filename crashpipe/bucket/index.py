@@ -262,7 +262,7 @@ def columns_from_tables(reports: pa.Table, frames: pa.Table) -> FrameColumns:
     if pa.types.is_dictionary(fr.type):
         fr = fr.unify_dictionaries().combine_chunks() if frames.num_rows else pa.array([], fr.type)
         where = pc.index_in(fr.dictionary, value_set=rid).fill_null(-1).to_numpy(zero_copy_only=False)
-        codes = fr.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        codes = (fr.indices.fill_null(0) if fr.indices.null_count else fr.indices).to_numpy(zero_copy_only=False)
         rep = where[codes] if len(where) else np.full(len(codes), -1, np.int32)
     else:
         rep = pc.index_in(fr, value_set=rid).fill_null(-1).to_numpy(zero_copy_only=False)
@@ -280,15 +280,19 @@ def columns_from_tables(reports: pa.Table, frames: pa.Table) -> FrameColumns:
         return c.combine_chunks()
 
     def boolean(name: str) -> np.ndarray:
-        c = col(name, pa.bool_())
-        return (c.fill_null(False) if c.null_count else c).to_numpy(zero_copy_only=False)
+        return _filled(col(name, pa.bool_()), False)
 
     return FrameColumns(
-        report=rep, frame_no=col("frame_no", pa.int32()).fill_null(0).to_numpy(zero_copy_only=False),
+        report=rep, frame_no=_filled(col("frame_no", pa.int32()), 0),
         symbol=col("symbol"), module=col("module"), method=col("method"), reliable=boolean("reliable"),
         inlined=boolean("inlined"), context=col("context"),
         arch=reports.column("arch").combine_chunks(), kind=reports.column("kind").combine_chunks(),
         title=reports.column("title").combine_chunks())
+
+
+def _filled(c: pa.Array, value):
+    """numpy view of `c` with nulls replaced by `value` (no copy when there are none)."""
+    return (c.fill_null(value) if c.null_count else c).to_numpy(zero_copy_only=False)
 
 
 def _write_part(tab: pa.Table, out_dir: str, table: str, t: dt.datetime) -> str:
