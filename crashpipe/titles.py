@@ -41,9 +41,11 @@ _CACHE: dict[str, object] = {}
 
 
 def _rx(pattern: str):
+    """The table pattern compiled for bytes: report text is matched as UTF-8 bytes, which
+    spares re2's binding a conversion of the text on every call."""
     rx = _CACHE.get(pattern)
     if rx is None:
-        rx = re2.compile(_expand(pattern))
+        rx = re2.compile(_expand(pattern).encode())
         _CACHE[pattern] = rx
     return rx
 
@@ -99,13 +101,13 @@ def required_prefix(pattern: str) -> str:
     return "".join(out)
 
 
-_PREFIX_CACHE: dict[str, str] = {}
+_PREFIX_CACHE: dict[str, bytes] = {}
 
 
-def _search(pattern: str, text: str):
+def _search(pattern: str, text: bytes):
     pre = _PREFIX_CACHE.get(pattern)
     if pre is None:
-        pre = _PREFIX_CACHE[pattern] = required_prefix(_expand(pattern))
+        pre = _PREFIX_CACHE[pattern] = required_prefix(_expand(pattern)).encode()
     if pre and pre not in text:
         return None
     return _rx(pattern).search(text)
@@ -117,9 +119,12 @@ _ANY_STACK_START = _rx("|".join(f"(?:{p})" for p in FR.STACK_START))
 # same pattern a first-match loop would; its groups are the union of theirs.
 _ANY_FRAME = _rx("|".join(f"(?:{p})" for p in FR.FRAME_LINES))
 _CORRUPTED_LINES = tuple(_rx(p) for p in FR.CORRUPTED_LINES)
-_HEADERLESS = re2.compile("(?m)" + _expand(FR.HEADERLESS_FRAME))
-_STALL_ANCHORS = _rx("|".join(FR.STALL_ANCHORS))
-_CORRUPTED_TITLES = tuple(_rx(p) for p in T.CORRUPTED_TITLES)
+_HEADERLESS = _rx("(?m)" + FR.HEADERLESS_FRAME)
+_STACK_START_HINTS = tuple(h.encode() for h in FR.STACK_START_HINTS)
+_CORRUPTED_LINE_HINT = FR.CORRUPTED_LINE_HINT.encode()
+# These two run on frame names and titles (str).
+_STALL_ANCHORS = re2.compile("|".join(FR.STALL_ANCHORS))
+_CORRUPTED_TITLES = tuple(re2.compile(p) for p in T.CORRUPTED_TITLES)
 _REPLACEMENTS = tuple((re2.compile(p), r, h, d) for p, r, h, d in T.REPLACEMENTS)
 _FMT_ARG = re2.compile(r"\{([0-9]+)\}")
 _SKIP_CACHE: dict[tuple[str, ...], object] = {}
@@ -138,7 +143,7 @@ NO_FRAMES = "extracted no frames"
 def _skip_rx(extra: tuple[str, ...]):
     rx = _SKIP_CACHE.get(extra)
     if rx is None:
-        rx = re2.compile("|".join(FR.SKIP + extra))
+        rx = re2.compile("|".join(FR.SKIP + extra).encode())
         _SKIP_CACHE[extra] = rx
     return rx
 
@@ -202,20 +207,22 @@ def _add_frames(frames: list[str], m, skip) -> None:
     for g in m.groups():
         if g is None:
             continue
-        g = demangle(g)
+        if g[:2] in (b"_Z", b"_R"):  # skip patterns see the demangled name
+            name = demangle(g.decode("utf-8", "replace"))
+            g = name.encode()
         if skip.search(g) is None:
-            frames.append(g)
+            frames.append(g.decode("utf-8", "replace"))
 
 
-def _is_stack_start(ln: str) -> bool:
-    return any(h in ln for h in FR.STACK_START_HINTS) and _ANY_STACK_START.search(ln) is not None
+def _is_stack_start(ln: bytes) -> bool:
+    return any(h in ln for h in _STACK_START_HINTS) and _ANY_STACK_START.search(ln) is not None
 
 
-def _is_corrupted_line(ln: str) -> bool:
-    return FR.CORRUPTED_LINE_HINT in ln and any(rx.search(ln) for rx in _CORRUPTED_LINES)
+def _is_corrupted_line(ln: bytes) -> bool:
+    return _CORRUPTED_LINE_HINT in ln and any(rx.search(ln) for rx in _CORRUPTED_LINES)
 
 
-def _walk(text_lines: list[str], parts: tuple[str, ...], skip, extractor: str | None):
+def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str | None):
     raw: list[str] = []
     results: list[tuple[str, str]] = []
     ok = True
@@ -269,9 +276,9 @@ def _walk(text_lines: list[str], parts: tuple[str, ...], skip, extractor: str | 
     return results, ok
 
 
-def _stack_frames(stack: F.Stack, text: str):
+def _stack_frames(stack: F.Stack, text: bytes):
     skip = _skip_rx(stack.skip)
-    text_lines = text.split("\n")
+    text_lines = text.split(b"\n")
     res, ok = _walk(text_lines, stack.parts, skip, stack.extractor)
     if ok:
         return res, ok
@@ -300,7 +307,7 @@ def _partially_stripped(prefix: list[str], frames: list[tuple[str, str]]) -> lis
     return out
 
 
-def _describe(text: str, oops: F.Oops):
+def _describe(text: bytes, oops: F.Oops):
     """(title, corrupted reason, alt titles, format) from the report text."""
     start = len(text) + 1
     desc = ""
@@ -321,7 +328,7 @@ def _describe(text: str, oops: F.Oops):
             m = _search(f.report, text)
             if m is None:
                 continue
-        args = [g if g is not None else "" for g in m.groups()]
+        args = [g.decode("utf-8", "replace") if g is not None else "" for g in m.groups()]
         frames: list[tuple[str, str]] = []
         corrupted = None
         if f.stack is not None:
@@ -341,17 +348,17 @@ def _describe(text: str, oops: F.Oops):
     if not desc:
         if matched_title:
             corrupted = "matched title but not report regexp"
-        pos = text.find(oops.header)
+        pos = text.find(oops.header.encode())
         if pos < 0:
             return "", corrupted, alts, None
-        end = text.find("\n", pos)
-        desc = text[pos:] if end < 0 else text[pos:end]
+        end = text.find(b"\n", pos)
+        desc = (text[pos:] if end < 0 else text[pos:end]).decode("utf-8", "replace")
     if corrupted is None and used is not None and used.corrupted:
         corrupted = "report format is marked as corrupted"
     return desc, corrupted, alts, used
 
 
-def _stack_corruption(title: str, report: str, used: F.Format | None) -> str | None:
+def _stack_corruption(title: str, report: bytes, used: F.Format | None) -> str | None:
     for rx in _CORRUPTED_TITLES:
         if rx.search(title) is not None:
             return "title matches corrupted regexp"
@@ -362,14 +369,14 @@ def _stack_corruption(title: str, report: str, used: F.Format | None) -> str | N
         m = key.search(report)
         if m is None:
             continue
-        rest = report[m.start():].split("\n", 16)
+        rest = report[m.start():].split(b"\n", 16)
         if len(rest) < 4:
             return "call trace is missed"
         found = False
         for ln in rest[1:16]:
             if _is_stack_start(ln):
                 break
-            if "(stack is not available)" in ln or _ANY_FRAME.search(ln) is not None:
+            if b"(stack is not available)" in ln or _ANY_FRAME.search(ln) is not None:
                 found = True
                 break
         if not found:
@@ -421,12 +428,13 @@ class _LogFacts:
     """Per-log facts every report of the log needs: the header index of each line, and
     whether the console connection dropped."""
 
-    __slots__ = ("lines", "n", "headers", "hangup")
+    __slots__ = ("lines", "n", "headers", "info", "hangup")
 
     def __init__(self, lines: list[Line]) -> None:
         self.lines = lines
         self.n = len(lines)
         self.headers = [match_header(ln.text) for ln in lines]
+        self.info = [is_info_with_stack(ln.text) for ln in lines]
         self.hangup = any(T.CONSOLE_HANGUP in ln.text for ln in lines)
 
 
@@ -452,7 +460,8 @@ def _index_of(all_lines: list[Line], no: int) -> int:
 def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
     """(text used for the title, full text for the corruption check, raw fallback text)
     for the report whose header is all_lines[start]."""
-    headers = _log_facts(all_lines).headers
+    facts = _log_facts(all_lines)
+    headers, info = facts.headers, facts.info
     head = all_lines[start]
     ctx = head.context
     tagged = ctx[:1] in ("T", "C")
@@ -477,7 +486,7 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
                         break
                 elif not continues_report(ln.text):
                     second = True
-            elif not second and is_info_with_stack(ln.text):
+            elif not second and info[j]:
                 second = True
             if second:
                 tail += 1
@@ -532,7 +541,7 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
     if oi < 0:
         return TitleInfo(None, [], None, True, "no report header")
     oops = F.OOPSES[oi]
-    text, full, raw = report_text(all_lines, start)
+    text, full, raw = (t.encode("utf-8", "replace") for t in report_text(all_lines, start))
     title, corrupted, alts, used = _describe(text, oops)
     if not title:
         full = raw
