@@ -6,7 +6,7 @@ import random
 import pytest
 
 from crashpipe.bucket import assign_bucket_ids, signatures_for
-from crashpipe.bucket.family import Families, similarity
+from crashpipe.bucket.family import Families, family_key, similarity
 from crashpipe.bucket.signature import frame_name, is_generic, kind_token
 from crashpipe.model import Frame, Report
 
@@ -257,7 +257,16 @@ def test_families_online_keep_known_ids():
     fam = Families()
     fam.add_known("b2", ["kind=warning", "site", "c1", "c2"], "fam-old")
     fam.assign([("b1", ["kind=warning", "site", "c1", "c3"]), ("b3", ["kind=warning", "zzz", "c1"])])
-    assert fam.family == {"b2": "fam-old", "b1": "fam-old", "b3": "b3"}
+    assert fam.family == {"b2": "fam-old", "b1": "fam-old", "b3": family_key(["kind=warning", "zzz", "c1"])}
+
+
+def test_new_family_id_independent_of_arrival_order():
+    a = ("ba", ["kind=bug", "site", "caller", "x1", "x2"])
+    b = ("bb", ["kind=bug", "site", "caller", "y1"])
+    one, two = Families(), Families()
+    one.assign([a]), one.assign([b])
+    two.assign([b]), two.assign([a])
+    assert one.family == two.family and len(set(one.family.values())) == 1
 
 
 def test_dataset_path_matches_worker_path_in_any_row_order():

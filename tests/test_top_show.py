@@ -69,7 +69,7 @@ def test_buckets_table_across_runs(ds):
     assert rows[b]["n_reports"] == 1 and str(rows[b]["last_seen"].date()) == "2026-11-01"
     assert rows[c]["n_reports"] == 2 and str(rows[c]["first_seen"].date()) == "2026-11-02"
     # A2 joined A's family (known in run 1); the family of a known bucket never changes.
-    assert rows[a2]["family_id"] == rows[a]["family_id"] == a
+    assert rows[a2]["family_id"] == rows[a]["family_id"] != rows[b]["family_id"]
     assert day2[0].family_id == day1[0].family_id
     assert rows[a]["signature"] == ["kind=warning", "a_site [drv]", "a_caller [drv]", "a_top [drv]"]
     assert rows[a]["example_report_id"] in {r.report_id for r in day1[:3]}

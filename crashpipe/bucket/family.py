@@ -22,10 +22,15 @@ scores 0.865 and the highest different-site pair 0.368; every threshold from 0.4
 
 Families are assigned online: a new bucket joins the family of its most similar known
 bucket (same kind token, same crash site) when the score reaches the threshold, else it
-founds a family named after itself.  Known buckets never move, so family ids are stable.
+founds a family.  Known buckets never move, so family ids are stable.  A founded
+family's id is a hash of the founder's kind token, crash site and first caller, not of
+the founder itself: two similar new buckets arriving in either order (worker pools
+finish sources in any order) almost always share those three tokens, so they name the
+family the same way whichever comes first.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Iterable, Sequence
 
@@ -60,6 +65,14 @@ def block_key(signature: Sequence[str]) -> tuple[str, str]:
     return (signature[0] if signature else "", signature[1] if len(signature) > 1 else "")
 
 
+def family_key(signature: Sequence[str]) -> str:
+    """Id of a family founded by a bucket with this signature (kind token first)."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(f"crashpipe-family/{R.BUCKET_VERSION}\n".encode())
+    h.update("\n".join(signature[:3]).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
 class Families:
     """Online family assignment over bucket signatures (kind token first)."""
 
@@ -87,5 +100,5 @@ class Families:
                     s = similarity(frames, other)
                     if s > best or (s == best and best_id is not None and other_id < best_id):
                         best, best_id = s, other_id
-            fam = self.family[best_id] if best_id is not None and best >= self.threshold else bid
+            fam = self.family[best_id] if best_id is not None and best >= self.threshold else family_key(sig)
             self.add_known(bid, sig, fam)

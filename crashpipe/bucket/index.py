@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from crashpipe import schema
 from crashpipe.bucket import dataset
-from crashpipe.bucket.family import Families
+from crashpipe.bucket.family import Families, family_key
 from crashpipe.bucket.signature import FrameColumns, compute
 from crashpipe.formats.bucket_rules import BUCKET_VERSION
 from crashpipe.model import Report
@@ -100,7 +100,7 @@ class BucketIndex:
         # Families: known buckets in id order, each keeping its family.
         for bid in sorted(idx.rows):
             r = idx.rows[bid]
-            idx.families.add_known(bid, r.signature, r.family_id or bid)
+            idx.families.add_known(bid, r.signature, r.family_id or family_key(r.signature))
         if old:
             idx._migrate(con, out_dir, old)
         return idx
