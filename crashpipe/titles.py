@@ -398,7 +398,9 @@ def sanitize(title: str) -> str:
             title = new
     out = []
     prev = " "
-    for ch in title[: T.MAX_TITLE]:
+    # The cap counts UTF-8 bytes, dropped ones included (syzkaller's rule), and only
+    # printable ASCII stays.
+    for ch in title.encode("utf-8", "replace")[: T.MAX_TITLE].decode("ascii", "ignore"):
         if ch == "\t":
             ch = " "
         elif ch < " " or ch >= "\x7f":

@@ -240,3 +240,10 @@ def test_kmemleak_records_without_syzkaller_header():
     spans = split_reports(lines)
     assert [s.header_line for s in spans] == [1, 9]
     assert [title_for(s, lines).title for s in spans] == ["memory leak in foo_create", "memory leak in bar_init"]
+
+
+def test_sanitize_counts_bytes_and_keeps_ascii():
+    # 118 ASCII characters, then a 3-byte character, then more: the cap falls inside.
+    t = sanitize("a" * 118 + "\u20ac" + "bcd")
+    assert t == "a" * 118
+    assert sanitize("INFO: task \ufffd\ufffd blocked\ttwice") == "INFO: task blocked twice"
