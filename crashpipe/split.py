@@ -9,9 +9,8 @@ handle ...") continue the open report instead of opening another.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
+from dataclasses import dataclass, field
 
 import re2
 
@@ -114,6 +113,11 @@ def split_reports(lines: list[Line]) -> list[Span]:
     for idx, ln in enumerate(lines):
         text = ln.text
         ctx = ln.context
+        o = open_by_ctx.get(ctx)
+        if o is not None and ln.ts is not None:
+            last_ts = o.span.lines[-1].ts
+            if last_ts is not None and ln.ts - last_ts > S.QUIET_GAP_SECONDS:
+                close(ctx, "quiet-gap")
         h = match_header(text)
         if h >= 0:
             cur = open_by_ctx.get(ctx)
@@ -149,10 +153,6 @@ def split_reports(lines: list[Line]) -> list[Span]:
                 continue
         if is_info_with_stack(text) and not _is_tag(o.span.context):
             close(o.span.context, "info-message")
-            continue
-        last_ts = o.span.lines[-1].ts
-        if ln.ts is not None and last_ts is not None and ln.ts - last_ts > S.QUIET_GAP_SECONDS:
-            close(o.span.context, "quiet-gap")
             continue
         if o.trailer:
             if _TRAILER_KEEP.search(text) is not None:

@@ -96,3 +96,11 @@ def test_debian_oopses_found_without_extras(arch):
 def test_hard_lockup_with_its_panic_is_one_report():
     _, spans = spans_of(L.HARD_LOCKUP)
     assert len(spans) == 1 and spans[0].end_line == 18
+
+
+def test_late_panic_opens_its_own_report():
+    # A panic long after a report is not that report's trailer.
+    text = ("[   10.000000] WARNING: CPU: 0 PID: 1 at a.c:1 f+0x1/0x2\n[   10.000001] Call Trace:\n"
+            "[   10.000002]  g+0x1/0x2\n[  500.000000] Kernel panic - not syncing: hung_task: blocked tasks\n")
+    _, spans = spans_of(text)
+    assert [s.header_line for s in spans] == [1, 4]
