@@ -1,10 +1,11 @@
 """Where a report's text begins and ends around its header line (crashpipe's own rules;
 the header table itself is `oopses.OOPSES`)."""
 
-# Lines just before a header (same printer) that belong to the report: WARN's cut-here
-# banner, the list-debug message printed before its BUG().
-# (pattern, how many lines back it may sit): arm64 prints its registers between the
-# stack-overflow message and the panic.
+# Lines just before a header (same printer) that belong to the report, as (pattern, how
+# many of the printer's lines back it may sit): WARN's cut-here banner (a WARN message
+# may come between), arm's fault banner and abort message, the list-debug message
+# printed before its BUG(), arm64's stack-overflow message (its registers come between
+# it and the panic).
 LEADING = (
     (r"^-+\[ cut here \]-+$", 3),
     (r"^8<-+ cut here -+", 4),  # arm's fault banner
