@@ -116,7 +116,8 @@ def split_reports(lines: list[Line]) -> list[Span]:
         o = open_by_ctx.get(ctx)
         if o is not None and ln.ts is not None:
             last_ts = o.span.lines[-1].ts
-            if last_ts is not None and ln.ts - last_ts > S.QUIET_GAP_SECONDS:
+            # Either way: a clock that jumps back is a new boot of the machine.
+            if last_ts is not None and abs(ln.ts - last_ts) > S.QUIET_GAP_SECONDS:
                 close(ctx, "quiet-gap")
         h = match_header(text)
         if h >= 0:

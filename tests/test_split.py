@@ -104,3 +104,10 @@ def test_late_panic_opens_its_own_report():
             "[   10.000002]  g+0x1/0x2\n[  500.000000] Kernel panic - not syncing: hung_task: blocked tasks\n")
     _, spans = spans_of(text)
     assert [s.header_line for s in spans] == [1, 4]
+
+
+def test_reboot_ends_a_report():
+    text = ("[  100.000000] WARNING: CPU: 0 PID: 1 at a.c:1 f+0x1/0x2\n[  100.000001] Call Trace:\n"
+            "[  100.000002]  g+0x1/0x2\n[    0.000000] Linux version 6.1.0\n[    0.100000] Command line: x\n")
+    _, spans = spans_of(text)
+    assert len(spans) == 1 and spans[0].end_line == 3
