@@ -41,7 +41,7 @@ TRAILER_SKIP = (
 )
 # Printed by another CPU while this one dumps: lines of every CPU belong to the report.
 ALL_CPU_BACKTRACE = "Sending NMI from CPU"
-# The kernel prints a report in one burst; a line stamped this many seconds after the
-# report's previous line belongs to later activity (reports without an end marker:
-# lockups, stalls, hung tasks, lockdep).
+# The kernel prints a report in one burst; a line stamped this many seconds after (or
+# before: a new boot) the report's previous line belongs to later activity (reports
+# without an end marker: lockups, stalls, hung tasks, lockdep).
 QUIET_GAP_SECONDS = 2.0
