@@ -83,6 +83,25 @@ class _Build:
             d = vote(ds)
             if d is not None:
                 self.module_delta[name] = d
+        # Last resort for modules the log does not place: an indexed kallsyms dump of
+        # this release (right when it was taken on the crashing boot).
+        for name in {f.module for f in report.frames if f.module} - set(self.module_delta):
+            d = self._kallsyms_delta(name)
+            if d is not None:
+                self.module_delta[name] = d
+
+    def _kallsyms_delta(self, name: str) -> int | None:
+        ks = self.store.kallsyms_module(name, self.release)
+        _, t = self.module_table(name)
+        if ks is None or t is None:
+            return None
+        names = ks.names.to_list()
+        deltas = []
+        for i, addr in zip(np.asarray(ks.sym_name).tolist()[:64], np.asarray(ks.sym_addr).tolist()[:64]):
+            local = t.symbol_address(names[i])
+            if local is not None:
+                deltas.append((addr - local) % (1 << 64))
+        return vote(deltas)
 
     def place(self, address: int) -> tuple[str | None, SymbolTable | None, int, str | None]:
         """Which table holds a runtime address, and the address in that table."""
@@ -101,9 +120,12 @@ class _Build:
         return None, None, 0, None
 
 
-def _is_pc(frames: list[Frame], i: int, first: int | None) -> bool:
+def _is_pc(frames: list[Frame], i: int, first: int | None, pc: int | None = None) -> bool:
     f = frames[i]
     if i == first or f.offset == 0:
+        return True
+    # The unwinder's frame 0 repeats the crashing pc by address only.
+    if pc is not None and f.address == pc:
         return True
     if first is not None:
         p = frames[first]
@@ -171,10 +193,11 @@ def symbolize_reports(reports: list[Report], store: str | None) -> list[ErrorRow
 def _plan(rep: Report, ri: int, build: _Build, queries: dict, tables: dict) -> None:
     frames = rep.frames
     first = next((i for i, f in enumerate(frames) if not f.inlined), None)
+    pc = rep.registers.get("pc")
     for i, f in enumerate(frames):
         if f.inlined or f.file is not None or (i > 0 and frames[i - 1].inlined):
             continue  # inlined frames, or already symbolized (the unwinder's --elf)
-        is_ret = not _is_pc(frames, i, first)
+        is_ret = not _is_pc(frames, i, first, pc)
         if f.symbol and f.offset is not None:
             if f.module:
                 key, t = build.module_table(f.module)
