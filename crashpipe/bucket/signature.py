@@ -228,7 +228,7 @@ def compute(cols: FrameColumns, depth: int | None = None, version: str | None = 
             tok_of_pair[j] = -1
             continue
         name = frame_name(sym_vals[s])
-        mod = mod_vals[m - 1] if m > 0 else None
+        mod = (mod_vals[m - 1] if m > 0 else None) or None  # "" is vmlinux too
         tok = f"{name} [{mod}]" if mod else name
         tok_of_pair[j] = tok_ids.setdefault(tok, len(tok_ids))
         if tok_of_pair[j] == len(tokens):
