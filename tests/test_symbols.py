@@ -213,3 +213,26 @@ def test_columnar_batch_equals_frame_lookup(path):
         if s < 0:
             want[-1] = (None,) + want[-1][1:]
         assert inl + [phys] == want
+
+
+@pytest.mark.skipif(not KOS, reason="oopses missing")
+def test_cli_index_and_symbolize(tmp_path, capsys):
+    from crashpipe.cli import main
+
+    d = os.path.dirname(next(k for k in KOS if "x86_64" in k))
+    smap = glob.glob(os.path.join(d, "System.map-*"))[0]
+    store = str(tmp_path / "s")
+    assert main(["symbols", "index", smap, os.path.join(d, "crashlab.ko"), "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert "module crashlab" in out and "indexed" in out
+    assert main(["symbols", "index", os.path.join(d, "crashlab.ko"), "--store", store]) == 0
+    assert "cached" in capsys.readouterr().out
+    release = os.path.basename(smap)[len("System.map-"):]
+    k = SymbolStore.open(store).kernel(release)
+    vfs = k.symbol_address("vfs_write")
+    assert main(["symbolize", "--store", store, "--release", release, f"{vfs + 0x10:x}", "crashlab:0x120r", "zzz"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("vfs_write+0x10/")
+    truth = addr2line(os.path.join(d, "crashlab.ko"), [0x11f], ".text")[0]
+    got = [(out[i], out[i + 1]) for i in range(out.index("crashlab:0x120r") + 1, len(out), 2)]
+    assert [(g[0].split("+")[0], g[1]) for g in got] == [(w[0], f"{w[1]}:{w[2]}") for w in truth]

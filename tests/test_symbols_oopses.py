@@ -198,3 +198,28 @@ def test_kernel_slide_from_kernel_offset_line(stores):
                  frames=[Frame(symbol="vfs_write", offset=0x10, size=0x3f0, method="regs")])
     symbolize_reports([rep], stores["x86_64"])
     assert rep.frames[0].address == k.symbol_address("vfs_write") + 0x10 + slide
+
+
+def test_module_base_from_kallsyms_dump(stores, tmp_path):
+    """x86 traces print no raw module addresses; a kallsyms dump of the boot places the
+    module, so symbolic frames get runtime addresses and raw ones resolve."""
+    reps, _, base = _reports("x86_64", "raw")
+    store = SymbolStore.open(stores["x86_64"])
+    t = store.module("crashlab", reps[0].kernel_release)
+    tb = t.section_base(".text")
+    dump = tmp_path / "kallsyms"
+    lines = ["ffffffff81000000 T _text"]
+    for name in ("cl_trigger", "cl_dispatch", "crashlab_write"):
+        lines.append(f"{base + t.symbol_address(name) - tb:016x} t {name}\t[crashlab]")
+    dump.write_text("\n".join(lines) + "\n")
+    root = str(tmp_path / "store")
+    SymbolStore.create(root).index(sorted(glob.glob(os.path.join(_folder("x86_64"), "System.map-*")))
+                                   + [os.path.join(_folder("x86_64"), "crashlab.ko")])
+    SymbolStore.open(root).index([str(dump)], release=reps[0].kernel_release)
+    rep = reps[0]
+    rep.frames.append(Frame(address=base + t.symbol_address("cl_dispatch") - tb + 4, method="scan", reliable=False))
+    symbolize_reports([rep], root)
+    mod = [f for f in rep.frames if f.module == "crashlab" and not f.inlined]
+    assert all(f.address is not None for f in mod)
+    f = next(f for f in mod if f.method == "scan")
+    assert (f.symbol, f.offset) == ("cl_dispatch", 4) and f.line
