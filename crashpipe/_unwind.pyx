@@ -12,13 +12,22 @@ check; in the debug build (CRASHPIPE_CYTHON_DEBUG=1) `cp_rd` also re-checks agai
 whole buffer and reports a violation as IndexError, and Cython's own bounds checks are
 on, which is what the property tests run against.
 """
-from libc.stdint cimport uint8_t, int32_t, int64_t, uint64_t
+from libc.stdint cimport uint8_t, int32_t, uint32_t, int64_t, uint64_t
+from libc.string cimport memcpy
 
 cdef extern from *:
     """
     #include <string.h>
     #include <stdint.h>
     static int cp_oob = 0;
+    static inline void cp_set_oob(void) { cp_oob = 1; }
+    static inline uint64_t bswap64(uint64_t v) { return __builtin_bswap64(v); }
+    static inline void cp_prefetch(const void *a) { __builtin_prefetch(a, 0, 3); }
+    #ifdef CRASHPIPE_DEBUG
+    #define CP_DEBUG 1
+    #else
+    #define CP_DEBUG 0
+    #endif
     static inline uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) {
     #ifdef CRASHPIPE_DEBUG
         if (off < 0 || off + ws > nd) { cp_oob = 1; return 0; }
@@ -33,6 +42,10 @@ cdef extern from *:
     }
     """
     int cp_oob
+    const int CP_DEBUG
+    void cp_set_oob() noexcept nogil
+    uint64_t bswap64(uint64_t v) noexcept nogil
+    void cp_prefetch(const void *a) noexcept nogil
     uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) noexcept nogil
 
 # Keep in step with crashpipe.arch COL_* and crashpipe.unwind_py constants.
@@ -63,6 +76,10 @@ DEF S_OUTSIDE = 4
 DEF S_RA_ZERO = 5
 DEF S_RA_NOT_TEXT = 6
 DEF S_CAP = 7
+
+
+cdef inline bint _pow2(int64_t x) noexcept:
+    return x > 0 and (x & (x - 1)) == 0
 
 
 def abi_version():
@@ -105,6 +122,8 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
     if abi.shape[1] < 11:
         raise ValueError("abi table too narrow")
     cdef int64_t n_abi = abi.shape[0]
+    if text_off.shape[0] < 1:
+        raise ValueError("text_off needs at least one entry")
     cdef int64_t n_sets = text_off.shape[0] - 1
     cdef int64_t n_text = text_lo.shape[0]
     if text_hi.shape[0] != n_text:
@@ -122,8 +141,8 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
             raise ValueError(f"dump {j}: unknown abi id {abi_ids[j]}")
         if abi[abi_ids[j], C_WORD] != 4 and abi[abi_ids[j], C_WORD] != 8:
             raise ValueError(f"dump {j}: word size must be 4 or 8")
-        if abi[abi_ids[j], C_ALIGN] < 1 or abi[abi_ids[j], C_CODE_ALIGN] < 1:
-            raise ValueError(f"dump {j}: alignments must be positive")
+        if not _pow2(abi[abi_ids[j], C_ALIGN]) or not _pow2(abi[abi_ids[j], C_CODE_ALIGN]):
+            raise ValueError(f"dump {j}: alignments must be powers of two")
         if text_set[j] >= n_sets:
             raise ValueError(f"dump {j}: text set out of range")
         if text_set[j] >= 0 and (text_off[text_set[j]] < 0 or text_off[text_set[j] + 1] > n_text
@@ -133,151 +152,410 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
             raise ValueError(f"dump {j}: base + length overflows 64 bits")
     global cp_oob
     cp_oob = 0
+    if last == first:
+        return first, pos
+    cdef Params prm
+    prm.dp = dp
+    prm.n_data = n_data
+    prm.offsets = &offsets[0]
+    prm.abi_ids = &abi_ids[0]
+    prm.base = &base[0]
+    prm.ip = &ip[0]
+    prm.sp = &sp[0]
+    prm.fp = &fp[0]
+    prm.lr = &lr[0]
+    prm.flags = &flags[0]
+    prm.abi = &abi[0, 0]
+    prm.abi_stride = abi.shape[1]
+    prm.lo = lo
+    prm.hi = hi
+    prm.text_off = &text_off[0]
+    prm.text_set = &text_set[0]
+    prm.max_frames = max_frames
+    prm.do_scan = do_scan
+    prm.cap_out = cap_out
+    if cap_out < max_frames:
+        return first, pos
+    prm.o_addr = &out_addr[0]
+    prm.o_slot = &out_slot[0]
+    prm.o_ffp = &out_ffp[0]
+    prm.o_method = &out_method[0]
+    prm.o_rel = &out_reliable[0]
+    prm.o_start = &out_start[0]
+    prm.o_count = &out_count[0]
+    prm.o_stop = &out_stop[0]
+    prm.o_stop_fp = &out_stop_fp[0]
     with nogil:
-        i, pos = _walk(dp, n_data, &offsets[0], abi_ids, base, ip, sp, fp, lr, flags, abi, lo, hi,
-                       text_off, text_set, first, last, pos, max_frames, do_scan, cap_out,
-                       out_addr, out_slot, out_ffp, out_method, out_reliable,
-                       out_start, out_count, out_stop, out_stop_fp)
+        i, pos = _walk(&prm, first, last, pos)
     if cp_oob:
-        raise IndexError("unwind loop read outside its buffer")
+        raise IndexError("unwind loop read or wrote outside its buffers")
     return i, pos
 
 
-cdef (Py_ssize_t, Py_ssize_t) _walk(
-        const uint8_t *dp, int64_t n_data, const int64_t *offsets, const uint8_t[::1] abi_ids,
-        const uint64_t[::1] base, const uint64_t[::1] ip, const uint64_t[::1] sp,
-        const uint64_t[::1] fp, const uint64_t[::1] lr, const uint8_t[::1] flags,
-        const int64_t[:, ::1] abi, const uint64_t *lo, const uint64_t *hi,
-        const int64_t[::1] text_off, const int32_t[::1] text_set,
-        Py_ssize_t first, Py_ssize_t last, Py_ssize_t pos, Py_ssize_t max_frames, bint do_scan,
-        Py_ssize_t cap_out,
-        uint64_t[::1] out_addr, uint64_t[::1] out_slot, uint64_t[::1] out_ffp,
-        uint8_t[::1] out_method, uint8_t[::1] out_reliable, int64_t[::1] out_start,
-        int64_t[::1] out_count, uint8_t[::1] out_stop, uint64_t[::1] out_stop_fp) noexcept nogil:
-    cdef Py_ssize_t i = first, n, k, nw, slot_i, slot_first, slot_last
-    cdef int ws, big, has_leaf, leaf, fl, method
-    cdef int64_t prev_off, ra_off, leaf_off, d0, nb, t0, t1, o, o_ra, o_fp, s
-    cdef uint64_t mask, align, calign, b, end, cur, ra, nfp, v, a, slot, stop_fp, tmin, tmax
-    cdef uint8_t stop
-    cdef bint first_step, lr_used
-    while i < last:
-        if pos + max_frames > cap_out:
-            break
-        out_start[i] = pos
-        ws = <int>abi[abi_ids[i], C_WORD]
-        big = <int>abi[abi_ids[i], C_BIG]
-        prev_off = abi[abi_ids[i], C_PREV_FP]
-        ra_off = abi[abi_ids[i], C_RA]
-        has_leaf = <int>abi[abi_ids[i], C_HAS_LEAF]
-        leaf_off = abi[abi_ids[i], C_LEAF_PREV_FP]
-        mask = <uint64_t>abi[abi_ids[i], C_RA_MASK]
-        align = <uint64_t>abi[abi_ids[i], C_ALIGN]
-        calign = <uint64_t>abi[abi_ids[i], C_CODE_ALIGN]
-        d0 = offsets[i]
-        nb = offsets[i + 1] - d0
-        b = base[i]
-        end = b + <uint64_t>nb
-        fl = flags[i]
-        s = text_set[i]
-        if s >= 0:
-            t0 = text_off[s]
-            t1 = text_off[s + 1]
+# Walking one dump after another waits on memory at every hop (the next record's
+# address is the value just loaded).  So LANES dumps are walked in lockstep, one hop each
+# per round: their loads are independent and overlap.  Lane l writes its fp frames into
+# the output at pos + l * max_frames (reserved); the dumps are then finished in order
+# (frames moved down to the packed position, then lr and scan), so the output is
+# exactly what the one-at-a-time twin produces.
+DEF LANES = 8
+
+cdef struct Params:
+    const uint8_t *dp
+    int64_t n_data
+    const int64_t *offsets
+    const uint8_t *abi_ids
+    const uint64_t *base
+    const uint64_t *ip
+    const uint64_t *sp
+    const uint64_t *fp
+    const uint64_t *lr
+    const uint8_t *flags
+    const int64_t *abi
+    Py_ssize_t abi_stride
+    const uint64_t *lo
+    const uint64_t *hi
+    const int64_t *text_off
+    const int32_t *text_set
+    Py_ssize_t max_frames
+    bint do_scan
+    Py_ssize_t cap_out
+    uint64_t *o_addr
+    uint64_t *o_slot
+    uint64_t *o_ffp
+    uint8_t *o_method
+    uint8_t *o_rel
+    int64_t *o_start
+    int64_t *o_count
+    uint8_t *o_stop
+    uint64_t *o_stop_fp
+
+cdef struct Lane:
+    Py_ssize_t i
+    Py_ssize_t w  # output index of this lane's first frame
+    Py_ssize_t n
+    const uint8_t *d  # the dump's bytes
+    int64_t nb
+    uint64_t b, end, cur, mask, align, calign, stop_fp
+    int64_t prev_off, ra_off, leaf_off, t0, t1
+    uint64_t wmask, tmin, tspan  # word mask; the text ranges' hull
+    int ws, big, has_leaf, fl, shift
+    bint first_step, lr_used, active
+    uint8_t stop
+
+
+cdef inline void _emit(Params *p, Py_ssize_t k, uint64_t addr, uint64_t slot, uint64_t ffp, uint8_t method,
+                       uint8_t rel) noexcept nogil:
+    if CP_DEBUG and (k < 0 or k >= p.cap_out):
+        cp_set_oob()
+        return
+    p.o_addr[k] = addr
+    p.o_slot[k] = slot
+    p.o_ffp[k] = ffp
+    p.o_method[k] = method
+    p.o_rel[k] = rel
+
+
+cdef inline void _lane_init(Params *p, Lane *L, Py_ssize_t i, Py_ssize_t w) noexcept nogil:
+    cdef const int64_t *row = p.abi + <Py_ssize_t>p.abi_ids[i] * p.abi_stride
+    cdef int64_t d0 = p.offsets[i]
+    cdef int32_t s = p.text_set[i]
+    L.i = i
+    L.w = w
+    L.ws = <int>row[C_WORD]
+    L.big = <int>row[C_BIG]
+    L.prev_off = row[C_PREV_FP]
+    L.ra_off = row[C_RA]
+    L.has_leaf = <int>row[C_HAS_LEAF]
+    L.leaf_off = row[C_LEAF_PREV_FP]
+    L.mask = <uint64_t>row[C_RA_MASK]
+    L.align = <uint64_t>row[C_ALIGN] - 1  # kept as masks: alignments are powers of two
+    L.calign = <uint64_t>row[C_CODE_ALIGN] - 1
+    L.d = p.dp + d0 if p.dp != NULL else NULL
+    L.nb = p.offsets[i + 1] - d0
+    L.b = p.base[i]
+    L.end = L.b + <uint64_t>L.nb
+    L.fl = p.flags[i]
+    L.wmask = 0xFFFFFFFFFFFFFFFF if L.ws == 8 else 0xFFFFFFFF
+    L.shift = 64 - 8 * L.ws
+    L.tmin = 0
+    L.tspan = 0
+    if s >= 0:
+        L.t0 = p.text_off[s]
+        L.t1 = p.text_off[s + 1]
+        if L.t1 > L.t0:
+            L.tmin = p.lo[L.t0]
+            L.tspan = p.hi[L.t1 - 1] - L.tmin
+    else:
+        L.t0 = -1
+        L.t1 = -1
+    L.n = 0
+    L.cur = p.fp[i] if L.fl & F_FP else 0
+    if L.fl & F_IP:
+        _emit(p, w, p.ip[i], 0, L.cur, M_REGS, 1)
+        L.n = 1
+    L.stop = S_NO_FP
+    L.stop_fp = 0
+    L.lr_used = False
+    L.first_step = True
+    L.active = (L.fl & F_FP) != 0
+
+
+cdef inline bint _text(Params *p, Lane *L, uint64_t v) noexcept nogil:
+    if L.t0 < 0:
+        return True
+    # the hull test first: one range (the usual case) needs nothing more
+    if v - L.tmin >= L.tspan or (v & L.calign) != 0:
+        return False
+    return L.t1 - L.t0 == 1 or in_text(v, p.lo, p.hi, L.t0, L.t1)
+
+
+cdef inline uint64_t _rd(Params *p, Lane *L, uint64_t o) noexcept nogil:
+    # o is already known to satisfy o + ws <= nb.  Reading 8 bytes and masking avoids a
+    # branch on the word size, which lanes of mixed architectures would mispredict.
+    cdef uint64_t v
+    if CP_DEBUG or o + 8 > <uint64_t>L.nb:
+        return cp_rd(p.dp, p.n_data, (L.d - p.dp) + <int64_t>o, L.ws, L.big)
+    memcpy(&v, L.d + o, 8)
+    if L.big:
+        return bswap64(v) >> L.shift
+    return v & L.wmask
+
+
+cdef inline void _hop(Params *p, Lane *L) noexcept nogil:
+    """One step of the frame-pointer chain (see the twin for the rules)."""
+    cdef uint64_t cur = L.cur, v = 0, ra, nfp = 0, slot, o, o2
+    cdef uint64_t lim
+    cdef bint leaf = False
+    cdef uint8_t method
+    L.stop_fp = cur
+    if L.n >= p.max_frames:
+        L.stop = S_CAP
+        L.active = False
+        return
+    if cur == 0:
+        L.stop = S_FP_ZERO
+        L.active = False
+        return
+    if cur & L.align:
+        L.stop = S_MISALIGNED
+        L.active = False
+        return
+    if L.nb < L.ws:
+        L.stop = S_OUTSIDE
+        L.active = False
+        return
+    lim = <uint64_t>(L.nb - L.ws)
+    if L.first_step and L.has_leaf and L.fl & F_LR:
+        o = cur + <uint64_t>L.leaf_off - L.b
+        if o <= lim:
+            v = _rd(p, L, o)
+            if cur < v and v <= L.end and (v & L.align) == 0:
+                leaf = True
+                nfp = v
+    if leaf:
+        ra = p.lr[L.i]
+        slot = 0
+        method = M_REGS
+    else:
+        slot = cur + <uint64_t>L.ra_off
+        o = slot - L.b
+        o2 = cur + <uint64_t>L.prev_off - L.b
+        if o > lim or o2 > lim:
+            L.stop = S_OUTSIDE
+            L.active = False
+            return
+        ra = _rd(p, L, o)
+        nfp = _rd(p, L, o2)
+        method = M_FP
+    if ra == 0:
+        L.stop = S_RA_ZERO
+        L.active = False
+        return
+    ra = ra & L.mask
+    if not _text(p, L, ra):
+        L.stop = S_RA_NOT_TEXT
+        L.active = False
+        return
+    _emit(p, L.w + L.n, ra, slot, nfp, method, 1)
+    L.n += 1
+    if leaf:
+        L.lr_used = True
+    L.first_step = False
+    if nfp <= cur:
+        L.stop_fp = nfp
+        L.stop = S_FP_ZERO if nfp == 0 else S_NOT_INCREASING
+        L.active = False
+        return
+    L.cur = nfp
+    # start fetching the next record now, so the miss overlaps the other lanes' hops
+    o = nfp + <uint64_t>L.ra_off - L.b
+    if o <= lim:
+        cp_prefetch(L.d + o)
+
+
+cdef inline Py_ssize_t _finish(Params *p, Lane *L, Py_ssize_t pos) noexcept nogil:
+    """Move the lane's frames to `pos`, add the lr and scan frames; returns the count."""
+    cdef Py_ssize_t k, n = L.n, nw, slot_i, slot_last
+    cdef uint64_t v, a, tmin, tmax, span
+    cdef const uint8_t *q
+    cdef uint32_t w32
+    cdef uint64_t w64
+    if L.w != pos:
+        for k in range(n):
+            _emit(p, pos + k, p.o_addr[L.w + k], p.o_slot[L.w + k], p.o_ffp[L.w + k], p.o_method[L.w + k],
+                  p.o_rel[L.w + k])
+    if L.fl & F_LR and not L.lr_used and L.t0 >= 0 and n < p.max_frames:
+        v = p.lr[L.i] & L.mask
+        if v != 0 and (v & L.calign) == 0 and in_text(v, p.lo, p.hi, L.t0, L.t1):
+            _emit(p, pos + n, v, 0, 0, M_REGS, 0)
+            n += 1
+    if p.do_scan and L.t0 >= 0 and L.t1 > L.t0 and n < p.max_frames:
+        k = 0
+        if L.fl & F_SP and p.sp[L.i] > L.b:
+            k = <Py_ssize_t>((p.sp[L.i] - L.b + <uint64_t>L.ws - 1) // <uint64_t>L.ws)
+        nw = L.nb // L.ws
+        tmin = p.lo[L.t0]
+        tmax = p.hi[L.t1 - 1]
+        span = tmax - tmin
+        slot_i = pos
+        slot_last = pos + n
+        # the common case (one text range, little-endian) gets branch-free loops: every
+        # word is written as a candidate and the count advances only on a hit, so the
+        # unpredictable hits cost no mispredicted branches
+        if L.t1 - L.t0 == 1 and not L.big and not CP_DEBUG and (L.ws == 8 or L.ws == 4):
+            n = _scan_fast(p, L, pos, n, k, nw, tmin, span)
         else:
-            t0 = 0
-            t1 = 0
-        n = 0
-        slot_first = pos  # fp frames' slots are out_slot[pos..] with method M_FP, increasing
-        cur = fp[i] if fl & F_FP else 0
-        if fl & F_IP:
-            out_addr[pos] = ip[i]; out_slot[pos] = 0; out_ffp[pos] = cur
-            out_method[pos] = M_REGS; out_reliable[pos] = 1
-            n = 1
-        stop = S_NO_FP
-        stop_fp = 0
-        lr_used = False
-        if fl & F_FP:
-            first_step = True
-            while True:
-                stop_fp = cur
-                if n >= max_frames:
-                    stop = S_CAP
-                    break
-                if cur == 0:
-                    stop = S_FP_ZERO
-                    break
-                if cur % align:
-                    stop = S_MISALIGNED
-                    break
-                leaf = 0
-                if first_step and has_leaf and fl & F_LR:
-                    o = <int64_t>(cur + <uint64_t>leaf_off - b)
-                    if nb >= ws and <uint64_t>o <= <uint64_t>(nb - ws):
-                        v = cp_rd(dp, n_data, d0 + o, ws, big)
-                        if cur < v and v <= end and v % align == 0:
-                            leaf = 1
-                            nfp = v
-                if leaf:
-                    ra = lr[i]
-                    slot = 0
-                    method = M_REGS
-                else:
-                    slot = cur + <uint64_t>ra_off
-                    o_ra = <int64_t>(slot - b)
-                    o_fp = <int64_t>(cur + <uint64_t>prev_off - b)
-                    if nb < ws or <uint64_t>o_ra > <uint64_t>(nb - ws) or <uint64_t>o_fp > <uint64_t>(nb - ws):
-                        stop = S_OUTSIDE
-                        break
-                    ra = cp_rd(dp, n_data, d0 + o_ra, ws, big)
-                    nfp = cp_rd(dp, n_data, d0 + o_fp, ws, big)
-                    method = M_FP
-                if ra == 0:
-                    stop = S_RA_ZERO
-                    break
-                ra = ra & mask
-                if s >= 0 and (ra % calign != 0 or not in_text(ra, lo, hi, t0, t1)):
-                    stop = S_RA_NOT_TEXT
-                    break
-                out_addr[pos + n] = ra; out_slot[pos + n] = slot; out_ffp[pos + n] = nfp
-                out_method[pos + n] = method; out_reliable[pos + n] = 1
-                n += 1
-                if leaf:
-                    lr_used = True
-                first_step = False
-                if nfp <= cur:
-                    stop_fp = nfp
-                    stop = S_FP_ZERO if nfp == 0 else S_NOT_INCREASING
-                    break
-                cur = nfp
-        if fl & F_LR and not lr_used and s >= 0 and n < max_frames:
-            v = lr[i] & mask
-            if v != 0 and v % calign == 0 and in_text(v, lo, hi, t0, t1):
-                out_addr[pos + n] = v; out_slot[pos + n] = 0; out_ffp[pos + n] = 0
-                out_method[pos + n] = M_REGS; out_reliable[pos + n] = 0
-                n += 1
-        if do_scan and s >= 0 and t1 > t0 and n < max_frames:
-            k = 0
-            if fl & F_SP and sp[i] > b:
-                k = <Py_ssize_t>((sp[i] - b + <uint64_t>ws - 1) // <uint64_t>ws)
-            nw = nb // ws
-            tmin = lo[t0]
-            tmax = hi[t1 - 1]
-            slot_i = slot_first
-            slot_last = pos + n
-            while k < nw and n < max_frames:
-                v = cp_rd(dp, n_data, d0 + k * ws, ws, big) & mask
-                # one subtract-and-compare rejects most words before the binary search
-                if v - tmin < tmax - tmin and v != 0 and v % calign == 0 and in_text(v, lo, hi, t0, t1):
-                    a = b + <uint64_t>(k * ws)
-                    while slot_i < slot_last and (out_method[slot_i] != M_FP or out_slot[slot_i] < a):
-                        slot_i += 1
-                    if not (slot_i < slot_last and out_slot[slot_i] == a):
-                        out_addr[pos + n] = v; out_slot[pos + n] = a; out_ffp[pos + n] = 0
-                        out_method[pos + n] = M_SCAN; out_reliable[pos + n] = 0
-                        n += 1
+            while k < nw and n < p.max_frames:
+                v = _rd(p, L, <uint64_t>(k * L.ws)) & L.mask
+                if v - tmin < span and v != 0 and (v & L.calign) == 0 and in_text(v, p.lo, p.hi, L.t0, L.t1):
+                    n = _scan_hit(p, L, pos, n, v, L.b + <uint64_t>(k * L.ws), &slot_i, slot_last)
                 k += 1
-        out_count[i] = n
-        out_stop[i] = stop
-        out_stop_fp[i] = stop_fp
-        pos += n
-        i += 1
+    p.o_start[L.i] = pos
+    p.o_count[L.i] = n
+    p.o_stop[L.i] = L.stop
+    p.o_stop_fp[L.i] = L.stop_fp
+    return n
+
+
+cdef inline Py_ssize_t _scan_fast(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t n, Py_ssize_t k, Py_ssize_t nw,
+                                  uint64_t tmin, uint64_t span) noexcept nogil:
+    """Scan of a little-endian dump against one text range: a load, a mask and one
+    compare per word; only candidates leave the loop.  Same frames as the general loop."""
+    cdef Py_ssize_t n0 = n
+    n = _scan_fast_words(p, L, pos, n, k, nw, tmin, span)
+    for k in range(pos + n0, pos + n):
+        p.o_ffp[k] = 0
+        p.o_method[k] = M_SCAN
+        p.o_rel[k] = 0
+    return n
+
+
+cdef inline Py_ssize_t _scan_fast_words(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t n, Py_ssize_t k, Py_ssize_t nw,
+                                        uint64_t tmin, uint64_t span) noexcept nogil:
+    cdef Py_ssize_t slot_i = pos, slot_last = pos + n
+    cdef uint64_t v, mask = L.mask, calign = L.calign, b = L.b
+    cdef uint64_t w64
+    cdef uint32_t w32
+    cdef const uint8_t *q = L.d
+    cdef uint64_t c
+    cdef Py_ssize_t j
+    cdef uint64_t x8[4]
+    cdef uint32_t x4[4]
+    # four words per round behind one combined (branch-free) test; a round with a
+    # candidate re-checks its words one by one
+    if L.ws == 8:
+        while k + 4 <= nw:
+            memcpy(x8, q + 8 * k, 32)
+            c = (((x8[0] & mask) - tmin < span) | ((x8[1] & mask) - tmin < span)
+                 | ((x8[2] & mask) - tmin < span) | ((x8[3] & mask) - tmin < span))
+            if c:
+                for j in range(4):
+                    n = _scan_word(p, pos, n, x8[j] & mask, b + <uint64_t>(8 * (k + j)), tmin, span, calign,
+                                   &slot_i, slot_last)
+                    if n >= p.max_frames:
+                        return n
+            k += 4
+    else:
+        while k + 4 <= nw:
+            memcpy(x4, q + 4 * k, 16)
+            c = (((x4[0] & mask) - tmin < span) | ((x4[1] & mask) - tmin < span)
+                 | ((x4[2] & mask) - tmin < span) | ((x4[3] & mask) - tmin < span))
+            if c:
+                for j in range(4):
+                    n = _scan_word(p, pos, n, x4[j] & mask, b + <uint64_t>(4 * (k + j)), tmin, span, calign,
+                                   &slot_i, slot_last)
+                    if n >= p.max_frames:
+                        return n
+            k += 4
+    while k < nw:
+        if L.ws == 8:
+            memcpy(&w64, q + 8 * k, 8)
+            v = w64 & mask
+        else:
+            memcpy(&w32, q + 4 * k, 4)
+            v = (<uint64_t>w32) & mask
+        if v - tmin < span and v != 0 and (v & calign) == 0:
+            n = _scan_hit(p, L, pos, n, v, b + <uint64_t>(k * L.ws), &slot_i, slot_last)
+            if n >= p.max_frames:
+                return n
+        k += 1
+    return n
+
+
+cdef inline Py_ssize_t _scan_word(Params *p, Py_ssize_t pos, Py_ssize_t n, uint64_t v, uint64_t a, uint64_t tmin,
+                                  uint64_t span, uint64_t calign, Py_ssize_t *slot_i,
+                                  Py_ssize_t slot_last) noexcept nogil:
+    """One word of a candidate round, without branching on whether it is a hit: it
+    is written at the next free output index, which advances only for a hit (the
+    slots from there to the dump's reserved max_frames are free)."""
+    cdef uint64_t hit = (<uint64_t>(v - tmin < span)) & (<uint64_t>(v != 0)) & (<uint64_t>((v & calign) == 0))
+    while slot_i[0] < slot_last and (p.o_method[slot_i[0]] != M_FP or p.o_slot[slot_i[0]] < a):
+        slot_i[0] += 1
+    if slot_i[0] < slot_last and p.o_slot[slot_i[0]] == a:
+        hit = 0  # the fp chain read its return address here
+    # address and slot only: _scan_fast fills the constant columns of its hits at the end
+    if CP_DEBUG and (pos + n < 0 or pos + n >= p.cap_out):
+        cp_set_oob()
+        return n
+    p.o_addr[pos + n] = v
+    p.o_slot[pos + n] = a
+    return n + <Py_ssize_t>hit
+
+
+cdef inline Py_ssize_t _scan_hit(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t n, uint64_t v, uint64_t a,
+                                 Py_ssize_t *slot_i, Py_ssize_t slot_last) noexcept nogil:
+    # skip words the fp chain already consumed as return-address slots (increasing)
+    while slot_i[0] < slot_last and (p.o_method[slot_i[0]] != M_FP or p.o_slot[slot_i[0]] < a):
+        slot_i[0] += 1
+    if slot_i[0] < slot_last and p.o_slot[slot_i[0]] == a:
+        return n
+    _emit(p, pos + n, v, a, 0, M_SCAN, 0)
+    return n + 1
+
+
+cdef (Py_ssize_t, Py_ssize_t) _walk(Params *p, Py_ssize_t first, Py_ssize_t last, Py_ssize_t pos) noexcept nogil:
+    cdef Lane lanes[LANES]
+    cdef Py_ssize_t i = first, K, l, active
+    while i < last:
+        K = (p.cap_out - pos) // p.max_frames
+        if K > LANES:
+            K = LANES
+        if K > last - i:
+            K = last - i
+        if K <= 0:
+            break
+        active = 0
+        for l in range(K):
+            _lane_init(p, &lanes[l], i + l, pos + l * p.max_frames)
+            active += lanes[l].active
+        while active:
+            active = 0
+            for l in range(K):
+                if lanes[l].active:
+                    _hop(p, &lanes[l])
+                    active += lanes[l].active
+        for l in range(K):
+            pos += _finish(p, &lanes[l], pos)
+        i += K
     return i, pos
