@@ -134,3 +134,14 @@ def test_rules_change_writes_migration(ds, monkeypatch):
     assert dataset.current_version(con, out) == "2"
     # Loading again does not migrate twice.
     assert not BucketIndex.load(out).migrations
+
+
+def test_report_html(ds, tmp_path):
+    out, day1, day2 = ds
+    page = tmp_path / "r.html"
+    assert main(["report", out, "--html", str(page)]) == 0
+    text = page.read_text()
+    for r in (day1[0], day1[3], day2[1]):
+        assert r.bucket_id in text
+    assert "a_site [drv]" in text and "6.2.0-1-amd64" in text
+    assert text.index(day1[0].bucket_id) < text.index(day1[3].bucket_id)  # biggest family first
