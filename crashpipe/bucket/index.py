@@ -164,13 +164,17 @@ class BucketIndex:
         buckets' counts, releases and examples.  Known buckets keep their family."""
         from crashpipe.bucket import signatures_for
 
-        sigs = signatures_for(reports)
-        for r, bid in zip(reports, sigs.bucket_id):
-            if r.bucket_id is None:
-                continue
-            sig = sigs.signature[bid] if r.bucket_id == bid else self._signature_of(r.bucket_id)
-            if r.bucket_id not in self.rows:
-                self.rows[r.bucket_id] = BucketRow(r.bucket_id, list(sig))
+        # Only buckets new to the index need their signature, and one report each gives
+        # it: the parent does no per-frame work for known buckets.
+        new: dict[str, Report] = {}
+        for r in reports:
+            if r.bucket_id and r.bucket_id not in self.rows:
+                new.setdefault(r.bucket_id, r)
+        if new:
+            reps = list(new.values())
+            sigs = signatures_for(reps)
+            for r, bid in zip(reps, sigs.bucket_id):
+                self.rows[r.bucket_id] = BucketRow(r.bucket_id, list(sigs.signature[bid]))
                 self._pending_first.add(r.bucket_id)
         self.families.assign((b, self.rows[b].signature) for b in {r.bucket_id for r in reports if r.bucket_id})
         # Stable example and title: the smallest report id of the bucket seen so far.
@@ -192,10 +196,6 @@ class BucketIndex:
                 row.title = r.title
             elif row.title is None:
                 row.title = r.title
-
-    def _signature_of(self, bucket_id: str) -> list[str]:
-        row = self.rows.get(bucket_id)
-        return row.signature if row else []
 
     # -- output ----------------------------------------------------------------------
     def to_table(self, run_date: str | dt.date | dt.datetime) -> pa.Table:
