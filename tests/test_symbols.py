@@ -236,3 +236,30 @@ def test_cli_index_and_symbolize(tmp_path, capsys):
     truth = addr2line(os.path.join(d, "crashlab.ko"), [0x11f], ".text")[0]
     got = [(out[i], out[i + 1]) for i in range(out.index("crashlab:0x120r") + 1, len(out), 2)]
     assert [(g[0].split("+")[0], g[1]) for g in got] == [(w[0], f"{w[1]}:{w[2]}") for w in truth]
+
+
+@pytest.mark.parametrize("path", (ELFS[2:3] + KOS[:1]) or [None], ids=lambda p: os.path.basename(p) if p else "none")
+def test_damaged_objects_never_crash_the_indexer(path, tmp_path):
+    """Truncated files and files with random bytes written over their DWARF give an
+    error result or a table with what survived: never an exception, never a crash."""
+    if path is None:
+        pytest.skip("fixtures missing")
+    data = open(path, "rb").read()
+    rng = np.random.default_rng(11)
+    variants = [data[:n] for n in (0, 3, 64, len(data) // 3, len(data) - 7)]
+    for _ in range(12):
+        b = bytearray(data)
+        start = int(rng.integers(len(b) // 4, len(b) - 64))
+        b[start:start + 48] = rng.integers(0, 256, 48).astype(np.uint8).tobytes()
+        variants.append(bytes(b))
+    store = SymbolStore.create(str(tmp_path / "s"))
+    for i, v in enumerate(variants):
+        p = tmp_path / f"v{i}{os.path.splitext(path)[1]}"
+        p.write_bytes(v)
+        (res,) = store.index([str(p)])
+        if res.error is None:
+            k = [k for k, e in store.catalog.items() if e.get("key") == res.key][0]
+            t = store.table(k)
+            from crashpipe.symbols.resolver import Resolver
+
+            Resolver(t).lookup(np.arange(0, 1 << 20, 4097, dtype=np.uint64))

@@ -1,12 +1,16 @@
 """Turn one input file (ELF object, System.map, kallsyms dump) into a SymbolTable."""
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from crashpipe.symbols.dwarf import read_dwarf
 from crashpipe.symbols.elffile import ElfObject, open_object, read_text_symbols
 from crashpipe.symbols.strtab import StringTable
 from crashpipe.symbols.table import SymbolTable
+
+log = logging.getLogger(__name__)
 
 
 def symbol_ends(addr: np.ndarray, size: np.ndarray, sections: list[tuple[int, int]]) -> np.ndarray:
@@ -43,7 +47,13 @@ def read_dwarf_any(obj: ElfObject, decoder: str = "auto"):
                 return dw
         except ImportError:  # extension not built
             pass
-    return read_dwarf(obj)
+        except Exception as e:  # noqa: BLE001 - damaged DWARF: let the twin try
+            log.warning("%s: fast DWARF decoder failed (%s), using pyelftools", obj.path, e)
+    try:
+        return read_dwarf(obj)
+    except Exception as e:  # noqa: BLE001 - symbols without lines beat no symbols
+        log.warning("%s: DWARF unreadable (%s): symbol table only", obj.path, e)
+        return None
 
 
 def build_elf_table(obj: ElfObject, with_dwarf: bool = True, decoder: str = "auto") -> SymbolTable:

@@ -216,6 +216,8 @@ def _line_header(buf, off: int, comp_dir: str | None, strs: dict, files) -> dict
                 fm, p = _leb(buf, p)
                 fmt.append((ct, fm))
             count, p = _leb(buf, p)
+            if count > end - p or (count and not fmt):
+                raise ValueError("line header entry count runs past the header")
             for _ in range(count):
                 name, d = "", 0
                 for ct, fm in fmt:
