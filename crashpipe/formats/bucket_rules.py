@@ -96,7 +96,9 @@ GENERIC_EXACT = frozenset({
     "lock_acquire", "lock_release", "lock_acquired", "lock_contended", "__lock_acquire",
     "validate_chain", "check_prevs_add", "check_prev_add", "check_noncircular",
     "print_circular_bug", "print_deadlock_bug", "check_deadlock", "mark_lock", "mark_usage",
-    "print_usage_bug", "valid_state", "debug_check_no_locks_freed", "do_raw_spin_lock",
+    "print_usage_bug", "valid_state", "mark_lock_irq", "mark_irqflags", "mark_held_locks",
+    "print_irq_inversion_bug", "check_usage_backwards", "check_usage_forwards", "print_bad_irq_dependency",
+    "check_irq_usage", "check_prev_add_irq", "trace_hardirqs_on_caller", "lockdep_trace_alloc", "debug_check_no_locks_freed", "do_raw_spin_lock",
     "do_raw_spin_unlock", "spin_bug", "spin_dump", "debug_lockdep_rcu_enabled",
     "lockdep_rcu_suspicious", "__might_sleep", "__might_resched", "___might_sleep",
     "__might_fault", "might_fault",
@@ -126,7 +128,7 @@ GENERIC_PREFIXES = (
     "entry_INT80", "entry_SYSENTER", "entry_", "__kasan_", "kasan_", "__asan_", "asan_",
     "__kmsan_", "kmsan_", "__msan_", "__ubsan_", "ubsan_", "__sanitizer_", "kfence_",
     "lockdep_", "__lockdep_", "print_lock", "show_trace", "dump_stack", "__dump_stack",
-    "unwind_", "__unwind_", "arch_stack_walk", "stack_trace_", "printk", "vprintk",
+    "unwind_", "__unwind_", "arch_stack_walk", "stack_trace_", "printk", "vprintk", "dump_backtrace",
     "__warn_", "warn_slowpath", "__report_", "report_",
     # scheduler and sleeping-lock primitives: a hung or deadlocked task sits in them
     # whatever the bug; its site is their caller (syzkaller names hangs the same way)
