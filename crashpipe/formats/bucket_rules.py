@@ -103,8 +103,8 @@ GENERIC_EXACT = frozenset({
     "lockdep_rcu_suspicious", "__might_sleep", "__might_resched", "___might_sleep",
     "__might_fault", "might_fault",
     # syscall entry / return, irq and softirq entry
-    "do_syscall_64", "do_syscall_32_irqs_on", "do_fast_syscall_32", "do_int80_syscall_32",
-    "do_SYSENTER_32", "invoke_syscall", "el0_svc_common", "do_el0_svc", "el0_svc",
+    "do_syscall_64", "do_syscall_32_irqs_on", "do_fast_syscall_32", "__do_fast_syscall_32",
+    "do_int80_syscall_32", "do_SYSENTER_32", "x64_sys_call", "ia32_sys_call", "x32_sys_call", "invoke_syscall", "el0_svc_common", "do_el0_svc", "el0_svc",
     "el0_da", "el0_ia", "el1_abort", "el1_da", "el1_dbg", "el1_undef", "el1_inv",
     "el1_interrupt", "el1h_64_sync_handler", "el1h_64_sync", "el1h_64_irq_handler",
     "el1h_64_irq", "el0t_64_sync_handler", "el0t_64_sync", "el0t_64_irq",
@@ -144,8 +144,8 @@ GENERIC_PREFIXES = (
 # trace belongs to whatever the crashing context interrupted or was started by (another
 # task's syscall, the idle loop under a softirq), which varies from crash to crash.
 ENTRY_EXACT = frozenset({
-    "do_syscall_64", "do_syscall_32_irqs_on", "do_fast_syscall_32", "do_int80_syscall_32",
-    "do_SYSENTER_32", "invoke_syscall", "el0_svc_common", "ret_from_fork", "ret_from_fork_asm",
+    "do_syscall_64", "do_syscall_32_irqs_on", "do_fast_syscall_32", "__do_fast_syscall_32",
+    "do_int80_syscall_32", "do_SYSENTER_32", "x64_sys_call", "ia32_sys_call", "x32_sys_call", "invoke_syscall", "el0_svc_common", "ret_from_fork", "ret_from_fork_asm",
     "ret_fast_syscall", "vector_swi", "__irq_svc", "__irq_usr", "irq_exit", "irq_exit_rcu",
     "__irq_exit_rcu", "handle_softirqs", "__do_softirq", "____do_softirq", "do_softirq",
     "do_softirq_own_stack", "call_on_irq_stack", "common_interrupt", "el1_interrupt",
