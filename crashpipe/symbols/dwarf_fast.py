@@ -57,6 +57,19 @@ def _section_bytes(obj: ElfObject) -> dict[str, bytes | memoryview] | None:
     out: dict[str, bytes | memoryview] = {}
     compressed = any((elf.get_section_by_name(n) is not None and elf.get_section_by_name(n)["sh_flags"] & SHF_COMPRESSED)
                      for n in SECTIONS)
+    if obj.relocatable and not compressed:
+        from crashpipe.symbols.reloc import relocated_section
+
+        for name in SECTIONS:
+            if elf.get_section_by_name(name) is None:
+                continue
+            b = relocated_section(elf, name)
+            if b is None:
+                break  # a relocation type numpy does not know: pyelftools below
+            out[name] = b
+        else:
+            return out
+        out = {}
     if obj.relocatable or compressed:
         # pyelftools applies the relocations (ET_REL) or decompresses.
         dw = elf.get_dwarf_info(relocate_dwarf_sections=obj.relocatable)
