@@ -290,3 +290,14 @@ def test_dataset_path_matches_worker_path_in_any_row_order():
                 frames = frames.set_column(0, "report_id", frames.column("report_id").dictionary_encode())
             s = compute(columns_from_tables(rt.take(pa.array(np.arange(rt.num_rows)[::-1])), frames))
             assert s.bucket_id == [r.bucket_id for r in reps][::-1]
+
+
+def test_wrong_types_do_not_lose_the_batch():
+    good = x86_null()
+    bad = R([Frame(symbol=123, module=4.5, method=7, context=[])], arch=5, kind=object(), title=b"x")
+    errs = assign_bucket_ids([good, bad])
+    assert errs == [] and good.bucket_id == sig_id(x86_null()) and bad.bucket_id
+
+
+def sig_id(report):
+    return signatures_for([report]).bucket_id[0]

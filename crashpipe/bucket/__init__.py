@@ -40,9 +40,13 @@ def columns_from_reports(reports: list[Report]) -> FrameColumns:
         report=np.array(rep, np.int64), frame_no=np.array(no, np.int64), symbol=pa.array(sym, s),
         module=pa.array(mod, s), method=pa.array(meth, s), reliable=np.array(rel, bool),
         inlined=np.array(inl, bool), context=pa.array(ctx, s),
-        arch=pa.array([r.arch for r in reports], s), kind=pa.array([r.kind for r in reports], s),
-        title=pa.array([r.title for r in reports], s),
+        arch=pa.array([_str(r.arch) for r in reports], s), kind=pa.array([_str(r.kind) for r in reports], s),
+        title=pa.array([_str(r.title) for r in reports], s),
     )
+
+
+def _str(v: object) -> str | None:
+    return v if isinstance(v, str) else None
 
 
 def signatures_for(reports: list[Report]) -> Signatures:

@@ -1,15 +1,17 @@
 """Frame signatures and bucket ids, computed column-wise over many reports at once.
 
-A signature is the report's kind token plus its top `DEPTH` normalized frames, in
-crash order: the crash site (the first `regs` frame, i.e. the printed pc/RIP), on
-arm64 the leaf caller from `lr` when the trace lacks it, then one source of callers,
-the best a report has: printed reliable `trace` frames, else re-unwound `fp`/`cfi`
-frames, else `scan` and `?` frames.  Names lose clone suffixes and syscall-wrapper
-prefixes; generic frames (crashpipe.formats.bucket_rules) are skipped unless they
-live in a module; consecutive repeats (recursion) count once; an entry frame (syscall,
-irq, softirq entry, fork return) after the first used frame ends the signature, as
-does leaving the context (task/irq) of the first used caller.  Addresses, offsets,
-lines, CPU, pid and release never enter it.
+A signature is the report's kind token plus its top `DEPTH` normalized frames, in the
+order the parser lists them: the crash pc (a `regs` frame before the first printed
+frame, as x86's RIP), on arm64 the leaf caller the parser took from `lr` (a `regs`
+frame right after the first printed frame; elsewhere lr may be stale and is skipped),
+then one source of callers, the best a report has: printed reliable `trace` frames,
+else re-unwound `fp`/`cfi` frames (and the unwinder's `regs` frames), else `scan` and
+`?` frames.  Names lose clone suffixes and syscall-wrapper prefixes; generic frames
+(crashpipe.formats.bucket_rules) are skipped unless they live in a module; consecutive
+repeats (recursion) count once; an entry frame (syscall, irq, softirq entry, fork
+return) after the first used frame ends the signature, as does leaving the context
+(task/irq) of the first used caller.  Addresses, offsets, lines, CPU, pid and release
+never enter it.  docs/bucketing.md explains each rule with the reports that need it.
 
 Every frame not used gets `skipped_reason`: `inlined`, `no-symbol`, `unreliable` (a
 `?` line, or lr where lr does not name the caller), `scanned`, `superseded` (a
