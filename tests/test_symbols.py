@@ -263,3 +263,17 @@ def test_damaged_objects_never_crash_the_indexer(path, tmp_path):
             from crashpipe.symbols.resolver import Resolver
 
             Resolver(t).lookup(np.arange(0, 1 << 20, 4097, dtype=np.uint64))
+
+
+@pytest.mark.skipif(not KOS, reason="oopses missing")
+def test_index_a_directory_tree(tmp_path):
+    tree = tmp_path / "lib" / "modules" / "extra"
+    tree.mkdir(parents=True)
+    import shutil
+
+    shutil.copy(KOS[0], tree / "crashlab.ko")
+    (tree / "README").write_text("not a symbol file")
+    st = SymbolStore.create(str(tmp_path / "s"))
+    res = st.index([str(tmp_path / "lib")])
+    assert [(os.path.basename(r.path), r.kind, r.module, r.error) for r in res] == [("crashlab.ko", "module", "crashlab", None)]
+    assert st.module("crashlab") is not None

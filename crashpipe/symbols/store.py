@@ -44,6 +44,7 @@ class SymbolStore:
         self.root = root
         self.catalog: dict[str, dict] = {}
         self._tables: dict[str, SymbolTable] = {}
+        self._module_memo: dict[tuple[str, str | None], str | None] = {}
         self._load_catalog()
 
     @classmethod
@@ -82,8 +83,19 @@ class SymbolStore:
 
     # -- indexing ------------------------------------------------------------
     def index(self, paths: list[str], release: str | None = None) -> list[IndexResult]:
-        out = [self._index_one(p, release) for p in paths]
+        """Index files; a directory stands for the symbol files under it (a module
+        tree: *.ko, System.map-*, vmlinux*, kallsyms*)."""
+        files: list[str] = []
+        for p in paths:
+            if os.path.isdir(p):
+                for dirpath, _, names in sorted(os.walk(p)):
+                    files += [os.path.join(dirpath, n) for n in sorted(names)
+                              if n.endswith(".ko") or n.startswith(("System.map", "vmlinux", "kallsyms"))]
+            else:
+                files.append(p)
+        out = [self._index_one(p, release) for p in files]
         self._save_catalog()
+        self._module_memo.clear()
         return out
 
     def _index_one(self, path: str, release: str | None) -> IndexResult:
@@ -174,6 +186,13 @@ class SymbolStore:
 
     def module(self, name: str, release: str | None = None) -> SymbolTable | None:
         """A module's table: its .ko (DWARF) if indexed, for the release when known."""
+        memo = self._module_memo
+        if (name, release) not in memo:
+            memo[(name, release)] = self._module_key(name, release)
+        k = memo[(name, release)]
+        return None if k is None else self.table(k)
+
+    def _module_key(self, name: str, release: str | None) -> str | None:
         norm = name.replace("-", "_")
         cands = [(k, e) for k, e in self.catalog.items() if e["kind"] == "module"
                  and (e.get("module") or "").replace("-", "_") == norm]
@@ -184,7 +203,7 @@ class SymbolStore:
         if not cands:
             return None
         cands.sort(key=lambda ke: ke[0])
-        return self.table(cands[0][0])
+        return cands[0][0]
 
     def kallsyms_module(self, name: str, release: str | None = None) -> SymbolTable | None:
         """Runtime symbols of a module from an indexed kallsyms dump (load addresses)."""
