@@ -11,15 +11,18 @@
    --e2e-files files (wall time, so run it on an otherwise idle machine).
 The table goes to stdout and into benchmarks/README.md between the bench_parse markers.
 
-    python benchmarks/bench_parse.py [--reports 100000] [--files 64] [--e2e-files 16] [--work DIR] [--profile]
+    python benchmarks/bench_parse.py [--reports 100000] [--files 64] [--e2e-files 16] [--work DIR]
+                                     [--parts parse,bait,e2e] [--profile]
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
+import resource
 import shutil
 import subprocess
 import sys
@@ -52,15 +55,62 @@ def timed(fn, texts: list[tuple[str, str]]) -> tuple[float, int, int]:
     return time.perf_counter() - t0, n, frames
 
 
-def e2e(paths: list[str], workers: int, work: str) -> float:
+def e2e(paths: list[str], workers: int, work: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of crashpipe and its workers) of one `crashpipe run`."""
     out = os.path.join(work, f"e2e-out-{workers}")
     shutil.rmtree(out, ignore_errors=True)
     exe = os.path.join(os.path.dirname(sys.executable), "crashpipe")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([exe, "-q", "run", *paths, "--out", out, "--workers", str(workers)], check=True)
     dt = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     shutil.rmtree(out, ignore_errors=True)
-    return dt
+    return dt, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def part_parse(texts: list[tuple[str, str]], mb: float) -> list[tuple[str, ...]]:
+    from crashpipe.parse import parse_text
+
+    t_cp, n_cp, f_cp = timed(parse_text, texts)
+    t_bl, n_bl, f_bl = timed(baseline_regex_parser.parse_text, texts)
+    ratio = t_bl / t_cp
+    return [
+        ("split+parse, crashpipe (all fields)", f"{mb:.1f} MB", f"{t_cp:.1f} s", f"{mb / t_cp:.2f} MB/s",
+         f"{n_cp / t_cp:,.0f} reports/s", f"{n_cp:,} reports, {f_cp:,} frames"),
+        ("split+parse, plain-regex baseline", f"{mb:.1f} MB", f"{t_bl:.1f} s", f"{mb / t_bl:.2f} MB/s",
+         f"{n_bl / t_bl:,.0f} reports/s", f"{n_bl:,} reports, {f_bl:,} frames"),
+        ("crashpipe / baseline MB/s", "", "", f"{ratio:.2f}x", "target >= 2x", "PASS" if ratio >= 2 else "FAIL"),
+    ]
+
+
+def part_bait() -> list[tuple[str, ...]]:
+    from crashpipe.parse import parse_text
+
+    rows, per_mb = [], []
+    for n in (1000, 2000, 4000):
+        text = bait(n)
+        size = len(text.encode()) / 1e6
+        t0 = time.process_time()  # CPU time: other processes on the machine do not count
+        parse_text(text, "bait.log")
+        dt = time.process_time() - t0
+        per_mb.append(dt / size)
+        rows.append((f"regex bait, {n} lines", f"{size:.1f} MB", f"{dt:.2f} s CPU", f"{size / dt:.2f} MB/s", f"{dt / size:.2f} s/MB", ""))
+    growth = per_mb[-1] / per_mb[0]
+    rows.append(("regex bait s/MB, 4000 vs 1000 lines", "", "", f"{growth:.2f}x", "linear: ~1x", "PASS" if growth < 1.5 else "FAIL"))
+    return rows
+
+
+def part_e2e(paths: list[str], work: str) -> list[tuple[str, ...]]:
+    mb = sum(os.path.getsize(p) for p in paths) / 1e6
+    (w1, c1), (w2, c2) = e2e(paths, 1, work), e2e(paths, 2, work)
+    load = os.getloadavg()[0]
+    return [
+        (f"crashpipe run --workers 1 ({len(paths)} files)", f"{mb:.1f} MB", f"{w1:.1f} s", f"{mb / w1:.2f} MB/s", f"{c1:.1f} s CPU", ""),
+        (f"crashpipe run --workers 2 ({len(paths)} files)", f"{mb:.1f} MB", f"{w2:.1f} s", f"{mb / w2:.2f} MB/s", f"{c2:.1f} s CPU", ""),
+        ("workers 2 / workers 1 speed-up (wall)", "", "", f"{w1 / w2:.2f}x", "target >= 1.7x",
+         ("PASS" if w1 / w2 >= 1.7 else "FAIL") + f" (load average {load:.1f} on {os.cpu_count()} CPUs)"),
+    ]
 
 
 def main() -> int:
@@ -69,11 +119,12 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=64)
     ap.add_argument("--e2e-files", type=int, default=16, help="files of the archive used for the end-to-end runs")
     ap.add_argument("--work", default="/tmp/crashpipe-bench")
+    ap.add_argument("--parts", default="parse,bait,e2e",
+                    help="what to measure; rows of parts not measured now come from the last run (WORK/rows.json)")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of crashpipe's parser on one file")
     ap.add_argument("--no-readme", action="store_true")
     a = ap.parse_args()
-
-    from crashpipe.parse import parse_text
+    parts = [p.strip() for p in a.parts.split(",") if p.strip()]
 
     corpus = os.path.join(a.work, f"corpus-{a.reports}-{a.files}")
     if not os.path.isdir(corpus):
@@ -81,55 +132,41 @@ def main() -> int:
         gen_corpus.generate(corpus + ".tmp", a.reports, a.files)
         os.rename(corpus + ".tmp", corpus)
     paths = sorted(os.path.join(corpus, f) for f in os.listdir(corpus))
-    texts = []
-    for p in paths:
-        with open(p, encoding="utf-8") as f:
-            texts.append((p, f.read()))
-    mb = sum(len(t.encode()) for _, t in texts) / 1e6
-    if a.profile:
-        prof = cProfile.Profile()
-        prof.runcall(parse_text, texts[0][1], texts[0][0])
-        s = io.StringIO()
-        pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(25)
-        print(s.getvalue())
+    cache = os.path.join(a.work, f"rows-{a.reports}-{a.files}.json")
+    rows: dict[str, list] = {}
+    if os.path.exists(cache):
+        with open(cache, encoding="utf-8") as f:
+            rows = json.load(f)
+    if "parse" in parts or a.profile:
+        texts = []
+        for p in paths:
+            with open(p, encoding="utf-8") as f:
+                texts.append((p, f.read()))
+        mb = sum(len(t.encode()) for _, t in texts) / 1e6
+        if a.profile:
+            from crashpipe.parse import parse_text
 
-    rows = []
-    t_cp, n_cp, f_cp = timed(parse_text, texts)
-    t_bl, n_bl, f_bl = timed(baseline_regex_parser.parse_text, texts)
-    rows.append(("split+parse, crashpipe (all fields)", f"{mb:.1f} MB", f"{t_cp:.1f} s", f"{mb / t_cp:.2f} MB/s",
-                 f"{n_cp / t_cp:,.0f} reports/s", f"{n_cp:,} reports, {f_cp:,} frames"))
-    rows.append(("split+parse, plain-regex baseline", f"{mb:.1f} MB", f"{t_bl:.1f} s", f"{mb / t_bl:.2f} MB/s",
-                 f"{n_bl / t_bl:,.0f} reports/s", f"{n_bl:,} reports, {f_bl:,} frames"))
-    ratio = (mb / t_cp) / (mb / t_bl)
-    rows.append(("crashpipe / baseline MB/s", "", "", f"{ratio:.2f}x", "target >= 2x", "PASS" if ratio >= 2 else "FAIL"))
-
-    per_mb = []
-    for n in (1000, 2000, 4000):
-        text = bait(n)
-        size = len(text.encode()) / 1e6
-        t0 = time.perf_counter()
-        parse_text(text, "bait.log")
-        dt = time.perf_counter() - t0
-        per_mb.append(dt / size)
-        rows.append((f"regex bait, {n} lines", f"{size:.1f} MB", f"{dt:.2f} s", f"{size / dt:.2f} MB/s", f"{dt / size:.2f} s/MB", ""))
-    growth = per_mb[-1] / per_mb[0]
-    rows.append(("regex bait s/MB, 4000 vs 1000 lines", "", "", f"{growth:.2f}x", "linear: ~1x", "PASS" if growth < 1.5 else "FAIL"))
-
-    sub = paths[: a.e2e_files]
-    sub_mb = sum(os.path.getsize(p) for p in sub) / 1e6
-    t1 = e2e(sub, 1, a.work)
-    t2 = e2e(sub, 2, a.work)
-    rows.append((f"crashpipe run --workers 1 ({len(sub)} files)", f"{sub_mb:.1f} MB", f"{t1:.1f} s", f"{sub_mb / t1:.2f} MB/s", "", ""))
-    rows.append((f"crashpipe run --workers 2 ({len(sub)} files)", f"{sub_mb:.1f} MB", f"{t2:.1f} s", f"{sub_mb / t2:.2f} MB/s", "", ""))
-    rows.append(("workers 2 / workers 1 speed-up", "", "", f"{t1 / t2:.2f}x", "target >= 1.7x", "PASS" if t1 / t2 >= 1.7 else "FAIL"))
+            prof = cProfile.Profile()
+            prof.runcall(parse_text, texts[0][1], texts[0][0])
+            s = io.StringIO()
+            pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats("crashpipe", 30)
+            print(s.getvalue())
+        if "parse" in parts:
+            rows["parse"] = part_parse(texts, mb)
+        del texts
+    if "bait" in parts:
+        rows["bait"] = part_bait()
+    if "e2e" in parts:
+        rows["e2e"] = part_e2e(paths[: a.e2e_files], a.work)
+    with open(cache, "w", encoding="utf-8") as f:
+        json.dump(rows, f)
 
     head = ("case", "input", "time", "throughput", "rate", "notes")
-    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in rows]
-    cpus = os.cpu_count()
-    load = os.getloadavg()[0]
+    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    table += ["| " + " | ".join(r) + " |" for k in ("parse", "bait", "e2e") for r in rows.get(k, [])]
     text = "\n".join([f"`python benchmarks/bench_parse.py --reports {a.reports} --files {a.files} --e2e-files {a.e2e_files}` "
-                      f"({cpus} CPUs, load average {load:.1f} at the end; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
-                      *table])
+                      f"({os.cpu_count()} CPUs shared with other jobs; last part measured "
+                      f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "", *table])
     print(text)
     if not a.no_readme:
         readme = os.path.join(HERE, "README.md")
