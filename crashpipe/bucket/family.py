@@ -74,18 +74,27 @@ def family_key(signature: Sequence[str]) -> str:
 
 
 class Families:
-    """Online family assignment over bucket signatures (kind token first)."""
+    """Online family assignment over bucket signatures (kind token first).
+
+    Candidates for a new bucket are the known buckets sharing its kind token, crash
+    site and first caller (all of them score at least 0.865, above the threshold);
+    only when there are none, the last `R.FAMILY_BLOCK_LIMIT` buckets sharing kind
+    token and crash site are scored, so a site reached by thousands of buckets (a
+    common allocator check) costs bounded work per new bucket."""
 
     def __init__(self, threshold: float = R.FAMILY_THRESHOLD) -> None:
         self.threshold = threshold
         self.family: dict[str, str] = {}
-        self._blocks: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+        self._sites: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+        self._callers: dict[tuple[str, ...], list[tuple[str, list[str]]]] = {}
 
     def add_known(self, bucket_id: str, signature: Sequence[str], family_id: str) -> None:
         if bucket_id in self.family:
             return
         self.family[bucket_id] = family_id
-        self._blocks.setdefault(block_key(signature), []).append((bucket_id, list(signature[1:])))
+        entry = (bucket_id, list(signature[1:]))
+        self._sites.setdefault(block_key(signature), []).append(entry)
+        self._callers.setdefault(tuple(signature[:3]), []).append(entry)
 
     def assign(self, items: Iterable[tuple[str, Sequence[str]]]) -> None:
         """Give every unknown bucket a family; `items` is processed in bucket-id order
@@ -96,9 +105,10 @@ class Families:
             frames = list(sig[1:])
             best, best_id = -1.0, None
             if frames:
-                for other_id, other in self._blocks.get(block_key(sig), ()):
-                    s = similarity(frames, other)
-                    if s > best or (s == best and best_id is not None and other_id < best_id):
-                        best, best_id = s, other_id
+                cands = self._callers.get(tuple(sig[:3])) or self._sites.get(block_key(sig), [])[-R.FAMILY_BLOCK_LIMIT:]
+                for other_id, other in cands:
+                    sc = similarity(frames, other)
+                    if sc > best or (sc == best and best_id is not None and other_id < best_id):
+                        best, best_id = sc, other_id
             fam = self.family[best_id] if best_id is not None and best >= self.threshold else family_key(sig)
             self.add_known(bid, sig, fam)

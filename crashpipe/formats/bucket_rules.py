@@ -175,3 +175,6 @@ LEADING_UNRELIABLE_IS_CALLER = frozenset({"i386"})
 FAMILY_DECAY = 1.0
 FAMILY_SHIFT = 0.5
 FAMILY_THRESHOLD = 0.70
+# Most buckets of one (kind, crash site) scored per new bucket when none shares its
+# first caller too (bounded work for sites reached from thousands of places).
+FAMILY_BLOCK_LIMIT = 512
