@@ -375,7 +375,33 @@ def report_text_ranges(report: Report, abi: Abi, store: Any = None) -> list[tupl
     return list(abi.kernel_text)
 
 
-def _resolve_printed(frame: Frame, report: Report, store: Any) -> int | None:
+def _module_local(store: Any, report: Report, module: str, symbol: str) -> int | None:
+    """Offset of `symbol` from its module's .text start (from the module's table)."""
+    tab = store.module(module, report.kernel_release)
+    if tab is None:
+        return None
+    a = tab.symbol_address(symbol)
+    return None if a is None else a - (tab.section_base(".text") or 0)
+
+
+def module_bases(report: Report, store: Any) -> dict[str, int]:
+    """Module .text addresses: those the log told, else recovered from a frame printed
+    both raw and symbolic (`[<bf0004b4>] cl_null_call+0x3c/0x5c [crashlab]`)."""
+    bases = dict(report.module_bases)
+    if store is None:
+        return bases
+    for f in report.frames:
+        if f.module and f.module not in bases and f.address is not None and f.symbol and f.offset is not None:
+            try:
+                loc = _module_local(store, report, f.module, f.symbol)
+            except Exception:  # noqa: BLE001
+                loc = None
+            if loc is not None:
+                bases[f.module] = f.address - f.offset - loc
+    return bases
+
+
+def _resolve_printed(frame: Frame, report: Report, store: Any, bases: dict[str, int] | None = None) -> int | None:
     """Address a printed frame stands for: its own, or symbol+offset via the store."""
     if frame.address is not None:
         return frame.address
@@ -383,13 +409,9 @@ def _resolve_printed(frame: Frame, report: Report, store: Any) -> int | None:
         return None
     try:
         if frame.module:
-            tab = store.module(frame.module, report.kernel_release)
-            base = report.module_bases.get(frame.module)
-            if tab is None or base is None:
-                return None
-            text = tab.section_base(".text") or 0
-            a = tab.symbol_address(frame.symbol)
-            return None if a is None else a - text + base + frame.offset
+            base = (bases if bases is not None else report.module_bases).get(frame.module)
+            loc = None if base is None else _module_local(store, report, frame.module, frame.symbol)
+            return None if loc is None else base + loc + frame.offset
         tab = _kernel_table(store, report)
         a = None if tab is None else tab.symbol_address(frame.symbol)
         return None if a is None else a + (report.kaslr_offset or 0) + frame.offset
@@ -402,7 +424,8 @@ def unwind_agreement(report: Report, store: Any = None) -> float | None:
     the re-unwind reproduced, by any method (regs, fp or scan; a multiset match, so a
     recursion must be found as often as printed).  A printed frame counts only when its
     address is known: printed, or resolved from symbol+offset through the store (arm
-    prints symbols only).  When no printed frame qualifies, but re-unwound and printed
+    prints symbols only; module frames need the module's base, from the log or from a
+    frame printed both raw and symbolic).  When no printed frame qualifies, but re-unwound and printed
     frames both carry symbols (after symbolization), they are compared by (symbol,
     offset).  None when nothing is comparable or nothing was re-unwound."""
     printed = [f for f in report.frames if f.method == "trace" and f.reliable and not f.inlined]
@@ -414,8 +437,9 @@ def unwind_agreement(report: Report, store: Any = None) -> float | None:
         if f.address is not None:
             have[f.address] = have.get(f.address, 0) + 1
     total = hit = 0
+    bases = module_bases(report, store)
     for f in printed:
-        a = _resolve_printed(f, report, store)
+        a = _resolve_printed(f, report, store, bases)
         if a is None:
             continue
         total += 1

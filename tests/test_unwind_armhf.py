@@ -123,3 +123,27 @@ def test_scan_recovers_every_printed_return_address(log):
             assert want & set(found), f"{func}+{off:#x} [{mod}] not recovered from the dump at {p.base:#x}"
             checked += 1
     assert checked >= 50
+
+
+def test_pipeline_agreement_with_symbol_store(tmp_path):
+    """parse -> unwind_reports with a store of the System.map and crashlab.ko: every
+    report with a raw stack reproduces all of its printed frames (symbolic ones resolved
+    through the store, the module base recovered from a frame printed both ways where
+    the report has one; without it only the core-kernel frames count)."""
+    parse = pytest.importorskip("crashpipe.parse")
+    store_mod = pytest.importorskip("crashpipe.symbols.store")
+    from crashpipe.unwind import module_bases, unwind_reports
+
+    store = store_mod.SymbolStore.create(str(tmp_path / "store"))
+    store.index([MAPS[0], KO])
+    with open(LOGS[0], errors="replace") as f:
+        reps = parse.parse_text(f.read(), LOGS[0])
+    assert unwind_reports(reps, store) == []
+    with_stack = [r for r in reps if any(s.what == "stack" for s in r.stacks)]
+    assert len(with_stack) >= 10
+    known = [r for r in with_stack if "crashlab" in module_bases(r, store)]
+    assert len(known) >= len(with_stack) // 2
+    assert all(module_bases(r, store)["crashlab"] >> 24 == 0xBF for r in known)
+    for r in with_stack:
+        assert r.unwind_agreement == 1.0, (r.source_line, r.title)
+    assert all(r.unwind_agreement is None for r in reps if r not in with_stack)
