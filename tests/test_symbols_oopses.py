@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 from crashpipe.model import Frame, Report
@@ -223,3 +224,24 @@ def test_module_base_from_kallsyms_dump(stores, tmp_path):
     assert all(f.address is not None for f in mod)
     f = next(f for f in mod if f.method == "scan")
     assert (f.symbol, f.offset) == ("cl_dispatch", 4) and f.line
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "i386", "armhf", "arm64"])
+def test_names_and_sizes_are_what_the_kernel_printed(stores, arch):
+    """Every `func+off/size [mod]` the kernel printed, looked up at its address in our
+    tables, gives back the same name (kallsyms' alias choice) and size (distance to
+    the next symbol, not st_size)."""
+    from crashpipe.symbols.resolver import Resolver
+
+    store = SymbolStore.open(stores[arch])
+    seen = {}
+    for t in (json.loads(x) for x in open(os.path.join(_folder(arch), "ground_truth.jsonl"))):
+        for e in t.get("kernel_printed", {}).get("trace", []) if t["status"] == "captured" else []:
+            if e.get("sym") and e.get("size"):
+                seen[(e["sym"], e["module"])] = (int(e["size"], 16), t["kernel_release"])
+    assert len(seen) > 30
+    for (name, mod), (size, release) in sorted(seen.items(), key=str):
+        table = store.module(mod, release) if mod else store.kernel(release)
+        addr = table.symbol_address(name)
+        f = Resolver(table).lookup(np.array([addr], np.uint64))[0][-1]
+        assert (f.symbol, f.size) == (name, size)

@@ -59,6 +59,7 @@ def read_dwarf_any(obj: ElfObject, decoder: str = "auto"):
 def build_elf_table(obj: ElfObject, with_dwarf: bool = True, decoder: str = "auto") -> SymbolTable:
     syms = read_text_symbols(obj)
     symnames = StringTable.from_nul_terminated(syms.strtab, syms.name_starts).to_list()
+    aliases = StringTable.from_nul_terminated(syms.strtab, syms.alias_starts).to_list()
     texts = obj.text_sections()
     ends = symbol_ends(syms.addr, syms.size, [(s.addr, s.addr + s.size) for s in texts])
     dw = read_dwarf_any(obj, decoder) if with_dwarf else None
@@ -82,16 +83,19 @@ def build_elf_table(obj: ElfObject, with_dwarf: bool = True, decoder: str = "aut
         meta=meta,
         sym_addr=syms.addr,
         sym_end=ends,
-        sym_size=syms.size,
+        # The kernel prints kallsyms sizes (distance to the next symbol), not st_size.
+        sym_size=(ends - syms.addr) if (obj.relocatable or obj.release) else syms.size,
         sym_name=np.arange(nsym, dtype=np.int32),
     )
-    names = symnames
+    names = symnames + aliases
+    t.alias_addr = syms.alias_addr
+    t.alias_name = np.arange(nsym, nsym + len(aliases), dtype=np.int32)
     if dw is not None:
-        names = symnames + dw.names
+        names = names + dw.names
         t.line_addr, t.line_file, t.line_line = dw.line_addr, dw.line_file, dw.line_line
         t.seg_addr, t.seg_node = dw.seg_addr, dw.seg_node
         t.node_parent, t.node_lo, t.node_inline = dw.node_parent, dw.node_lo, dw.node_inline
-        t.node_name = (dw.node_name + nsym).astype(np.int32)
+        t.node_name = (dw.node_name + nsym + len(aliases)).astype(np.int32)
         t.node_call_file, t.node_call_line = dw.node_call_file, dw.node_call_line
         t.files = StringTable.from_strings(dw.files)
     t.names = StringTable.from_strings(names)

@@ -55,6 +55,8 @@ class ElfSymbols:
     size: np.ndarray  # uint64 (st_size; 0 when the symbol table gives none)
     name_starts: np.ndarray  # int64 offsets into strtab
     strtab: bytes
+    alias_addr: np.ndarray | None = None  # other names at those addresses
+    alias_starts: np.ndarray | None = None
 
 
 @dataclass
@@ -218,13 +220,12 @@ def _banner_release(elf: ELFFile) -> str | None:
 
 
 def read_text_symbols(obj: ElfObject) -> ElfSymbols:
-    """Function-like symbols defined in executable sections, one per address.
-
-    Among aliases at one address the preferred is a FUNC over a NOTYPE label and a
-    GLOBAL over a WEAK over a LOCAL one (the name a debugger and the kernel print)."""
+    """Function-like symbols defined in executable sections, one per address (see
+    the alias rule below)."""
     elf = obj.elf
     symtab = elf.get_section_by_name(".symtab") or elf.get_section_by_name(".dynsym")
-    empty = ElfSymbols(np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.zeros(0, np.int64), b"")
+    empty = ElfSymbols(np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.zeros(0, np.int64), b"",
+                       np.zeros(0, np.uint64), np.zeros(0, np.int64))
     if symtab is None:
         return empty
     dt = _sym_dtype(elf)
@@ -253,9 +254,24 @@ def read_text_symbols(obj: ElfObject) -> ElfSymbols:
     if obj.machine == "EM_ARM":
         addr &= ~np.uint64(1)  # Thumb bit
     size = syms["size"][idx].astype(np.uint64)
-    rank = np.where(stype[idx] == STT_NOTYPE, 4, 0) + np.select(
-        [sbind[idx] == STB_GLOBAL, sbind[idx] == STB_WEAK], [0, 1], 2
-    )
+    if obj.relocatable or obj.release:
+        # Kernel objects: the alias kallsyms prints (scripts/kallsyms.c): non-weak
+        # first, then fewer leading underscores, then symbol-table order.
+        raw_names = np.frombuffer(strtab, dtype=np.uint8)
+        starts = syms["name"][idx].astype(np.int64)
+        unders = np.zeros(idx.size, dtype=np.int64)
+        live = np.ones(idx.size, dtype=bool)
+        for k in range(8):
+            pos = np.minimum(starts + k, max(raw_names.size - 1, 0))
+            live &= raw_names[pos] == ord("_") if raw_names.size else False
+            unders += live
+        rank = (sbind[idx] == STB_WEAK).astype(np.int64) * 16 + unders
+    else:
+        # User space: the name a debugger shows: a FUNC over a NOTYPE label, GLOBAL
+        # over WEAK over LOCAL.
+        rank = np.where(stype[idx] == STT_NOTYPE, 4, 0) + np.select(
+            [sbind[idx] == STB_GLOBAL, sbind[idx] == STB_WEAK], [0, 1], 2
+        )
     order = np.lexsort((idx, rank, addr))
     addr, size, idx = addr[order], size[order], idx[order]
     first_at = np.ones(addr.size, dtype=bool)
@@ -267,4 +283,6 @@ def read_text_symbols(obj: ElfObject) -> ElfSymbols:
         np.maximum.at(maxsize, grp, size)
         size = maxsize[grp]
     sel = np.flatnonzero(first_at)
-    return ElfSymbols(addr[sel], size[sel], syms["name"][idx[sel]].astype(np.int64), strtab)
+    other = np.flatnonzero(~first_at)
+    return ElfSymbols(addr[sel], size[sel], syms["name"][idx[sel]].astype(np.int64), strtab,
+                      addr[other], syms["name"][idx[other]].astype(np.int64))

@@ -28,6 +28,7 @@ class MapSymbols:
     names: list[str]
     text: list[bool]
     module: list[str | None]
+    weak: list[bool]
 
 
 def looks_like_map(head: bytes) -> bool:
@@ -41,7 +42,7 @@ def looks_like_map(head: bytes) -> bool:
 
 
 def read_map(path: str) -> MapSymbols:
-    out = MapSymbols([], [], [], [])
+    out = MapSymbols([], [], [], [], [])
     with open(path, "rb") as f:
         for raw in f:
             parts = raw[:MAX_LINE].split()
@@ -59,6 +60,7 @@ def read_map(path: str) -> MapSymbols:
             out.names.append(parts[2].decode("utf-8", "surrogateescape"))
             out.text.append(t in TEXT_TYPES)
             out.module.append(mod)
+            out.weak.append(t in "wWvV")
     return out
 
 
@@ -79,9 +81,12 @@ def map_table(path: str, syms: MapSymbols, kind: str, content_hash: str, release
     all_addr = np.unique(a_all[same]) if a_all.size else a_all
     idx = np.flatnonzero(sel)
     addr = a_all[idx]
-    order = np.argsort(addr, kind="stable")
+    # One name per address, the one kallsyms prints (scripts/kallsyms.c order):
+    # non-weak first, then fewer leading underscores, then the order of the file.
+    weak = np.array([syms.weak[i] for i in idx.tolist()], dtype=np.int8)
+    unders = np.array([len(n) - len(n.lstrip("_")) for n in (syms.names[i] for i in idx.tolist())], dtype=np.int32)
+    order = np.lexsort((idx, unders, weak, addr))
     idx, addr = idx[order], addr[order]
-    # One name per address: the first listed (System.map lists aliases in nm order).
     first = np.ones(addr.size, dtype=bool)
     first[1:] = addr[1:] != addr[:-1]
     alias_idx, alias_addr = idx[~first], addr[~first]
