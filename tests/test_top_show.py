@@ -71,7 +71,7 @@ def test_buckets_table_across_runs(ds):
     # A2 joined A's family (known in run 1); the family of a known bucket never changes.
     assert rows[a2]["family_id"] == rows[a]["family_id"] != rows[b]["family_id"]
     assert day2[0].family_id == day1[0].family_id
-    assert rows[a]["signature"] == ["kind=warning", "a_site [drv]", "a_caller [drv]", "a_top [drv]"]
+    assert rows[a]["signature"] == ["kind=warning:WARNING", "a_site [drv]", "a_caller [drv]", "a_top [drv]"]
     assert rows[a]["example_report_id"] in {r.report_id for r in day1[:3]}
     # Every file carries the schema version.
     for f in dataset.table_files(out, "buckets"):

@@ -40,10 +40,14 @@ KIND_CLASS = {
 }
 
 # Kinds whose title names the bug class beyond the kind ("KASAN: use-after-free Read",
-# "possible deadlock" vs "inconsistent lock state"): the title up to " in <func>" (with
+# "possible deadlock" vs "inconsistent lock state", "WARNING: refcount bug" vs
+# "WARNING"): the title up to " in <func>" (with
 # numbers blanked) joins the kind in the signature, so two bug classes caught in the
 # same frames stay apart.
 TITLE_QUALIFIED_KINDS = frozenset({
+    # "WARNING: refcount bug in f" and a plain WARN_ON in f have the same frames once the
+    # refcount helper is skipped; "kernel BUG" and "BUG: corrupted list" likewise.
+    "warning", "bug",
     "kasan", "kmsan", "kcsan", "kfence", "ubsan", "lockdep", "sleep_in_atomic",
     "preemptible", "bad_page", "memleak", "refcount_leak", "hung_task", "rcu_stall", "info",
     "panic",
