@@ -301,3 +301,11 @@ def test_wrong_types_do_not_lose_the_batch():
 
 def sig_id(report):
     return signatures_for([report]).bucket_id[0]
+
+
+def test_refcount_bug_and_plain_warning_in_one_function_stay_apart():
+    chain = [F("cl_obj_put", "crashlab"), F("cl_refcount_underflow", "crashlab"), F("cl_trigger", "crashlab")]
+    refcount = R([F("refcount_warn_saturate", method="regs")] + chain, title="WARNING: refcount bug in cl_obj_put")
+    plain = R([F("cl_obj_put", "crashlab", method="regs")] + chain[1:], title="WARNING in cl_obj_put")
+    a, b = sig(refcount), sig(plain)
+    assert a[1:] == b[1:] and a[0] != b[0]
