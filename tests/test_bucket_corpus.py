@@ -37,3 +37,31 @@ def test_same_bug_two_releases_one_bucket_other_bugs_apart(capsys):
         for b in others[i + 1:]:
             assert not (by_file[a] & by_file[b]), (a, b)
         assert not (by_file[a] & by_file["rhbz-865695-0"]), a
+
+
+SYZ = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus", "syzkaller-linux")
+
+
+@pytest.mark.skipif(not os.path.isdir(SYZ), reason="syzkaller corpus not available")
+def test_syzbot_grouping_precision():
+    """Pairs of syzkaller reports crashpipe puts in one bucket are syzbot duplicates
+    (equal TITLE or a shared ALT) at least 98% of the time; benchmarks/syzbot_dedup.py
+    prints the details."""
+    import itertools
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+    import syzbot_dedup
+
+    names, logs, seen = {}, {}, set()
+    for f in sorted(os.listdir(SYZ)):
+        if f.isdigit():
+            n, log = syzbot_dedup.read_case(os.path.join(SYZ, f))
+            if n and log not in seen:
+                seen.add(log)
+                names[f], logs[f] = n, log
+    ids, _ = syzbot_dedup.bucket_ids(logs, [sys.executable, "-m", "crashpipe"])
+    files = [f for f in logs if ids[f]]
+    same = [(x, y) for x, y in itertools.combinations(files, 2) if ids[x] == ids[y]]
+    assert len(files) > 200 and len(same) > 10
+    assert sum(bool(names[x] & names[y]) for x, y in same) / len(same) >= 0.98
