@@ -325,12 +325,17 @@ class Container:
     """A memory-mapped container: iterate `batches()` for zero-copy numpy views."""
 
     def __init__(self, path: str):
+        import mmap
+
+        import numpy as np
         import pyarrow as pa
         import pyarrow.ipc as ipc
 
         self.path = path
-        self._mm = pa.memory_map(path)
-        self._reader = ipc.open_file(self._mm)
+        with open(path, "rb") as f:
+            self._mm = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+        self._base_addr = np.frombuffer(self._mm, np.uint8).ctypes.data
+        self._reader = ipc.open_file(pa.BufferReader(pa.py_buffer(self._mm)))
         md = self._reader.schema.metadata or {}
         if md.get(b"crashpipe.container") != CONTAINER_FORMAT:
             raise ValueError(f"{path}: not a crashpipe stack-dump container")
@@ -359,12 +364,38 @@ class Container:
         return ContainerBatch(_view(rb.column("report"), np.int64), _view(rb.column("arch_id"), np.uint8),
                               _view(rb.column("base"), np.uint64), *regs, flags, offsets, data, rb)
 
+    def release(self, cb: ContainerBatch) -> None:
+        """Drop the page-table entries of a walked batch's stacks (MADV_DONTNEED on a
+        read-only file mapping: the bytes stay valid and fault back in from the page
+        cache if touched again), so resident memory does not grow with the file."""
+        import mmap
+
+        buf = cb.record_batch.column("stack").buffers()[2]
+        if buf is None or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        start = buf.address - self._base_addr
+        page = start - start % mmap.PAGESIZE
+        if 0 <= page and start + buf.size <= len(self._mm):
+            try:
+                self._mm.madvise(mmap.MADV_DONTNEED, page, start + buf.size - page)
+            except OSError:
+                pass
+
     def batches(self):
+        """Each batch's views, released (see `release`) once the next one is asked for."""
+        prev = None
         for k in range(self.num_batches):
-            yield self.batch(k)
+            if prev is not None:
+                self.release(prev)
+            prev = self.batch(k)
+            yield prev
 
     def close(self) -> None:
-        self._mm.close()
+        self._reader = None
+        try:
+            self._mm.close()
+        except BufferError:
+            pass  # views still alive elsewhere: the mapping goes when they do
 
     def __enter__(self):
         return self
