@@ -103,7 +103,57 @@ class BucketIndex:
             idx.families.add_known(bid, r.signature, r.family_id or family_key(r.signature))
         if old:
             idx._migrate(con, out_dir, old)
+        idx._reconcile(con, out_dir, old)
         return idx
+
+    def _reconcile(self, con, out_dir: str, old: dict[str, BucketRow]) -> None:
+        """Catch the buckets table up with the reports table: a run killed between a
+        reports commit and its bucket rows leaves reports whose bucket row is missing or
+        short.  Counts, releases and seen dates are recomputed from the reports; a
+        missing bucket gets its signature from one of its reports' frames."""
+        rsrc = dataset.table_sql(out_dir, "reports")
+        if rsrc is None:
+            return
+        agg = con.sql(
+            f"SELECT bucket_id, count(DISTINCT report_id) AS n, min(CAST(run AS DATE)) AS first_run, "
+            f"max(CAST(run AS DATE)) AS last_run, list(DISTINCT kernel_release) "
+            f"FILTER (WHERE kernel_release IS NOT NULL) AS rels, min(report_id) AS example, "
+            f"arg_min(title, report_id) AS title FROM {rsrc} WHERE bucket_id IS NOT NULL GROUP BY bucket_id "
+            "ORDER BY bucket_id").fetchall()
+        missing: dict[str, tuple] = {}
+        for bid, n, first_run, last_run, rels, example, title in agg:
+            row = self.rows.get(bid)
+            if row is None:
+                if bid not in old:
+                    missing[bid] = (n, first_run, last_run, rels, example, title)
+                continue
+            if n > row.n_reports:
+                row.n_reports = n
+                row.kernel_releases |= set(rels or [])
+                row.first_seen = _min(row.first_seen, run_time(first_run))
+                row.last_seen = _max(row.last_seen, run_time(last_run))
+                self.touched.add(bid)
+        if not missing:
+            return
+        fsrc = dataset.table_sql(out_dir, "frames")
+        examples = pa.table({"report_id": pa.array([m[4] for m in missing.values()], pa.string())})
+        con.register("missing_examples", examples)
+        reps = con.sql(f"SELECT DISTINCT ON (report_id) report_id, bucket_id, arch, kind, title FROM {rsrc} "
+                       "WHERE report_id IN (SELECT report_id FROM missing_examples) ORDER BY report_id").to_arrow_table()
+        frames = _frames_of(con, fsrc, "missing_examples")
+        sigs = compute(columns_from_tables(reps, frames), with_reasons=False)
+        for bid, got in zip(reps.column("bucket_id").to_pylist(), sigs.bucket_id):
+            if bid != got:  # not produced by these rules: nothing to rebuild it from
+                continue
+            n, first_run, last_run, rels, example, title = missing[bid]
+            self.rows[bid] = BucketRow(bid, list(sigs.signature[got]), title=title, n_reports=n,
+                                       first_seen=run_time(first_run), last_seen=run_time(last_run),
+                                       kernel_releases=set(rels or []), example_report_id=example)
+            self.touched.add(bid)
+        new = sorted(b for b in self.touched if self.rows[b].family_id is None)
+        self.families.assign((b, self.rows[b].signature) for b in new)
+        for b in new:
+            self.rows[b].family_id = self.families.family[b]
 
     def _migrate(self, con, out_dir: str, old: dict[str, BucketRow]) -> None:
         """Re-bucket the reports of old-version buckets not migrated yet."""
@@ -123,15 +173,7 @@ class BucketIndex:
         if reps.num_rows == 0:
             return
         con.register("todo_reports", reps.select(["report_id"]))
-        if fsrc:
-            frames = con.sql(
-                f"SELECT f.report_id, f.frame_no, f.symbol, f.module, f.method, f.reliable, f.inlined, f.context "
-                f"FROM (SELECT DISTINCT ON (report_id, frame_no) * FROM {fsrc} "
-                "WHERE report_id IN (SELECT report_id FROM todo_reports) ORDER BY report_id, frame_no) f").to_arrow_table()
-        else:
-            frames = pa.table({c: pa.array([], t) for c, t in (
-                ("report_id", pa.string()), ("frame_no", pa.int32()), ("symbol", pa.string()), ("module", pa.string()),
-                ("method", pa.string()), ("reliable", pa.bool_()), ("inlined", pa.bool_()), ("context", pa.string()))})
+        frames = _frames_of(con, fsrc, "todo_reports")
         sigs = compute(columns_from_tables(reps, frames), with_reasons=False)
         rids = reps.column("report_id").to_pylist()
         olds = reps.column("bucket_id").to_pylist()
@@ -288,6 +330,18 @@ def columns_from_tables(reports: pa.Table, frames: pa.Table) -> FrameColumns:
         inlined=boolean("inlined"), context=col("context"),
         arch=reports.column("arch").combine_chunks(), kind=reports.column("kind").combine_chunks(),
         title=reports.column("title").combine_chunks())
+
+
+def _frames_of(con, fsrc: str | None, ids_view: str) -> pa.Table:
+    """The frames (engine columns) of the reports whose ids are in the registered view."""
+    if fsrc:
+        return con.sql(
+            f"SELECT f.report_id, f.frame_no, f.symbol, f.module, f.method, f.reliable, f.inlined, f.context "
+            f"FROM (SELECT DISTINCT ON (report_id, frame_no) * FROM {fsrc} "
+            f"WHERE report_id IN (SELECT report_id FROM {ids_view}) ORDER BY report_id, frame_no) f").to_arrow_table()
+    return pa.table({c: pa.array([], t) for c, t in (
+        ("report_id", pa.string()), ("frame_no", pa.int32()), ("symbol", pa.string()), ("module", pa.string()),
+        ("method", pa.string()), ("reliable", pa.bool_()), ("inlined", pa.bool_()), ("context", pa.string()))})
 
 
 def _filled(c: pa.Array, value):
