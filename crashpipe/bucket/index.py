@@ -13,6 +13,8 @@ reports from the dataset's reports and frames tables with the current rules, and
 `write` adds DIR/bucket_migrations/run=DATE/part-*.parquet (old_bucket_id,
 old_version, new_bucket_id, new_version, n_reports) plus the new buckets' rows, which
 inherit first_seen, last_seen and kernel releases from the old buckets they absorb.
+`load` also reconciles the table with the reports table (`_reconcile`), so bucket rows
+lost to a kill between a reports commit and the bucket write are rebuilt.
 """
 from __future__ import annotations
 
