@@ -78,10 +78,13 @@ def test_differential_addr2line_fixture_elfs(elf):
 
 
 @pytest.mark.skipif(ADDR2LINE is None or not os.path.isdir(OOPSES), reason="oopses or addr2line missing")
-@pytest.mark.parametrize("arch", ["x86_64", "i386"])
+@pytest.mark.parametrize("arch", ["x86_64", "i386", "armhf", "arm64"])
 def test_differential_addr2line_module(arch):
-    # .text-relative addresses, like `addr2line -j .text` (x86 only: see
-    # test_symbols_oopses for binutils' ARM relocation problem).
+    from test_symbols_oopses import _addr2line_supports
+
+    if not _addr2line_supports(arch):
+        pytest.skip(f"addr2line cannot read {arch} objects (install binutils-multiarch)")
+    # .text-relative addresses, like `addr2line -j .text`.
     ko = os.path.join(OOPSES, f"qemu-{arch}", "crashlab.ko")
     r = open_elf(ko)
     base = r.table.section_base(".text")
