@@ -41,6 +41,7 @@ STAGES: tuple[tuple[str, str, str], ...] = (
 PARSE = ("parse", "crashpipe.parse", "parse_text")
 STACKDUMP = ("stackdump", "crashpipe.stackdump", "reports_from_container")
 DETAIL_MAX = 500  # characters of an exception message kept in an errors row
+DEFAULT_TASK_TIMEOUT = 3600.0  # a 2 GiB log at ~1 MB/s fits; an endless loop does not
 LONG_LINE_CHUNK = 1 << 26  # bytes scanned per numpy pass when looking for over-long lines
 
 
@@ -51,6 +52,9 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     # (name, blake2b) of sources already in the dataset: skipped by the workers.
     done_sources: frozenset[tuple[str, str]] = frozenset()
+    # Seconds one task (a file or archive member) may run in a pool worker before the
+    # worker is killed: a stage stuck in a loop must not stall a nightly run.
+    task_timeout: float = DEFAULT_TASK_TIMEOUT
 
 
 @dataclass
@@ -406,7 +410,7 @@ class Runner:
                 for seq, file, task in tasks:
                     self._result(run_task(seq, file, task))
             else:
-                for res in _pool_execute(tasks, self.opts.workers):
+                for res in _pool_execute(tasks, self.opts.workers, self.opts.task_timeout):
                     self._result(res)
         finally:
             if self._bar is not None:
@@ -415,14 +419,17 @@ class Runner:
         return self.summary
 
 
-def _pool_execute(tasks: Iterator[tuple[int, str | None, PathSource | Source]], workers: int) -> Iterator[TaskResult]:
+def _pool_execute(tasks: Iterator[tuple[int, str | None, PathSource | Source]], workers: int,
+                  task_timeout: float = DEFAULT_TASK_TIMEOUT) -> Iterator[TaskResult]:
     """Fork pool with a bounded number of tasks in flight (a tar of a million members
     must not be read into memory up front).
 
     A worker that dies (a crash in native code, the OOM killer) breaks the whole pool and
-    every task in flight with it.  Those tasks become suspects: they run again one at a
-    time in a fresh pool, so an innocent one just succeeds and the culprit, dying a
-    second time, becomes a `worker-died` errors row while the run goes on."""
+    every task in flight with it; a task running past `task_timeout` gets its pool's
+    workers killed, which comes to the same.  Those tasks become suspects: they run again
+    one at a time in a fresh pool, so an innocent one just succeeds and the culprit,
+    failing a second time, becomes a `worker-died` or `timeout` errors row while the run
+    goes on."""
     import collections
 
     import multiprocessing_logging
@@ -430,17 +437,28 @@ def _pool_execute(tasks: Iterator[tuple[int, str | None, PathSource | Source]], 
     Task = tuple[int, str | None, PathSource | Source]
     ctx = multiprocessing.get_context("fork")
     max_in_flight = 2 * workers + 2
+    poll = min(5.0, max(0.05, task_timeout / 4))
     suspects: collections.deque[Task] = collections.deque()
     attempts: dict[int, int] = {}
+    timed_out: set[int] = set()  # seqs that ran past the timeout
     inflight: dict[cf.Future, Task] = {}
+    started: dict[cf.Future, float] = {}
     exhausted = False
     multiprocessing_logging.install_mp_handler()
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
-    def died(t: Task) -> TaskResult:
-        log.error("%s: the worker process died twice on this input", t[2].name)
-        return TaskResult(t[0], t[1], errors=[ErrorRow(t[2].name, None, "worker", "worker-died",
-                                                       "the worker process died while processing this input, twice")])
+    def failed(t: Task) -> TaskResult | None:
+        """A task lost with its pool: a suspect to retry alone, or (second time) an errors row."""
+        if attempts[t[0]] < 2:
+            suspects.append(t)
+            return None
+        if t[0] in timed_out:
+            log.error("%s: still running after %.0f s, twice: given up", t[2].name, task_timeout)
+            err = ErrorRow(t[2].name, None, "worker", "timeout", f"processing took longer than {task_timeout:.0f} s, twice")
+        else:
+            log.error("%s: the worker process died twice on this input", t[2].name)
+            err = ErrorRow(t[2].name, None, "worker", "worker-died", "the worker process died while processing this input, twice")
+        return TaskResult(t[0], t[1], errors=[err])
 
     try:
         while True:
@@ -464,19 +482,31 @@ def _pool_execute(tasks: Iterator[tuple[int, str | None, PathSource | Source]], 
                     broken = True
             if not inflight and not suspects and exhausted:
                 return
-            done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED) if inflight else (set(), set())
+            done, _ = cf.wait(inflight, timeout=poll, return_when=cf.FIRST_COMPLETED) if inflight else (set(), set())
+            now = time.monotonic()
             for fut in done:
                 t = inflight.pop(fut)
+                started.pop(fut, None)
                 try:
                     res = fut.result()
                 except cf.process.BrokenProcessPool:
                     broken = True
-                    if attempts[t[0]] >= 2:
-                        yield died(t)
-                    else:
-                        suspects.append(t)
+                    if (r := failed(t)) is not None:
+                        yield r
                     continue
                 yield res
+            # A future counts as started once the pool hands it to a worker.
+            for fut in inflight:
+                if fut not in started and fut.running():
+                    started[fut] = now
+            late = [fut for fut, t0 in started.items() if fut in inflight and now - t0 > task_timeout]
+            if late:
+                for fut in late:
+                    timed_out.add(inflight[fut][0])
+                    log.warning("%s: running for more than %.0f s: stopping its worker", inflight[fut][2].name, task_timeout)
+                for proc in list(getattr(pool, "_processes", {}).values()):
+                    proc.kill()  # the executor has no per-task cancel; this breaks the pool
+                broken = True
             if broken:
                 # The rest of the pool's futures fail (or finished just before): settle them.
                 cf.wait(inflight)
@@ -484,11 +514,10 @@ def _pool_execute(tasks: Iterator[tuple[int, str | None, PathSource | Source]], 
                     try:
                         yield fut.result()
                     except cf.process.BrokenProcessPool:
-                        if attempts[t[0]] >= 2:
-                            yield died(t)
-                        else:
-                            suspects.append(t)
+                        if (r := failed(t)) is not None:
+                            yield r
                 inflight.clear()
+                started.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     finally:

@@ -180,3 +180,26 @@ def test_a_worker_that_dies_costs_only_its_own_input(tmp_path, standin_pipeline,
     assert [(os.path.basename(e["source"]), e["error"]) for e in errs] == [("3b.log", "worker-died")]
     rep = ds.dataset(str(out / "reports"), format="parquet", partitioning="hive").to_table()
     assert sorted(os.path.basename(s) for s in rep.column("source").to_pylist()) == [f"{i}.log" for i in range(8)]
+
+
+def test_a_task_stuck_in_a_loop_is_stopped(tmp_path, standin_pipeline, monkeypatch):
+    from conftest import standin_parse_text
+
+    def hanging_parse(text, source):
+        while "HANG-FOREVER" in text:
+            pass
+        return standin_parse_text(text, source)
+
+    monkeypatch.setitem(pipeline._resolved, pipeline.PARSE[1:], hanging_parse)
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i in range(3):
+        (inp / f"{i}.log").write_bytes(GOOD)
+    (inp / "1b.log").write_bytes(b"HANG-FOREVER\n")
+    out = tmp_path / "out"
+    assert main(["-q", "run", str(inp), "--out", str(out), "--workers", "2", "--task-timeout", "1",
+                 "--run-date", "2026-01-02"]) == 0
+    errs = ds.dataset(str(out / "errors"), format="parquet", partitioning="hive").to_table().to_pylist()
+    assert [(os.path.basename(e["source"]), e["error"]) for e in errs] == [("1b.log", "timeout")]
+    rep = ds.dataset(str(out / "reports"), format="parquet", partitioning="hive").to_table()
+    assert sorted(os.path.basename(s) for s in rep.column("source").to_pylist()) == ["0.log", "1.log", "2.log"]

@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-date", metavar="YYYY-MM-DD", help="partition to append to (default: today, UTC)")
     p.add_argument("--max-source-bytes", type=int, metavar="N", default=None,
                    help="decompressed size cap per source; larger ones become errors rows (default 2 GiB)")
+    p.add_argument("--task-timeout", type=float, metavar="SECONDS", default=None,
+                   help="seconds one file or archive member may take in a worker before it is stopped "
+                        "(twice: an errors row); default 3600")
     p.set_defaults(func=run)
 
 
@@ -59,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot load the bucket index of %s: %s: %s", args.out, type(e).__name__, e)
         return 1
     opts = pipeline.Options(symbols=args.symbols, workers=max(1, args.workers), limits=limits,
-                            done_sources=frozenset(dataset.done_sources))
+                            done_sources=frozenset(dataset.done_sources),
+                            task_timeout=args.task_timeout or pipeline.DEFAULT_TASK_TIMEOUT)
     progress = not args.quiet and sys.stderr.isatty()
     runner = pipeline.Runner(opts, dataset, skip_file=dataset.skip_file, progress=progress)
     try:
