@@ -174,12 +174,68 @@ def frames_from_result(res: BatchResult, i: int, abi: Abi, data: bytes, base: in
     return frames, slots
 
 
+class CodeMemory:
+    """Executable bytes of ELF files (PT_LOAD segments with PF_X), by address."""
+
+    def __init__(self) -> None:
+        self.segments: list[tuple[int, bytes]] = []
+
+    def add_elf(self, path: str, bias: int = 0) -> None:
+        from elftools.common.exceptions import ELFError
+        from elftools.elf.elffile import ELFFile
+
+        try:
+            with open(path, "rb") as f:
+                elf = ELFFile(f)
+                for seg in elf.iter_segments():
+                    if seg["p_type"] == "PT_LOAD" and seg["p_flags"] & 1 and seg["p_filesz"]:
+                        self.segments.append((seg["p_vaddr"] + bias, seg.data()))
+        except ELFError as e:
+            raise ValueError(f"{path}: not an ELF file ({e})")
+
+    def read(self, addr: int, n: int) -> bytes | None:
+        for start, data in self.segments:
+            if start <= addr and addr + n <= start + len(data):
+                return data[addr - start: addr - start + n]
+        return None
+
+
+def follows_call(abi: Abi, code: CodeMemory, ra: int) -> bool | None:
+    """Whether the instruction before `ra` is a call (abi.call_sites); None when the
+    bytes are not known."""
+    known = False
+    for back, size, mask, value in abi.call_sites:
+        b = code.read(ra - back, size)
+        if b is None:
+            continue
+        known = True
+        if int.from_bytes(b, "little" if abi.little_endian else "big") & mask == value:
+            return True
+    return False if known else None
+
+
+def check_call_sites(res: "UnwindResult", code: CodeMemory) -> None:
+    """A reliable frame (after frame 0) whose return address does not follow a call
+    instruction is not a return address: it and the rest of its chain become
+    unreliable (the frames stay, like the kernel's `?` lines)."""
+    if not res.abi.call_sites:
+        return
+    for k, f in enumerate(res.frames):
+        if k == 0 and f.method == "regs" or not f.reliable or f.inlined or f.address is None:
+            continue
+        if follows_call(res.abi, code, f.address) is False:
+            for g in res.frames[k:]:
+                g.reliable = False
+            res.notes.append(f"{f.address:#x} does not follow a call instruction: frames from there on are unreliable")
+            return
+
+
 def unwind_dump(abi: Abi, data: bytes, base: int, ip: int | None = None, sp: int | None = None,
                 fp: int | None = None, lr: int | None = None, text_ranges: Sequence[tuple[int, int]] = (),
                 n_args: int = DEFAULT_ARGS, max_frames: int = DEFAULT_MAX_FRAMES, scan: bool = True,
-                impl: str | None = None) -> UnwindResult:
+                impl: str | None = None, code: CodeMemory | None = None) -> UnwindResult:
     """Unwind one dump.  Without text ranges, return addresses are not validated and
-    nothing is scanned."""
+    nothing is scanned; with `code`, reliable return addresses must follow a call."""
     mask = (1 << (8 * abi.word_size)) - 1
     base &= (1 << 64) - 1
     data = bytes(data[: max(0, min(len(data), ((1 << 64) - 1) - base))])  # base + length fits in 64 bits
@@ -200,6 +256,8 @@ def unwind_dump(abi: Abi, data: bytes, base: int, ip: int | None = None, sp: int
     frames, slots = frames_from_result(res, 0, abi, data, base, n_args)
     from crashpipe.unwind_py import STOP_NAMES
     r = UnwindResult(abi, frames, slots, STOP_NAMES[int(res.stop[0])], int(res.stop_fp[0]), base, base + len(data))
+    if code is not None:
+        check_call_sites(r, code)
     if abi.note and any(f.args for f in frames):
         r.notes.append(abi.note)
     return r

@@ -19,7 +19,7 @@ import pytest
 
 from crashpipe import arch as archmod
 from crashpipe.stackdump import parse_stack
-from crashpipe.unwind import _SectionTexts, unwind_dump
+from crashpipe.unwind import CodeMemory, _SectionTexts, follows_call, unwind_dump
 
 ROOT = os.environ.get("CRASHPIPE_UNWIND_FIXTURES", "/work/shared/fixtures/unwind")
 MANIFESTS = sorted(m for m in glob.glob(os.path.join(ROOT, "*", "*.json")) if not m.endswith("program.json"))
@@ -42,6 +42,13 @@ def _text(elf):
     return tuple(_SectionTexts(elf, 0).text_ranges())
 
 
+@functools.lru_cache(maxsize=None)
+def _code(elf):
+    c = CodeMemory()
+    c.add_elf(elf)
+    return c
+
+
 def _run(m, mpath):
     d = os.path.dirname(mpath)
     with open(os.path.join(d, m["stack"]["file"]), "rb") as f:
@@ -49,7 +56,8 @@ def _run(m, mpath):
     r = m["registers"]
     h = (lambda k: int(r[k], 16) if r.get(k) is not None else None)
     return unwind_dump(_abi(m), data, int(m["stack"]["start"], 16), ip=h("pc"), sp=h("sp"), fp=h("fp"),
-                       lr=h("lr") if "lr" in r else h("ra"), text_ranges=_text(os.path.join(d, m["elf"])))
+                       lr=h("lr") if "lr" in r else h("ra"), text_ranges=_text(os.path.join(d, m["elf"])),
+                       code=_code(os.path.join(d, m["elf"])))
 
 
 def _gdb_pcs(m):
@@ -114,3 +122,25 @@ def test_renderings_parse_to_the_dump_bytes():
                 assert p.base == int(m["stack"]["start"], 16)
             n += 1
     assert n >= 10
+
+
+def test_every_gdb_return_address_follows_a_call():
+    """The call-site tables (crashpipe.arch rows) accept every return address gdb
+    unwound to inside the ELF: caller frames of NORMAL type whose callee is NORMAL too
+    (a frame interrupted by a signal resumes at any instruction)."""
+    n = 0
+    for mpath in MANIFESTS:
+        m = _load(mpath)
+        code = _code(os.path.join(os.path.dirname(mpath), m["elf"]))
+        abi = _abi(m)
+        frames = m["frames"]
+        for callee, fr in zip(frames, frames[1:]):
+            if fr["type"] != "NORMAL" or callee["type"] != "NORMAL" or fr["origin"] == "outside_elf":
+                continue
+            pc = int(fr["pc"], 16)
+            if pc == 0:
+                continue
+            ok = follows_call(abi, code, pc)
+            assert ok is not False, (m["id"], fr["level"], hex(pc))
+            n += ok is True
+    assert n > 1000

@@ -50,6 +50,10 @@ class Abi:
     module_area: tuple[tuple[int, int], ...] = ()
     lr_name: str = "lr"  # canonical register that holds the return address in a leaf
     note: str = ""  # printed under backtraces (calling-convention caveats)
+    # Call instructions a return address must follow, as (bytes before the return
+    # address, instruction size, mask, value): the little-endian integer of `size` bytes
+    # at ra - back, and-ed with mask, equals value.  Used where code bytes are at hand.
+    call_sites: tuple[tuple[int, int, int, int], ...] = ()
     aliases: tuple[str, ...] = field(default_factory=tuple)
 
     @property

@@ -18,6 +18,11 @@ ABIS = [
         kernel_text=((0xFFFF800000000000, 0xFFFFC00000000000),),
         # modules: the 2 GiB (128 MiB before 6.2) region below the kernel image
         module_area=((0xFFFF800000000000, 0xFFFF800080000000),),
+        call_sites=(
+            (4, 4, 0xFC000000, 0x94000000),  # bl
+            (4, 4, 0xFFFFFC1F, 0xD63F0000),  # blr
+            (4, 4, 0xFEFFF800, 0xD63F0800),  # blraa/blrab(z) (pointer authentication)
+        ),
         aliases=("aarch64",),
     )
 ]

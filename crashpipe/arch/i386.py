@@ -5,6 +5,21 @@ itself is built with -mregparm=3 (first three arguments in eax/edx/ecx), so for 
 frames the words at 8(%ebp)... are only arguments beyond the third, if any."""
 from crashpipe.arch import Abi
 
+# A return address follows a call: e8 rel32, or ff /2 with any ModRM form (a REX or
+# segment prefix, if any, comes before the ff and does not change where it ends).
+X86_CALLS = (
+    (5, 1, 0xFF, 0xE8),  # call rel32
+    (2, 2, 0xF8FF, 0xD0FF),  # call *%reg
+    (2, 2, 0xF8FF, 0x10FF),  # call *(%reg)
+    (3, 2, 0xFFFF, 0x14FF),  # call *(sib)
+    (7, 2, 0xFFFF, 0x14FF),  # call *disp32(,%idx,s) (sib without base)
+    (3, 2, 0xF8FF, 0x50FF),  # call *disp8(%reg)
+    (4, 2, 0xFFFF, 0x54FF),  # call *disp8(sib)
+    (6, 2, 0xFFFF, 0x15FF),  # call *disp32 / *disp32(%rip)
+    (6, 2, 0xF8FF, 0x90FF),  # call *disp32(%reg)
+    (7, 2, 0xFFFF, 0x94FF),  # call *disp32(sib)
+)
+
 ABIS = [
     Abi(
         abi_id=0,
@@ -21,6 +36,7 @@ ABIS = [
         kernel_text=((0xC1000000, 0xC2000000),),
         # modules are vmalloc'ed (MODULES_VADDR = VMALLOC_START, after lowmem + 8 MiB)
         module_area=((0xF8000000, 0xFF800000),),
+        call_sites=X86_CALLS,
         aliases=("x86", "i686", "i586", "x86_32"),
         note="kernel frames: -mregparm=3 passes the first 3 arguments in eax/edx/ecx; args are the stack words at 8(%ebp)",
     )

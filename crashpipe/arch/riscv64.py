@@ -19,6 +19,11 @@ ABIS = [
         # image in the last 4 GiB (0xffffffff00000000 .. ).
         kernel_text=((0xFFFFFFFF00000000, 0xFFFFFFFFFFFFF000),),
         module_area=((0xFFFFFFFF00000000, 0xFFFFFFFF80000000),),
+        call_sites=(
+            (4, 4, 0xFFF, 0x0EF),  # jal ra, ...
+            (4, 4, 0x7FFF, 0x00E7),  # jalr ra, ...
+            (2, 2, 0xF07F, 0x9002),  # c.jalr
+        ),
         aliases=("riscv", "rv64"),
     )
 ]

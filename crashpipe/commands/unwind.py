@@ -77,19 +77,21 @@ def run(args) -> int:
         return _fail("the dump carries no addresses: give --stack-base (or --sp)")
     texts = list(args.text_range)
     resolvers = []
+    code = uw.CodeMemory() if args.elf else None
     try:
         for spec in args.elf:
             path, _, bias = spec.partition("@")
             r = uw.open_elf_resolver(path, int(bias, 16) if bias else 0)
             resolvers.append(r)
             texts.extend(r.text_ranges())
+            code.add_elf(path, int(bias, 16) if bias else 0)
         if args.system_map:
             texts.extend(uw.system_map_text(args.system_map))
             texts.extend(abi.module_area)
     except (OSError, ValueError) as e:
         return _fail(str(e))
     res = uw.unwind_dump(abi, parsed.data, base, ip=args.ip, sp=args.sp, fp=args.fp, lr=args.lr,
-                         text_ranges=texts, n_args=max(0, args.args))
+                         text_ranges=texts, n_args=max(0, args.args), code=code)
     if resolvers:
         res.frames = uw.symbolize_frames(res.frames, resolvers)
     if not texts:
