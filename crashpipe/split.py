@@ -44,6 +44,90 @@ class Span:
     closed_by: str = field(default="eof", repr=False)  # why the span ended
 
 
+_ANY_HEADER_BYTES = re2.compile("|".join(re.escape(h) for h in _HEADERS).encode())
+_SPLIT_HINTS = (S.ALL_CPU_BACKTRACE, S.END_MARKER_HINT, S.CLOSING_RULE_HINT)
+
+
+def _lines_holding(blob: str, positions) -> list[int]:
+    """Indexes of the lines of `blob` (lines joined by "\n") at the given ascending
+    character positions, each line once."""
+    out: list[int] = []
+    line = last = 0
+    for pos in positions:
+        line += blob.count("\n", last, pos)
+        last = pos
+        if not out or out[-1] != line:
+            out.append(line)
+    return out
+
+
+def _find_all(blob: str, literal: str):
+    i = blob.find(literal)
+    while i >= 0:
+        yield i
+        i = blob.find(literal, i + 1)
+
+
+class LogIndex:
+    """Per-log facts the splitter and the titler both need, found by scans over the whole
+    text instead of tests on every line (most lines of a log match nothing): the header
+    index of each line, the lines holding an informational message with a stack or one
+    of the splitter's end/backtrace hints, and each line's printer (`Line.context`)."""
+
+    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found")
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.lines = lines
+        self.n = len(lines)
+        self.contexts = [ln.tag if ln.tag is not None else ("console" if ln.ts is not None else "")
+                         for ln in lines]
+        self.headers = [-1] * self.n
+        blob = "\n".join([ln.text for ln in lines])
+        if blob.isascii():
+            # re2 over bytes scans the text once; for ASCII, byte and character offsets agree
+            cand = _lines_holding(blob, (m.start() for m in _ANY_HEADER_BYTES.finditer(blob.encode())))
+        else:
+            cand = _lines_holding(blob, (m.start() for m in _ANY_HEADER.finditer(blob)))
+        for i in cand:
+            if i < self.n:  # (a Line text holding "\n" would shift indexes: re-check then)
+                self.headers[i] = match_header(lines[i].text)
+        self.info: set[int] = set()
+        for m in F.INFO_MESSAGES_WITH_STACK:
+            self.info.update(_lines_holding(blob, _find_all(blob, m)))
+        self.hinted: set[int] = set()
+        for h in _SPLIT_HINTS:
+            self.hinted.update(_lines_holding(blob, _find_all(blob, h)))
+        self._blob = blob
+        self._found: dict[str, set[int]] = {}
+        self._exact = blob.count("\n") == self.n - 1
+        if not self._exact:  # some text held "\n": the offsets are off
+            self.headers = [match_header(ln.text) for ln in lines]
+            self.info = {i for i, ln in enumerate(lines) if is_info_with_stack(ln.text)}
+            self.hinted = {i for i, ln in enumerate(lines) if any(h in ln.text for h in _SPLIT_HINTS)}
+
+    def holding(self, literal: str) -> set[int]:
+        """Indexes of the lines whose text holds `literal` (no "\n" in it)."""
+        got = self._found.get(literal)
+        if got is None:
+            if self._exact:
+                got = set(_lines_holding(self._blob, _find_all(self._blob, literal)))
+            else:
+                got = {i for i, ln in enumerate(self.lines) if literal in ln.text}
+            self._found[literal] = got
+        return got
+
+
+_LAST_INDEX: list[LogIndex] = []  # the last log seen: split and every title of it use it
+
+
+def log_index(lines: list[Line]) -> LogIndex:
+    if _LAST_INDEX and _LAST_INDEX[0].lines is lines and _LAST_INDEX[0].n == len(lines):
+        return _LAST_INDEX[0]
+    idx = LogIndex(lines)
+    _LAST_INDEX[:] = [idx]
+    return idx
+
+
 def match_header(text: str) -> int:
     """Index in OOPSES of the first header this line carries (and does not suppress),
     or -1."""
@@ -82,7 +166,7 @@ class _Open:
         self.all_cpus = False  # an all-CPU backtrace follows: take every CPU's lines
 
 
-def _leading_start(lines: list[Line], idx: int, ctx: str, floor: int) -> int:
+def _leading_start(lines: list[Line], idx: int, ctx: str, floor: int, contexts: list[str]) -> int:
     """Index of the first line of the report whose header is lines[idx]."""
     start = idx
     for rx, back in _LEADING:
@@ -90,7 +174,7 @@ def _leading_start(lines: list[Line], idx: int, ctx: str, floor: int) -> int:
         while j >= floor and seen < back:
             ln = lines[j]
             j -= 1
-            if ln.context != ctx:
+            if contexts[j + 1] != ctx:
                 continue
             seen += 1
             if rx.search(ln.text) is not None:
@@ -104,6 +188,8 @@ def split_reports(lines: list[Line]) -> list[Span]:
     spans: list[Span] = []
     open_by_ctx: dict[str, _Open] = {}
     floor = 0  # lines before this belong to earlier reports
+    index = log_index(lines)
+    headers, info, hinted, contexts = index.headers, index.info, index.hinted, index.contexts
 
     def close(ctx: str, why: str) -> None:
         o = open_by_ctx.pop(ctx, None)
@@ -111,15 +197,17 @@ def split_reports(lines: list[Line]) -> list[Span]:
             o.span.closed_by = why
 
     for idx, ln in enumerate(lines):
+        h = headers[idx]
+        if h < 0 and not open_by_ctx:
+            continue  # noise between reports
         text = ln.text
-        ctx = ln.context
+        ctx = contexts[idx]
         o = open_by_ctx.get(ctx)
         if o is not None and ln.ts is not None:
             last_ts = o.span.lines[-1].ts
             # Either way: a clock that jumps back is a new boot of the machine.
             if last_ts is not None and abs(ln.ts - last_ts) > S.QUIET_GAP_SECONDS:
                 close(ctx, "quiet-gap")
-        h = match_header(text)
         if h >= 0:
             cur = open_by_ctx.get(ctx)
             if cur is not None and not cur.trailer and (
@@ -136,8 +224,8 @@ def split_reports(lines: list[Line]) -> list[Span]:
             for c in list(open_by_ctx):
                 if c == ctx or not _is_tag(c) or not _is_tag(ctx):
                     close(c, "next-report")
-            first = _leading_start(lines, idx, ctx, floor)
-            lead = [x for x in lines[first:idx] if x.context == ctx]
+            first = _leading_start(lines, idx, ctx, floor, contexts)
+            lead = [lines[k] for k in range(first, idx) if contexts[k] == ctx]
             span = Span(lines[first].no, ln.no, lead + [ln], ln.no, h, ctx)
             spans.append(span)
             open_by_ctx[ctx] = _Open(span)
@@ -152,7 +240,7 @@ def split_reports(lines: list[Line]) -> list[Span]:
                 o = next((x for x in open_by_ctx.values() if x.all_cpus), None)
             if o is None:
                 continue
-        if is_info_with_stack(text) and not _is_tag(o.span.context):
+        if idx in info and not _is_tag(o.span.context):
             close(o.span.context, "info-message")
             continue
         if o.trailer:
@@ -166,6 +254,8 @@ def split_reports(lines: list[Line]) -> list[Span]:
         o.span.lines.append(ln)
         o.span.end_line = ln.no
         floor = idx + 1
+        if idx not in hinted:
+            continue
         if S.ALL_CPU_BACKTRACE in text:
             o.all_cpus = True
         if S.END_MARKER_HINT in text and _END_MARKER.search(text) is not None:

@@ -19,7 +19,7 @@ from crashpipe.formats import frames as FR
 from crashpipe.formats import oopses as F
 from crashpipe.formats import titles as T
 from crashpipe.lines import Line
-from crashpipe.split import Span, continues_report, is_info_with_stack, match_header
+from crashpipe.split import Span, continues_report, log_index, match_header
 
 
 @dataclass
@@ -426,18 +426,32 @@ def _strip_line(ln: Line) -> tuple[str, bool]:
     return text, False
 
 
-class _LogFacts:
-    """Per-log facts every report of the log needs: the header index of each line, and
-    whether the console connection dropped."""
+_SKIP_MARKERS = (
+    "Disabling lock debugging due to kernel taint", "Sending NMI from CPU", "Kernel panic - not syncing",
+    "WARNING: possible circular locking dependency detected",
+)
 
-    __slots__ = ("lines", "n", "headers", "info", "hangup")
+
+class _LogFacts:
+    """Per-log facts every report of the log needs (`split.log_index`: header index and
+    printer of each line, informational messages), the lines holding a marker that
+    report_text reacts to, and whether the console connection dropped."""
+
+    __slots__ = ("lines", "n", "headers", "main_headers", "info", "contexts", "marked", "strip", "hangup")
 
     def __init__(self, lines: list[Line]) -> None:
+        index = log_index(lines)
         self.lines = lines
         self.n = len(lines)
-        self.headers = [match_header(ln.text) for ln in lines]
-        self.info = [is_info_with_stack(ln.text) for ln in lines]
-        self.hangup = any(T.CONSOLE_HANGUP in ln.text for ln in lines)
+        self.headers = index.headers
+        # headers that end the text syzkaller reads (not crashpipe's extra ones)
+        self.main_headers = {i for i, h in enumerate(index.headers) if h >= 0 and not F.OOPSES[h].extra}
+        self.info = index.info
+        self.contexts = index.contexts
+        self.marked: set[int] = set().union(*(index.holding(m) for m in _SKIP_MARKERS))
+        # lines _strip_line may change (all others read as they are)
+        self.strip = index.holding(FR.QUESTIONABLE_MARK) | index.holding(FR.UNRELIABLE_SUFFIX)
+        self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
 
 
 _FACTS: list[_LogFacts] = []  # the last log seen: title_for runs once per report of a log
@@ -459,13 +473,14 @@ def _index_of(all_lines: list[Line], no: int) -> int:
     return i if i < len(all_lines) and all_lines[i].no == no else -1
 
 
-def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
-    """(text used for the title, full text for the corruption check, raw fallback text)
-    for the report whose header is all_lines[start]."""
+def report_text(all_lines: list[Line], start: int) -> tuple[str, str, int]:
+    """(text used for the title, full text for the corruption check, index of the last
+    header line of the raw fallback text: see `raw_text`) for the report whose header is
+    all_lines[start]."""
     facts = _log_facts(all_lines)
-    headers, info = facts.headers, facts.info
+    main_headers, info, contexts, marked, strip = facts.main_headers, facts.info, facts.contexts, facts.marked, facts.strip
     head = all_lines[start]
-    ctx = head.context
+    ctx = contexts[start]
     tagged = ctx[:1] in ("T", "C")
     min_lines = 16 if "BUG: KMSAN:" in head.text else 22
     out: list[str] = []
@@ -478,9 +493,8 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
     for j in range(start, len(all_lines)):
         ln = all_lines[j]
         is_head = j == start
-        c = ln.context
         if not is_head:
-            if headers[j] >= 0 and not F.OOPSES[headers[j]].extra:
+            if j in main_headers:
                 last_header = j
                 if second:
                     tail_headers += 1
@@ -488,30 +502,35 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
                         break
                 elif not continues_report(ln.text):
                     second = True
-            elif not second and info[j]:
+            elif not second and j in info:
                 second = True
             if second:
                 tail += 1
                 if tail > _TAIL_LINES:
                     break
+            c = contexts[j]
             if c != ctx and not (cpu_traceback and c[:1] == "C"):
                 continue
-        stripped, questionable = _strip_line(ln)
-        if questionable and not is_head:
-            continue
+        if j in strip:
+            stripped, questionable = _strip_line(ln)
+            if questionable and not is_head:
+                continue
+        else:
+            stripped = ln.text
         text_lines += 1
         skip_line = skip_text
-        if "Disabling lock debugging due to kernel taint" in ln.text:
-            skip_line = True
-        elif "Sending NMI from CPU" in ln.text:
-            cpu_traceback = True
-        elif text_lines > min_lines and (
-            "Kernel panic - not syncing" in ln.text
-            or "WARNING: possible circular locking dependency detected" in ln.text
-        ):
-            # panic_on_warn: the panic's stack repeats the report's; and an oops often
-            # triggers a lockdep splat of its own.
-            skip_text = skip_line = True
+        if j in marked:
+            if "Disabling lock debugging due to kernel taint" in ln.text:
+                skip_line = True
+            elif "Sending NMI from CPU" in ln.text:
+                cpu_traceback = True
+            elif text_lines > min_lines and (
+                "Kernel panic - not syncing" in ln.text
+                or "WARNING: possible circular locking dependency detected" in ln.text
+            ):
+                # panic_on_warn: the panic's stack repeats the report's; and an oops often
+                # triggers a lockdep splat of its own.
+                skip_text = skip_line = True
         if not is_head and skip_line:
             continue
         out.append(stripped)
@@ -520,9 +539,14 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, str]:
         if len(out) >= _MAX_REPORT_LINES:
             break
     text = "".join(s + "\n" for s in out[:report_end])
-    full = "".join(s + "\n" for s in out)
-    raw = "".join(all_lines[j].text + "\n" for j in range(start, last_header + 1))
-    return text, full, raw
+    full = text if report_end == len(out) else text + "".join(s + "\n" for s in out[report_end:])
+    return text, full, last_header
+
+
+def raw_text(all_lines: list[Line], start: int, last_header: int) -> str:
+    """The header's printer-blind fallback text: every line from the header to the last
+    header report_text passed."""
+    return "".join(all_lines[j].text + "\n" for j in range(start, last_header + 1))
 
 
 def title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
@@ -543,10 +567,12 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
     if oi < 0:
         return TitleInfo(None, [], None, True, "no report header")
     oops = F.OOPSES[oi]
-    text, full, raw = (t.encode("utf-8", "replace") for t in report_text(all_lines, start))
+    text_s, full_s, last_header = report_text(all_lines, start)
+    text = text_s.encode("utf-8", "replace")
+    full = text if full_s is text_s else full_s.encode("utf-8", "replace")
     title, corrupted, alts, used = _describe(text, oops)
     if not title:
-        full = raw
+        full = raw = raw_text(all_lines, start, last_header).encode("utf-8", "replace")
         title, corrupted, alts, used = _describe(raw, oops)
     if not title:
         return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
