@@ -95,3 +95,20 @@ def test_binary_without_base_is_an_error(tmp_path, capsys):
 def test_unknown_arch_and_layout(stack_file, capsys):
     assert main(["unwind", "--arch", "vax", "--stack", stack_file]) == 2
     assert main(["unwind", "--arch", "arm", "--frame-layout", "thumb", "--stack", stack_file]) == 2
+
+
+def test_system_map_gives_the_text_ranges(stack_file, tmp_path, capsys):
+    smap = tmp_path / "System.map"
+    smap.write_text("c0100000 T _stext\nc0100000 T startup_32\nc0200000 t some_static\n"
+                    "c0400000 T _etext\nc0500000 D some_data\n")
+    assert main(["unwind", "--arch", "i386", "--fp", "0xf3e2de34", "--stack", stack_file,
+                 "--system-map", str(smap), "--json"]) == 0
+    fr = json.loads(capsys.readouterr().out)["frames"]
+    assert [f["address"] for f in fr if f["reliable"]] == [0xC0135351, 0xC02898B5, 0xC0283642]
+    assert len([f for f in fr if not f["reliable"]]) == 4
+
+
+def test_without_text_ranges_the_chain_is_unvalidated(stack_file, capsys):
+    assert main(["unwind", "--arch", "i386", "--fp", "0xf3e2de34", "--stack", stack_file]) == 0
+    out = capsys.readouterr().out
+    assert "no text ranges given" in out and " ? " not in out
