@@ -20,7 +20,7 @@ import numpy as np
 
 from crashpipe import arch as archmod
 from crashpipe.arch import Abi
-from crashpipe.model import METHODS, ErrorRow, Frame, Report
+from crashpipe.model import METHODS, ErrorRow, Frame, Report, StackDump
 from crashpipe.stackdump import FLAG_FP, FLAG_IP, FLAG_LR, FLAG_SP
 
 DEFAULT_MAX_FRAMES = 256  # per dump, regs + fp + scan (drgn caps at 1024 fp frames)
@@ -527,7 +527,7 @@ def unwind_reports(reports: list[Report], symbols: Any = None) -> list[ErrorRow]
     batch go through one walk_batch call.  Never raises for bad input."""
     errors: list[ErrorRow] = []
     store = _open_store(symbols)
-    jobs: list[tuple[Report, StackDumpLike, Abi, int]] = []
+    jobs: list[tuple[Report, StackDump, Abi, int]] = []
     sets: list[tuple[np.ndarray, np.ndarray]] = []
     set_ids: dict[tuple, int] = {}
     regs_rows: list[tuple[int, int, int, int, int]] = []
@@ -597,5 +597,3 @@ def unwind_reports(reports: list[Report], symbols: Any = None) -> list[ErrorRow]
             r.unwind_agreement = unwind_agreement(r, store)
     return errors
 
-
-StackDumpLike = Any
