@@ -10,6 +10,7 @@ earliest-matching `title` pattern wins, its `report` pattern supplies arguments,
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 import re2
@@ -121,12 +122,16 @@ _ANY_FRAME = _rx("|".join(f"(?:{p})" for p in FR.FRAME_LINES))
 _CORRUPTED_LINES = tuple(_rx(p) for p in FR.CORRUPTED_LINES)
 _HEADERLESS = _rx("(?m)" + FR.HEADERLESS_FRAME)
 _STACK_START_HINTS = tuple(h.encode() for h in FR.STACK_START_HINTS)
+# Each start pattern with the longest hint its matches hold (one the pattern spells out).
+_STACK_START_KEYED = tuple((rx, max((h.encode() for h in FR.STACK_START_HINTS if h in p), key=len, default=b""))
+                           for rx, p in zip(_STACK_START, FR.STACK_START))
 _CORRUPTED_LINE_HINT = FR.CORRUPTED_LINE_HINT.encode()
 # These two run on frame names and titles (str).
 _STALL_ANCHORS = re2.compile("|".join(FR.STALL_ANCHORS))
 _CORRUPTED_TITLES = tuple(re2.compile(p) for p in T.CORRUPTED_TITLES)
 _REPLACEMENTS = tuple((re2.compile(p), r, h, d) for p, r, h, d in T.REPLACEMENTS)
-_FMT_ARG = re2.compile(r"\{([0-9]+)\}")
+# Runs on the format strings of the tables (trusted, short), not on report text.
+_FMT_ARG = re.compile(r"\{([0-9]+)\}")
 _SKIP_CACHE: dict[tuple[str, ...], object] = {}
 
 # How far past the report's own text the corruption check may look (it searches the
@@ -222,7 +227,9 @@ def _is_corrupted_line(ln: bytes) -> bool:
     return _CORRUPTED_LINE_HINT in ln and any(rx.search(ln) for rx in _CORRUPTED_LINES)
 
 
-def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str | None):
+def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str | None, may_corrupt: bool = True):
+    """Walk the report's lines along `parts`; ([(canonical, raw) frame per trace], ok).
+    `may_corrupt` False says no line holds the fault-injection marker."""
     raw: list[str] = []
     results: list[tuple[str, str]] = []
     ok = True
@@ -243,7 +250,13 @@ def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str 
         if part == F.PARSE_STACK:
             traces += 1
             nxt = _rx(parts[i + 1]) if i + 1 < len(parts) else None
+            # The guilty frame of a plain walk is the first frame not skipped: once the
+            # last trace has one, the lines after it cannot change the result (unless a
+            # fault-injection line further down marks the report).
+            settled = nxt is None and extractor is None and not may_corrupt
             while pos < n:
+                if settled and raw:
+                    break
                 ln = text_lines[pos]
                 pos += 1
                 if _is_corrupted_line(ln):
@@ -279,13 +292,14 @@ def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str 
 def _stack_frames(stack: F.Stack, text: bytes):
     skip = _skip_rx(stack.skip)
     text_lines = text.split(b"\n")
-    res, ok = _walk(text_lines, stack.parts, skip, stack.extractor)
+    may_corrupt = _CORRUPTED_LINE_HINT in text
+    res, ok = _walk(text_lines, stack.parts, skip, stack.extractor, may_corrupt)
     if ok:
         return res, ok
     if stack.parts2:
-        res, ok = _walk(text_lines, stack.parts2, skip, stack.extractor)
+        res, ok = _walk(text_lines, stack.parts2, skip, stack.extractor, may_corrupt)
     if not ok and _HEADERLESS.search(text) is not None:
-        res2, ok2 = _walk(text_lines, FR.HEADERLESS_PARTS, skip, stack.extractor)
+        res2, ok2 = _walk(text_lines, FR.HEADERLESS_PARTS, skip, stack.extractor, may_corrupt)
         if ok2:
             return res2, ok2
     return res, ok
@@ -365,7 +379,9 @@ def _stack_corruption(title: str, report: bytes, used: F.Format | None) -> str |
     if used is None or used.no_stack_trace:
         return None
     has_stack = False
-    for key in _STACK_START:
+    for key, hint in _STACK_START_KEYED:
+        if hint not in report:
+            continue
         m = key.search(report)
         if m is None:
             continue
@@ -390,6 +406,8 @@ def _stack_corruption(title: str, report: bytes, used: F.Format | None) -> str |
 def sanitize(title: str) -> str:
     for rx, repl, hint, needs_digit in _REPLACEMENTS:
         if (hint is not None and hint not in title) or (needs_digit and not any(c.isdigit() for c in title)):
+            continue
+        if rx.search(title) is None:  # (a search is much cheaper than a sub in re2's binding)
             continue
         for _ in range(64):  # each pass replaces at least one match; overlaps need more
             new = rx.sub(repl, title)
