@@ -407,7 +407,7 @@ class Container:
 def reports_from_container(path: str, batch_size: int = 4096) -> Iterator[list]:
     """Reports for `crashpipe run`: one Report per dump, in batches of `batch_size`,
     carrying arch, registers (canonical pc/sp/fp/lr), kernel release, one StackDump, and
-    source `path!<report>`.  The unwind stage then walks them like parsed `Stack:` dumps."""
+    source `path!<source column>` (`path!<report>` where the collector gave none).  The unwind stage then walks them like parsed `Stack:` dumps."""
     from crashpipe import arch as archmod
     from crashpipe.model import Report, StackDump
 
@@ -429,7 +429,8 @@ def reports_from_container(path: str, batch_size: int = 4096) -> Iterator[list]:
                     if cb.flags[i] & fl:
                         regs[name] = int(arr[i])
                 o0, o1 = int(cb.offsets[i]), int(cb.offsets[i + 1])
-                r = Report(source=src[i] or f"{path}!{int(cb.report[i])}", source_line=int(cb.report[i]),
+                # `container!<collector's source>` (or `!<report>`), like archive members
+                r = Report(source=f"{path}!{src[i] or int(cb.report[i])}", source_line=int(cb.report[i]),
                            arch=abi.arch if abi else None, kernel_release=rel[i], registers=regs)
                 if abi is None:
                     r.corrupted, r.corrupted_reason = True, f"container: unknown arch_id {int(cb.arch_id[i])}"
