@@ -4,7 +4,7 @@ Two entry points:
 * `unwind_dump(...)` -> `UnwindResult` for one dump (the `crashpipe unwind` command);
 * `unwind_reports(reports, symbols=None)` for the pipeline (interfaces.md): every
   report carrying raw `stacks` is re-unwound, its frames appended after the printed
-  `trace` frames, and `unwind_agreement` set (rule in `_agreement`).
+  `trace` frames, and `unwind_agreement` set (rule in `unwind_agreement`).
 
 Batches go to `walk_batch` of the Cython extension (`crashpipe._unwind`), or its twin
 `crashpipe.unwind_py` when the extension is missing; CRASHPIPE_UNWIND_IMPL=py|debug|c
@@ -315,11 +315,21 @@ class _SectionTexts:
 
 
 def open_elf_resolver(path: str, load_bias: int = 0):
+    """The symbol engine's Resolver for `path`, or, when that engine is missing or
+    fails on this file, text ranges from the section headers alone (names unknown)."""
     try:
         from crashpipe.symbols import open_elf
     except ImportError:
         return _SectionTexts(path, load_bias)
-    return open_elf(path, load_bias)
+    try:
+        return open_elf(path, load_bias)
+    except OSError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a damaged ELF still has section headers, maybe
+        import logging
+
+        logging.getLogger(__name__).warning("%s: symbols unavailable (%s); text ranges from section headers", path, e)
+        return _SectionTexts(path, load_bias)
 
 
 def symbolize_frames(frames: list[Frame], resolvers: Sequence[Any]) -> list[Frame]:

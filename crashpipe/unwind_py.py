@@ -75,6 +75,8 @@ def walk_batch(data, offsets, abi_ids, base, ip, sp, fp, lr, flags, abi, text_lo
         mask = int(row[COL_RA_MASK]) & M64
         align = int(row[COL_ALIGN])
         calign = int(row[COL_CODE_ALIGN])
+        if align < 1 or align & (align - 1) or calign < 1 or calign & (calign - 1):
+            raise ValueError(f"dump {i}: alignments must be powers of two")  # as the Cython loop
         d0, d1 = int(offsets[i]), int(offsets[i + 1])
         n_bytes = d1 - d0
         b = int(base[i])
