@@ -6,6 +6,7 @@ and the patterns run under re2, so a 100 MB line without a newline costs linear 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import re2
@@ -18,8 +19,20 @@ _CONSOLE = re2.compile(console.CONSOLE_PREFIX)
 _TAG_ONLY = re2.compile(console.TAG_ONLY_PREFIX)
 _LOGLEVEL = re2.compile(console.LOGLEVEL_PREFIX)
 _MAIL_QUOTE = re2.compile(console.MAIL_QUOTE)
+
+
+def _anchored_py(pattern: str) -> "re.Pattern[str]":
+    """A "^"-anchored console pattern for Python's engine, used with .match: these run
+    on every line of a syslog capture, where re2's binding costs more than the match.
+    They are safe there: anchored, and each repeat is followed by a character it cannot
+    match, so a failed attempt backtracks over each character at most once.  re2's \\S
+    is ASCII ([^\\t\\n\\f\\r ]), Python's is Unicode: spelled out to keep re2's meaning."""
+    assert pattern.startswith("^")
+    return re.compile(pattern.replace(r"\S", r"[^\t\n\f\r ]"))
+
+
 _SYSLOGS = tuple(
-    re2.compile(p) for p in (console.SYSLOG_PREFIX, console.ISO_SYSLOG_PREFIX, console.BARE_KERNEL_PREFIX)
+    _anchored_py(p) for p in (console.SYSLOG_PREFIX, console.ISO_SYSLOG_PREFIX, console.BARE_KERNEL_PREFIX)
 )
 
 
@@ -55,9 +68,27 @@ def _bracket(text: str, i: int) -> tuple[int, str] | None:
     return j + 1, inner
 
 
+# The common prefix in one anchored match (no nested quantifiers: linear); the bracket
+# length limits of _bracket are checked on its spans.
+_DMESG = re.compile(r"\[ *([0-9]+\.[0-9]+)\](?:( ?)\[ *([TC][0-9]+)\])?( ?)")
+
+
 def _dmesg_prefix(text: str) -> tuple[int, float, str | None] | None:
-    """The common "[  12.345678]" / "[  12.3][ T31]" prefix parsed without a regex
-    engine (most lines of most logs carry it); None to let the patterns decide."""
+    """The common "[  12.345678]" / "[  12.3][ T31]" prefix (most lines of most logs
+    carry it); None to let the patterns decide."""
+    m = _DMESG.match(text)
+    if m is not None and m.end(1) < 32:
+        tag = m.group(3)
+        if tag is not None:
+            if m.end(3) - m.end(2) < 32:
+                return m.end(), float(m.group(1)), tag
+        elif text[m.end(1) + 1:m.end(1) + 2] != "[":
+            return m.end(), float(m.group(1)), None
+    return _dmesg_prefix_slow(text)
+
+
+def _dmesg_prefix_slow(text: str) -> tuple[int, float, str | None] | None:
+    """_dmesg_prefix for the odd shapes, by hand."""
     b = _bracket(text, 0)
     if b is None:
         return None
@@ -92,7 +123,7 @@ def clean_line(no: int, raw: str) -> Line:
             text = text[m.end():]
     if text.find("kernel: ", 0, _SYSLOG_REACH) >= 0:
         for rx in _SYSLOGS:
-            m = rx.search(text)
+            m = rx.match(text)
             if m is not None:
                 text = text[m.end():]
                 break
