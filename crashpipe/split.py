@@ -191,10 +191,15 @@ def split_reports(lines: list[Line]) -> list[Span]:
     index = log_index(lines)
     headers, info, hinted, contexts = index.headers, index.info, index.hinted, index.contexts
 
+    all_cpus = [0]  # open reports taking every CPU's lines
+    untagged = sorted(c for c in set(contexts) if not _is_tag(c))
+
     def close(ctx: str, why: str) -> None:
         o = open_by_ctx.pop(ctx, None)
         if o is not None:
             o.span.closed_by = why
+            if o.all_cpus:
+                all_cpus[0] -= 1
 
     for idx, ln in enumerate(lines):
         h = headers[idx]
@@ -221,8 +226,14 @@ def split_reports(lines: list[Line]) -> list[Span]:
                 continue
             # A new report: it ends the open report of the same printer, and every open
             # report not told apart by a caller tag.
-            for c in list(open_by_ctx):
-                if c == ctx or not _is_tag(c) or not _is_tag(ctx):
+            if _is_tag(ctx):
+                # (a tagged log keeps many reports open: only the untagged printers of the
+                # log are visited, usually "console" and "")
+                close(ctx, "next-report")
+                for c in untagged:
+                    close(c, "next-report")
+            else:
+                for c in list(open_by_ctx):
                     close(c, "next-report")
             first = _leading_start(lines, idx, ctx, floor, contexts)
             lead = [lines[k] for k in range(first, idx) if contexts[k] == ctx]
@@ -236,7 +247,7 @@ def split_reports(lines: list[Line]) -> list[Span]:
         o = open_by_ctx.get(ctx)
         if o is None:
             # Lines of all CPUs belong to a report that asked for an all-CPU backtrace.
-            if _is_tag(ctx) and ctx[0] == "C":
+            if all_cpus[0] and _is_tag(ctx) and ctx[0] == "C":
                 o = next((x for x in open_by_ctx.values() if x.all_cpus), None)
             if o is None:
                 continue
@@ -256,8 +267,9 @@ def split_reports(lines: list[Line]) -> list[Span]:
         floor = idx + 1
         if idx not in hinted:
             continue
-        if S.ALL_CPU_BACKTRACE in text:
+        if S.ALL_CPU_BACKTRACE in text and not o.all_cpus:
             o.all_cpus = True
+            all_cpus[0] += 1
         if S.END_MARKER_HINT in text and _END_MARKER.search(text) is not None:
             o.trailer = True
         elif S.CLOSING_RULE_HINT in text and _CLOSING_RULE.search(text) is not None and len(o.span.lines) > 3:
