@@ -198,7 +198,7 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
 # the output at pos + l * max_frames (reserved); the dumps are then finished in order
 # (frames moved down to the packed position, then lr and scan), so the output is
 # exactly what the one-at-a-time twin produces.
-DEF LANES = 8
+DEF LANES = 6
 
 cdef struct Params:
     const uint8_t *dp

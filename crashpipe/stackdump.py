@@ -38,6 +38,7 @@ from typing import Iterator
 
 CONTAINER_FORMAT = b"stackdump/1"
 ARROW_FILE_MAGIC = b"ARROW1"
+MADV_POPULATE_READ = 22  # linux/mman.h; not in Python's mmap module before 3.13
 MAX_STACK_BYTES = 1 << 24  # 16 MiB per dump: kernel stacks are 8-16 KiB, user dumps capped
 
 FLAG_IP, FLAG_SP, FLAG_FP, FLAG_LR = 1, 2, 4, 8
@@ -352,6 +353,9 @@ class Container:
         _, obuf, dbuf = st.buffers()
         offsets = np.frombuffer(obuf, np.int64)[st.offset: st.offset + len(st) + 1]
         data = np.frombuffer(dbuf, np.uint8) if dbuf is not None else np.zeros(0, np.uint8)
+        # map the batch's pages in one system call (MADV_POPULATE_READ, Linux 5.14) rather
+        # than one page fault per 64 KiB while walking
+        self._advise(dbuf, MADV_POPULATE_READ)
         flags = np.zeros(len(rb), np.uint8)
         regs = []
         for name, fl in (("ip", FLAG_IP), ("sp", FLAG_SP), ("fp", FLAG_FP), ("lr", FLAG_LR)):
@@ -364,22 +368,26 @@ class Container:
         return ContainerBatch(_view(rb.column("report"), np.int64), _view(rb.column("arch_id"), np.uint8),
                               _view(rb.column("base"), np.uint64), *regs, flags, offsets, data, rb)
 
+    def _advise(self, buf, advice: int) -> None:
+        if buf is None:
+            return
+        import mmap
+
+        start = buf.address - self._base_addr
+        page = start - start % mmap.PAGESIZE
+        if 0 <= page and start + buf.size <= len(self._mm):
+            try:
+                self._mm.madvise(advice, page, start + buf.size - page)
+            except (OSError, ValueError):
+                pass  # advice unknown to this kernel: only a missed optimisation
+
     def release(self, cb: ContainerBatch) -> None:
         """Drop the page-table entries of a walked batch's stacks (MADV_DONTNEED on a
         read-only file mapping: the bytes stay valid and fault back in from the page
         cache if touched again), so resident memory does not grow with the file."""
         import mmap
 
-        buf = cb.record_batch.column("stack").buffers()[2]
-        if buf is None or not hasattr(mmap, "MADV_DONTNEED"):
-            return
-        start = buf.address - self._base_addr
-        page = start - start % mmap.PAGESIZE
-        if 0 <= page and start + buf.size <= len(self._mm):
-            try:
-                self._mm.madvise(mmap.MADV_DONTNEED, page, start + buf.size - page)
-            except OSError:
-                pass
+        self._advise(cb.record_batch.column("stack").buffers()[2], mmap.MADV_DONTNEED)
 
     def batches(self):
         """Each batch's views, released (see `release`) once the next one is asked for."""
