@@ -174,7 +174,7 @@ def main() -> int:
     table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     table += ["| " + " | ".join(r) + " |" for k in ("parse", "bait", "e2e") for r in rows.get(k, [])]
     text = "\n".join([f"`python benchmarks/bench_parse.py --reports {a.reports} --files {a.files} --e2e-files {a.e2e_files}` "
-                      f"({os.cpu_count()} CPUs shared with other jobs; last part measured "
+                      f"({os.cpu_count()} CPUs shared with other jobs; table written "
                       f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "", *table])
     print(text)
     if not a.no_readme:
