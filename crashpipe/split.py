@@ -9,6 +9,7 @@ handle ...") continue the open report instead of opening another.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -74,7 +75,7 @@ class LogIndex:
     index of each line, the lines holding an informational message with a stack or one
     of the splitter's end/backtrace hints, and each line's printer (`Line.context`)."""
 
-    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found")
+    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted")
 
     def __init__(self, lines: list[Line]) -> None:
         self.lines = lines
@@ -99,6 +100,7 @@ class LogIndex:
             self.hinted.update(_lines_holding(blob, _find_all(blob, h)))
         self._blob = blob
         self._found: dict[str, set[int]] = {}
+        self._sorted: dict[str, list[int]] = {}
         self._exact = blob.count("\n") == self.n - 1
         if not self._exact:  # some text held "\n": the offsets are off
             self.headers = [match_header(ln.text) for ln in lines]
@@ -115,6 +117,14 @@ class LogIndex:
                 got = {i for i, ln in enumerate(self.lines) if literal in ln.text}
             self._found[literal] = got
         return got
+
+    def any_holding(self, literal: str, lo: int, hi: int) -> bool:
+        """Whether a line with index in [lo, hi) holds `literal`."""
+        got = self._sorted.get(literal)
+        if got is None:
+            got = self._sorted[literal] = sorted(self.holding(literal))
+        i = bisect.bisect_left(got, lo)
+        return i < len(got) and got[i] < hi
 
 
 _LAST_INDEX: list[LogIndex] = []  # the last log seen: split and every title of it use it

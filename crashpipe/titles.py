@@ -125,6 +125,7 @@ _STACK_START_HINTS = tuple(h.encode() for h in FR.STACK_START_HINTS)
 # Each start pattern with the longest hint its matches hold (one the pattern spells out).
 _STACK_START_KEYED = tuple((rx, max((h.encode() for h in FR.STACK_START_HINTS if h in p), key=len, default=b""))
                            for rx, p in zip(_STACK_START, FR.STACK_START))
+_STACK_START_HINT_STR = tuple(h.decode() for _, h in _STACK_START_KEYED)
 _CORRUPTED_LINE_HINT = FR.CORRUPTED_LINE_HINT.encode()
 # These two run on frame names and titles (str).
 _STALL_ANCHORS = re2.compile("|".join(FR.STALL_ANCHORS))
@@ -403,9 +404,54 @@ def _stack_corruption(title: str, report: bytes, used: F.Format | None) -> str |
     return None
 
 
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
+def _has_digit(title: str) -> bool:
+    if title.isascii():
+        return _ASCII_DIGIT.search(title) is not None
+    return any(c.isdigit() for c in title)
+
+
+def _decided_in(rest: bytes) -> bool:
+    """Whether _stack_corruption's look at the lines after a stack start (`rest`, from
+    the start to the end of the title text, which ends with a newline) reaches its
+    verdict within these lines."""
+    pieces = rest.split(b"\n")[1:-1]  # the complete lines after the start's line
+    if len(pieces) < 2:
+        return False  # "call trace is missed" depends on how many lines follow
+    for ln in pieces[:15]:
+        if _is_stack_start(ln) or b"(stack is not available)" in ln or _ANY_FRAME.search(ln) is not None:
+            return True
+    return len(pieces) >= 15
+
+
+def _tail_matters(text: bytes, used: F.Format | None, index, lo: int) -> bool:
+    """Whether _stack_corruption could decide otherwise on the full text (the title text
+    plus the rest of the printer's output, from line index `lo` on, at most _TAIL_LINES
+    lines) than on the title text alone.  Conservative: the rest matters when one of its
+    lines holds a stack-start hint the title text lacks a match for, when a match sits
+    within 16 lines of the text's end, or, with no stack start at all, when one holds the
+    headerless frame's " from "."""
+    if used is None or used.no_stack_trace:
+        return False
+    hi = lo + _TAIL_LINES
+    has_stack = False
+    for (key, hint), hint_s in zip(_STACK_START_KEYED, _STACK_START_HINT_STR):
+        m = key.search(text) if hint in text else None
+        if m is not None:
+            has_stack = True
+            if text.count(b"\n", m.start()) < 16 and not _decided_in(text[m.start():]):
+                return True
+        elif index.any_holding(hint_s, lo, hi):
+            return True
+    return not has_stack and index.any_holding(" from ", lo, hi) and _HEADERLESS.search(text) is None
+
+
 def sanitize(title: str) -> str:
+    has_digit = _has_digit(title)
     for rx, repl, hint, needs_digit in _REPLACEMENTS:
-        if (hint is not None and hint not in title) or (needs_digit and not any(c.isdigit() for c in title)):
+        if (hint is not None and hint not in title) or (needs_digit and not has_digit):
             continue
         if rx.search(title) is None:  # (a search is much cheaper than a sub in re2's binding)
             continue
@@ -414,10 +460,17 @@ def sanitize(title: str) -> str:
             if new == title:
                 break
             title = new
-    out = []
-    prev = " "
+            if rx.search(title) is None:  # another pass would change nothing
+                break
+        has_digit = _has_digit(title)
     # The cap counts UTF-8 bytes, dropped ones included (syzkaller's rule), and only
     # printable ASCII stays.
+    if title.isascii() and title.isprintable() and "  " not in title:
+        # nothing to drop or collapse (printable ASCII has no tab): the loop below
+        # would only drop a leading space
+        return title[: T.MAX_TITLE].strip()
+    out = []
+    prev = " "
     for ch in title.encode("utf-8", "replace")[: T.MAX_TITLE].decode("ascii", "ignore"):
         if ch == "\t":
             ch = " "
@@ -495,6 +548,14 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, int]:
     """(text used for the title, full text for the corruption check, index of the last
     header line of the raw fallback text: see `raw_text`) for the report whose header is
     all_lines[start]."""
+    return list(_read_report(all_lines, start, False))[-1]
+
+
+def _read_report(all_lines: list[Line], start: int, early: bool):
+    """report_text as a generator.  With `early`, an untagged report first yields where
+    its title text ends, (text, None, index of the line where the rest starts), and
+    reads the rest (the printer's output the corruption check looks at) only when
+    resumed."""
     facts = _log_facts(all_lines)
     main_headers, info, contexts, marked, strip = facts.main_headers, facts.info, facts.contexts, facts.marked, facts.strip
     head = all_lines[start]
@@ -520,8 +581,12 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, int]:
                         break
                 elif not continues_report(ln.text):
                     second = True
+                    if early and not tagged:
+                        yield "".join(s + "\n" for s in out), None, j
             elif not second and j in info:
                 second = True
+                if early and not tagged:
+                    yield "".join(s + "\n" for s in out), None, j
             if second:
                 tail += 1
                 if tail > _TAIL_LINES:
@@ -558,7 +623,7 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, int]:
             break
     text = "".join(s + "\n" for s in out[:report_end])
     full = text if report_end == len(out) else text + "".join(s + "\n" for s in out[report_end:])
-    return text, full, last_header
+    yield text, full, last_header
 
 
 def raw_text(all_lines: list[Line], start: int, last_header: int) -> str:
@@ -585,16 +650,27 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
     if oi < 0:
         return TitleInfo(None, [], None, True, "no report header")
     oops = F.OOPSES[oi]
-    text_s, full_s, last_header = report_text(all_lines, start)
+    reader = _read_report(all_lines, start, True)
+    text_s, full_s, at = next(reader)
     text = text_s.encode("utf-8", "replace")
-    full = text if full_s is text_s else full_s.encode("utf-8", "replace")
+    if full_s is None:
+        full = None  # read on demand: the rest of the printer's output after the report
+    else:
+        full = text if full_s is text_s else full_s.encode("utf-8", "replace")
     title, corrupted, alts, used = _describe(text, oops)
     if not title:
+        last_header = at if full_s is not None else list(reader)[-1][2]
         full = raw = raw_text(all_lines, start, last_header).encode("utf-8", "replace")
         title, corrupted, alts, used = _describe(raw, oops)
     if not title:
         return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
     if corrupted is None:
+        if full is None:
+            if _tail_matters(text, used, log_index(all_lines), at):
+                _, full_s, _ = list(reader)[-1]
+                full = full_s.encode("utf-8", "replace")
+            else:
+                full = text
         corrupted = _stack_corruption(title, full, used)
     if corrupted is None and _log_facts(all_lines).hangup:
         corrupted = "console disconnected"
