@@ -25,7 +25,8 @@ _HEADERS = tuple(o.header for o in F.OOPSES)
 # than re2's Python binding.
 _ANY_HEADER = re.compile("|".join(re.escape(h) for h in _HEADERS))
 _HEADER_SUPPRESS = tuple(tuple(re2.compile(p) for p in o.suppressions) for o in F.OOPSES)
-_START_IGNORES = tuple(re2.compile(p) for p in F.REPORT_START_IGNORES)
+# One alternation: which ignore pattern matches does not matter, only whether one does.
+_START_IGNORE = re2.compile("|".join(f"(?:{p})" for p in F.REPORT_START_IGNORES))
 _RIGHT_AFTER = tuple((re2.compile(p), n) for p, n in F.CONTINUES_RIGHT_AFTER_HEADER)
 _LEADING = tuple((re2.compile(p), back) for p, back in S.LEADING)
 _END_MARKER = re2.compile(S.END_MARKER)
@@ -75,7 +76,7 @@ class LogIndex:
     index of each line, the lines holding an informational message with a stack or one
     of the splitter's end/backtrace hints, and each line's printer (`Line.context`)."""
 
-    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted")
+    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues")
 
     def __init__(self, lines: list[Line]) -> None:
         self.lines = lines
@@ -101,6 +102,7 @@ class LogIndex:
         self._blob = blob
         self._found: dict[str, set[int]] = {}
         self._sorted: dict[str, list[int]] = {}
+        self._continues: dict[int, bool] = {}
         self._exact = blob.count("\n") == self.n - 1
         if not self._exact:  # some text held "\n": the offsets are off
             self.headers = [match_header(ln.text) for ln in lines]
@@ -116,6 +118,13 @@ class LogIndex:
             else:
                 got = {i for i, ln in enumerate(self.lines) if literal in ln.text}
             self._found[literal] = got
+        return got
+
+    def continues(self, i: int) -> bool:
+        """continues_report on line i, remembered (every title of the log asks)."""
+        got = self._continues.get(i)
+        if got is None:
+            got = self._continues[i] = continues_report(self.lines[i].text)
         return got
 
     def any_holding(self, literal: str, lo: int, hi: int) -> bool:
@@ -151,7 +160,7 @@ def match_header(text: str) -> int:
 
 def continues_report(text: str) -> bool:
     """A header that, inside an open report, belongs to it (panic after an oops...)."""
-    return any(rx.search(text) for rx in _START_IGNORES)
+    return _START_IGNORE.search(text) is not None
 
 
 def _right_after_header(span: Span, text: str) -> bool:

@@ -20,7 +20,7 @@ from crashpipe.formats import frames as FR
 from crashpipe.formats import oopses as F
 from crashpipe.formats import titles as T
 from crashpipe.lines import Line
-from crashpipe.split import Span, continues_report, log_index, match_header
+from crashpipe.split import Span, log_index, match_header
 
 
 @dataclass
@@ -508,10 +508,11 @@ class _LogFacts:
     printer of each line, informational messages), the lines holding a marker that
     report_text reacts to, and whether the console connection dropped."""
 
-    __slots__ = ("lines", "n", "headers", "main_headers", "info", "contexts", "marked", "strip", "hangup")
+    __slots__ = ("index", "lines", "n", "headers", "main_headers", "info", "contexts", "marked", "strip", "hangup")
 
     def __init__(self, lines: list[Line]) -> None:
         index = log_index(lines)
+        self.index = index
         self.lines = lines
         self.n = len(lines)
         self.headers = index.headers
@@ -558,6 +559,7 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
     resumed."""
     facts = _log_facts(all_lines)
     main_headers, info, contexts, marked, strip = facts.main_headers, facts.info, facts.contexts, facts.marked, facts.strip
+    index = facts.index
     head = all_lines[start]
     ctx = contexts[start]
     tagged = ctx[:1] in ("T", "C")
@@ -579,7 +581,7 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
                     tail_headers += 1
                     if tail_headers > _TAIL_HEADERS:
                         break
-                elif not continues_report(ln.text):
+                elif not index.continues(j):
                     second = True
                     if early and not tagged:
                         yield "".join(s + "\n" for s in out), None, j
