@@ -10,6 +10,7 @@ earliest-matching `title` pattern wins, its `report` pattern supplies arguments,
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -228,9 +229,11 @@ def _is_corrupted_line(ln: bytes) -> bool:
     return _CORRUPTED_LINE_HINT in ln and any(rx.search(ln) for rx in _CORRUPTED_LINES)
 
 
-def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str | None, may_corrupt: bool = True):
+def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str | None, may_corrupt: bool = True,
+          text: bytes | None = None, starts: list[int] | None = None):
     """Walk the report's lines along `parts`; ([(canonical, raw) frame per trace], ok).
-    `may_corrupt` False says no line holds the fault-injection marker."""
+    `may_corrupt` False says no line holds the fault-injection marker; `text` is the
+    lines joined by newlines and `starts` the offset of each line in it."""
     raw: list[str] = []
     results: list[tuple[str, str]] = []
     ok = True
@@ -274,6 +277,15 @@ def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str 
                 m = _ANY_FRAME.search(ln)
                 if m is not None:
                     _add_frames(raw, m, skip)
+        elif text is not None and starts is not None and not may_corrupt and _line_local(part):
+            # the first line holding a match is where the first match in the whole text
+            # is (see _line_local): one search instead of one per line
+            m = _rx(part).search(text, starts[pos]) if pos < n else None
+            if m is None:
+                pos = n
+            else:
+                _add_frames(raw, m, skip)
+                pos = bisect.bisect_right(starts, m.start())
         else:
             rx = _rx(part)
             while pos < n:
@@ -290,11 +302,31 @@ def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str 
     return results, ok
 
 
+_NOT_LINE_LOCAL = ("^", "$", "[^", "\\s", "\\S", "\\W", "\\D", "\\n", "\\r", "\\t", "\\f", "\\v", "\\x",
+                   "\\b", "\\B", "\\p", "\\P", "\\C", "\\Q", "\n")
+_LOCAL_CACHE: dict[str, bool] = {}
+
+
+def _line_local(pattern: str) -> bool:
+    """Whether no match of `pattern` can hold a newline or depend on a line boundary: no
+    anchors, negated classes, escapes that can stand for a newline, word boundaries or
+    flags (".", without (?s), does not match one).  Then, in a text of lines joined by
+    newlines, the first match lies inside the first line that holds a match, at the same
+    place and with the same groups as a search of that line alone."""
+    got = _LOCAL_CACHE.get(pattern)
+    if got is None:
+        exp = _expand(pattern)
+        got = not any(t in exp for t in _NOT_LINE_LOCAL) and "(?" not in exp.replace("(?:", "")
+        _LOCAL_CACHE[pattern] = got
+    return got
+
+
 def _stack_frames(stack: F.Stack, text: bytes):
     skip = _skip_rx(stack.skip)
     text_lines = text.split(b"\n")
     may_corrupt = _CORRUPTED_LINE_HINT in text
-    res, ok = _walk(text_lines, stack.parts, skip, stack.extractor, may_corrupt)
+    starts = [0, *itertools.accumulate(len(ln) + 1 for ln in text_lines)][:-1]
+    res, ok = _walk(text_lines, stack.parts, skip, stack.extractor, may_corrupt, text, starts)
     if ok:
         return res, ok
     if stack.parts2:
