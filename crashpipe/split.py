@@ -10,6 +10,7 @@ handle ...") continue the open report instead of opening another.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -76,7 +77,7 @@ class LogIndex:
     index of each line, the lines holding an informational message with a stack or one
     of the splitter's end/backtrace hints, and each line's printer (`Line.context`)."""
 
-    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues")
+    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues", "_starts", "_changes")
 
     def __init__(self, lines: list[Line]) -> None:
         self.lines = lines
@@ -103,6 +104,8 @@ class LogIndex:
         self._found: dict[str, set[int]] = {}
         self._sorted: dict[str, list[int]] = {}
         self._continues: dict[int, bool] = {}
+        self._starts: list[int] | None = None
+        self._changes: list[int] | None = None
         self._exact = blob.count("\n") == self.n - 1
         if not self._exact:  # some text held "\n": the offsets are off
             self.headers = [match_header(ln.text) for ln in lines]
@@ -126,6 +129,25 @@ class LogIndex:
         if got is None:
             got = self._continues[i] = continues_report(self.lines[i].text)
         return got
+
+    def text_of(self, lo: int, hi: int) -> str | None:
+        """The texts of lines [lo, hi), each followed by a newline, cut out of the joined
+        text in one piece (None when a line text held a newline of its own)."""
+        if not self._exact:
+            return None
+        if self._starts is None:
+            self._starts = [0, *itertools.accumulate(len(ln.text) + 1 for ln in self.lines)]
+        if lo >= hi:
+            return ""
+        return self._blob[self._starts[lo]:self._starts[hi] - 1] + "\n"
+
+    def one_printer(self, lo: int, hi: int) -> bool:
+        """Whether lines [lo, hi) all have the printer (context) of line lo."""
+        if self._changes is None:
+            c = self.contexts
+            self._changes = [i for i in range(1, self.n) if c[i] != c[i - 1]]
+        i = bisect.bisect_right(self._changes, lo)
+        return i == len(self._changes) or self._changes[i] >= hi
 
     def any_holding(self, literal: str, lo: int, hi: int) -> bool:
         """Whether a line with index in [lo, hi) holds `literal`."""

@@ -540,7 +540,7 @@ class _LogFacts:
     printer of each line, informational messages), the lines holding a marker that
     report_text reacts to, and whether the console connection dropped."""
 
-    __slots__ = ("index", "lines", "n", "headers", "main_headers", "info", "contexts", "marked", "strip", "hangup")
+    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "info", "contexts", "marked", "strip", "hangup")
 
     def __init__(self, lines: list[Line]) -> None:
         index = log_index(lines)
@@ -550,11 +550,13 @@ class _LogFacts:
         self.headers = index.headers
         # headers that end the text syzkaller reads (not crashpipe's extra ones)
         self.main_headers = {i for i, h in enumerate(index.headers) if h >= 0 and not F.OOPSES[h].extra}
+        self.main_sorted = sorted(self.main_headers)
         self.info = index.info
         self.contexts = index.contexts
         self.marked: set[int] = set().union(*(index.holding(m) for m in _SKIP_MARKERS))
         # lines _strip_line may change (all others read as they are)
         self.strip = index.holding(FR.QUESTIONABLE_MARK) | index.holding(FR.UNRELIABLE_SUFFIX)
+        self.strip_sorted = sorted(self.strip)
         self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
 
 
@@ -616,11 +618,21 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
                 elif not index.continues(j):
                     second = True
                     if early and not tagged:
-                        yield "".join(s + "\n" for s in out), None, j
+                        text = "".join(s + "\n" for s in out)
+                        yield text, None, j
+                        fast = _fast_tail(facts, j, ctx, len(out), last_header, skip_text, cpu_traceback)
+                        if fast is not None:
+                            yield text, text + fast[0], fast[1]
+                            return
             elif not second and j in info:
                 second = True
                 if early and not tagged:
-                    yield "".join(s + "\n" for s in out), None, j
+                    text = "".join(s + "\n" for s in out)
+                    yield text, None, j
+                    fast = _fast_tail(facts, j, ctx, len(out), last_header, skip_text, cpu_traceback)
+                    if fast is not None:
+                        yield text, text + fast[0], fast[1]
+                        return
             if second:
                 tail += 1
                 if tail > _TAIL_LINES:
@@ -658,6 +670,43 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
     text = "".join(s + "\n" for s in out[:report_end])
     full = text if report_end == len(out) else text + "".join(s + "\n" for s in out[report_end:])
     yield text, full, last_header
+
+
+def _fast_tail(facts: "_LogFacts", j0: int, ctx: str, n_out: int, last_header: int, skip_text: bool,
+               cpu_traceback: bool) -> tuple[str, int] | None:
+    """What _read_report's loop adds after an untagged report's title text, from line
+    j0 on, worked out from the log index instead of line by line: (the rest of the full
+    text, last header index), or None when a line of the range needs the loop (another
+    printer, a line to strip, a marker line, the length cap)."""
+    if cpu_traceback:
+        return None
+    index, n, mh = facts.index, facts.n, facts.main_sorted
+    k = bisect.bisect_right(mh, j0)  # the first header after j0
+    third = mh[k + _TAIL_HEADERS] if k + _TAIL_HEADERS < len(mh) else n  # the header the loop stops at
+    end = min(third, j0 + _TAIL_LINES, n)  # lines [j0, end) are read
+    stop = end if end < n else n - 1  # ...and the header check runs up to this line
+    i = bisect.bisect_right(mh, stop) - 1
+    if i >= 0 and mh[i] >= j0:
+        last_header = mh[i]
+    if skip_text:
+        return "", last_header  # every line after is skipped
+    if n_out + (end - j0) >= _MAX_REPORT_LINES or not index.one_printer(j0, end) or facts.contexts[j0] != ctx:
+        return None
+    if any(index.any_holding(m, j0, end) for m in _SKIP_MARKERS):
+        return None
+    # unreliable frames are left out, the other lines go in as they are
+    st = facts.strip_sorted
+    lo, hi = bisect.bisect_left(st, j0), bisect.bisect_left(st, end)
+    drop = [j for j in st[lo:hi] if _strip_line(facts.lines[j])[1]]
+    pieces = []
+    at = j0
+    for j in drop + [end]:
+        piece = index.text_of(at, j)
+        if piece is None:
+            return None
+        pieces.append(piece)
+        at = j + 1
+    return "".join(pieces), last_header
 
 
 def raw_text(all_lines: list[Line], start: int, last_header: int) -> str:
