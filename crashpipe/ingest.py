@@ -18,7 +18,6 @@ from __future__ import annotations
 import bz2
 import email
 import email.policy
-import gzip
 import io
 import logging
 import lzma
@@ -37,7 +36,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_SOURCE_BYTES = 2 << 30  # decompressed bytes per source; more is a bomb
 MAX_DEPTH = 8  # container nesting (gz in tar in gz ...): deeper is a quine or an attack
 SNIFF = 4096  # decompressed head bytes used to recognise a container
-CHUNK = 1 << 16  # small reads: a stream cut short still yields all but its last chunk
+CHUNK = 1 << 16  # bytes per read, compressed or not
+ZSTD_FEED = 4096  # compressed bytes per zstd step: at most ~128 MiB out, even for a bomb
 BINARY_SAMPLE = 1 << 16
 BINARY_SHARE = 0.20  # share of control and non-UTF-8 bytes above which a sample is not text
 
@@ -102,59 +102,95 @@ def compression_of(head: bytes) -> str | None:
 
 
 def open_decompressed(raw: BinaryIO, codec: str) -> BinaryIO:
-    if codec == "gz":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    if codec == "xz":
-        return lzma.LZMAFile(raw, mode="rb")
-    if codec == "bz2":
-        return bz2.BZ2File(raw, mode="rb")
-    if codec == "zst":
-        return _ZstdReader(raw)
-    raise ValueError(codec)
+    return _Decompressing(raw, codec)
 
 
-class _ZstdReader(io.RawIOBase):
-    """zstandard's stream reader does not report a stream cut inside a frame; this one
-    does (EOFError, like gzip/lzma/bz2), and reads concatenated frames."""
+class _Decompressing(io.RawIOBase):
+    """A decompressed view of `raw` for gz, xz, bz2 and zst, the same way for all four.
 
-    def __init__(self, raw: BinaryIO) -> None:
-        import zstandard
+    Why not gzip.GzipFile & co: a stream cut short must keep every byte that did
+    decompress (a truncated console log still holds the oopses before the cut), and a
+    read must never expand into unbounded memory.  The stdlib decompressors take an
+    output limit; zstandard's does not, so it is fed ZSTD_FEED bytes at a time, which
+    bounds one step's output by the format's maximum ratio.  Concatenated streams
+    (multi-member gzip, `cat a.xz b.xz`) are read through; zero padding after the last
+    member is ignored.  A cut inside a stream raises EOFError after the good bytes, a
+    bad stream raises the codec's own error."""
 
-        self._zstd = zstandard
+    def __init__(self, raw: BinaryIO, codec: str) -> None:
         self._raw = raw
-        self._dctx = zstandard.ZstdDecompressor()
-        self._obj = self._dctx.decompressobj()
-        self._buf = b""
-        self._eof = False
+        self._codec = codec
+        self._d = self._new()
+        self._pending = b""  # compressed bytes read but not yet fed
+        self._started = False  # the current stream has been fed input
+        self._out = b""
+        self._off = 0
+
+    def _new(self):  # type: ignore[no-untyped-def]
+        if self._codec == "gz":
+            return zlib.decompressobj(wbits=31)
+        if self._codec == "xz":
+            return lzma.LZMADecompressor()
+        if self._codec == "bz2":
+            return bz2.BZ2Decompressor()
+        if self._codec == "zst":
+            import zstandard
+
+            return zstandard.ZstdDecompressor().decompressobj()
+        raise ValueError(self._codec)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b) -> int:  # type: ignore[override]
-        while not self._buf and not self._eof:
-            chunk = self._raw.read(CHUNK)
-            if not chunk:
-                self._eof = True
-                if not self._obj.eof and self._started:
-                    raise EOFError("zstd stream ended inside a frame")
-                break
-            self._started = True
-            out = []
-            while chunk:
-                out.append(self._obj.decompress(chunk))
-                if self._obj.eof:  # next frame (concatenated zstd frames)
-                    chunk = self._obj.unused_data
-                    self._obj = self._dctx.decompressobj()
-                    self._started = bool(chunk)
-                else:
-                    chunk = b""
-            self._buf = b"".join(out)
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
+        if self._off >= len(self._out):
+            out = self._step(len(b))
+            if out is None:
+                return 0
+            self._out, self._off = out, 0
+        n = min(len(b), len(self._out) - self._off)
+        b[:n] = self._out[self._off : self._off + n]
+        self._off += n
         return n
 
-    _started = False
+    def _next_stream(self) -> bool:
+        """After a stream's end: start the next one, or report the end of input."""
+        rest = self._d.unused_data + self._pending
+        while not rest.strip(b"\0"):  # nothing, or zero padding (tape blocks, dd)
+            rest = self._raw.read(CHUNK)
+            if not rest:
+                return False
+        self._d, self._pending, self._started = self._new(), rest, True
+        return True
+
+    def _step(self, limit: int) -> bytes | None:
+        while True:
+            d = self._d
+            if d.eof:
+                if not self._next_stream():
+                    return None
+                continue
+            hungry = not self._pending and (self._codec in ("gz", "zst") or d.needs_input)
+            if hungry:
+                chunk = self._raw.read(CHUNK)
+                if not chunk:
+                    if self._started:
+                        raise EOFError(f"{self._codec} stream ended before its end marker")
+                    return None
+                self._pending, self._started = chunk, True
+            if self._codec == "gz":
+                out = d.decompress(self._pending, limit)
+                self._pending = d.unconsumed_tail
+            elif self._codec == "zst":
+                feed, self._pending = self._pending[:ZSTD_FEED], self._pending[ZSTD_FEED:]
+                out = d.decompress(feed)
+            elif d.needs_input:
+                out = d.decompress(self._pending, limit)
+                self._pending = b""
+            else:
+                out = d.decompress(b"", limit)
+            if out:
+                return out
 
 
 class _Peeked(io.RawIOBase):

@@ -143,6 +143,23 @@ def test_truncated_stream_gives_an_error_row_and_keeps_what_decompressed(tmp_pat
             assert big.startswith(s.data) and s.data
 
 
+@pytest.mark.parametrize("codec", ["gz", "xz", "zst"])
+def test_a_cut_stream_keeps_nearly_everything_before_the_cut(tmp_path, codec):
+    big = b"".join(b"[%8d.000000] console line %d %s\n" % (i, i, os.urandom(8).hex().encode()) for i in range(60000))
+    data = COMPRESS[codec](big)
+    items = expand_all(tmp_path, f"cut.{codec}", data[: len(data) // 2])
+    src = [i for i in items if isinstance(i, Source)]
+    assert len(src) == 1 and big.startswith(src[0].data)
+    assert len(src[0].data) > 0.4 * len(big)  # everything up to the cut, give or take a block
+
+
+@pytest.mark.parametrize("codec", sorted(COMPRESS))
+def test_concatenated_streams_and_zero_padding(tmp_path, codec):
+    data = COMPRESS[codec](b"first\n") + COMPRESS[codec](b"second\n") + b"\0" * 1000
+    items = expand_all(tmp_path, f"cat.{codec}", data)
+    assert [(type(i).__name__, getattr(i, "data", None)) for i in items] == [("Source", b"first\nsecond\n")]
+
+
 @pytest.mark.parametrize("codec", sorted(COMPRESS))
 def test_corrupt_stream_gives_an_error_row(tmp_path, codec):
     data = bytearray(COMPRESS[codec](LOG))
@@ -173,10 +190,14 @@ def test_hostile_member_names_are_only_names(tmp_path, monkeypatch):
     assert sorted(os.listdir(work)) == ["evil.tar"] and sorted(os.listdir(tmp_path)) == ["work"]
 
 
-def test_decompression_bomb_stops_at_the_cap(tmp_path):
-    bomb = gzip.compress(b"\0" * (8 << 20))
-    items = expand_all(tmp_path, "bomb.gz", bomb, Limits(max_source_bytes=1 << 20))
+@pytest.mark.parametrize("codec", sorted(COMPRESS))
+def test_decompression_bomb_stops_at_the_cap(tmp_path, codec):
+    bomb = COMPRESS[codec](b"\0" * (64 << 20))
+    items = expand_all(tmp_path, f"bomb.{codec}", bomb, Limits(max_source_bytes=1 << 20))
     assert [(type(i).__name__, getattr(i, "error", None)) for i in items] == [("ErrorRow", "too-large")]
+
+
+def test_a_bomb_member_in_a_tar_does_not_stop_its_siblings(tmp_path):
     items = expand_all(tmp_path, "bomb.tar", tar_bytes([("big", b"x" * (2 << 20)), ("small", b"ok\n")]), Limits(max_source_bytes=1 << 20))
     assert [getattr(i, "error", None) or i.data for i in items] == ["too-large", b"ok\n"]
 
