@@ -29,7 +29,7 @@ _HEADER_SUPPRESS = tuple(tuple(re2.compile(p) for p in o.suppressions) for o in 
 # One alternation: which ignore pattern matches does not matter, only whether one does.
 _START_IGNORE = re2.compile("|".join(f"(?:{p})" for p in F.REPORT_START_IGNORES))
 _RIGHT_AFTER = tuple((re2.compile(p), n) for p, n in F.CONTINUES_RIGHT_AFTER_HEADER)
-_LEADING = tuple((re2.compile(p), back) for p, back in S.LEADING)
+_LEADING = tuple((re2.compile(p), back, hint) for p, back, hint in S.LEADING)
 _END_MARKER = re2.compile(S.END_MARKER)
 _CLOSING_RULE = re2.compile(S.CLOSING_RULE)
 _TRAILER_KEEP = re2.compile("|".join(S.TRAILER_KEEP))
@@ -207,10 +207,13 @@ class _Open:
         self.all_cpus = False  # an all-CPU backtrace follows: take every CPU's lines
 
 
-def _leading_start(lines: list[Line], idx: int, ctx: str, floor: int, contexts: list[str]) -> int:
+def _leading_start(lines: list[Line], idx: int, ctx: str, floor: int, index: LogIndex) -> int:
     """Index of the first line of the report whose header is lines[idx]."""
     start = idx
-    for rx, back in _LEADING:
+    contexts = index.contexts
+    for rx, back, hint in _LEADING:
+        if not index.any_holding(hint, floor, idx):
+            continue  # (no line back there holds the hint: nothing to walk)
         j, seen = idx - 1, 0
         while j >= floor and seen < back:
             ln = lines[j]
@@ -218,7 +221,7 @@ def _leading_start(lines: list[Line], idx: int, ctx: str, floor: int, contexts: 
             if contexts[j + 1] != ctx:
                 continue
             seen += 1
-            if rx.search(ln.text) is not None:
+            if hint in ln.text and rx.search(ln.text) is not None:
                 start = min(start, j + 1)
                 break
     return start
@@ -276,7 +279,7 @@ def split_reports(lines: list[Line]) -> list[Span]:
             else:
                 for c in list(open_by_ctx):
                     close(c, "next-report")
-            first = _leading_start(lines, idx, ctx, floor, contexts)
+            first = _leading_start(lines, idx, ctx, floor, index)
             lead = [lines[k] for k in range(first, idx) if contexts[k] == ctx]
             span = Span(lines[first].no, ln.no, lead + [ln], ln.no, h, ctx)
             spans.append(span)

@@ -111,3 +111,13 @@ def test_reboot_ends_a_report():
             "[  100.000002]  g+0x1/0x2\n[    0.000000] Linux version 6.1.0\n[    0.100000] Command line: x\n")
     _, spans = spans_of(text)
     assert len(spans) == 1 and spans[0].end_line == 3
+
+
+def test_leading_rules_name_a_hint_their_pattern_spells_out():
+    # split only tries a LEADING pattern on lines holding its hint: the hint must be
+    # literal text of every match
+    from crashpipe.formats import spans as S
+
+    for pattern, back, hint in S.LEADING:
+        assert hint and hint in pattern.replace("\\", ""), pattern
+        assert back > 0

@@ -2,16 +2,16 @@
 the header table itself is `oopses.OOPSES`)."""
 
 # Lines just before a header (same printer) that belong to the report, as (pattern, how
-# many of the printer's lines back it may sit): WARN's cut-here banner (a WARN message
-# may come between), arm's fault banner and abort message, the list-debug message
-# printed before its BUG(), arm64's stack-overflow message (its registers come between
-# it and the panic).
+# many of the printer's lines back it may sit, a substring every match holds: lines
+# without it are not tried): WARN's cut-here banner (a WARN message may come between),
+# arm's fault banner and abort message, the list-debug message printed before its BUG(),
+# arm64's stack-overflow message (its registers come between it and the panic).
 LEADING = (
-    (r"^-+\[ cut here \]-+$", 3),
-    (r"^8<-+ cut here -+", 4),  # arm's fault banner
-    (r"^Unhandled (?:prefetch|data) abort:", 2),
-    (r"^list_(?:add|del) corruption", 3),
-    (r"^Insufficient stack space to handle exception!", 80),
+    (r"^-+\[ cut here \]-+$", 3, " cut here "),
+    (r"^8<-+ cut here -+", 4, " cut here "),  # arm's fault banner
+    (r"^Unhandled (?:prefetch|data) abort:", 2, "Unhandled "),
+    (r"^list_(?:add|del) corruption", 3, "list_"),
+    (r"^Insufficient stack space to handle exception!", 80, "Insufficient stack space"),
 )
 
 # The kernel's end-of-report marker: after it only the panic and exit notes belong to
