@@ -171,4 +171,22 @@ def clean_lines(text: str) -> list[Line]:
     if not isinstance(text, str):
         text = str(text)
     text = _encodable(text)
-    return [clean_line(i, raw) for i, raw in enumerate(text.split("\n"), 1)]
+    out: list[Line] = []
+    append = out.append
+    dmesg = _DMESG.match
+    for i, raw in enumerate(text.split("\n"), 1):
+        # The common line, "[  12.345678] ..." or "[  12.3][ T31] ...", inline: what
+        # clean_line does for it (no syslog pattern can match a line opening with "[").
+        if raw[:1] == "[" and len(raw) <= MAX_LINE and "\r" not in raw:
+            m = dmesg(raw)
+            if m is not None and m.end(1) < 32:
+                tag = m.group(3)
+                if tag is not None:
+                    if m.end(3) - m.end(2) < 32:
+                        append(Line(i, raw[m.end():], tag, float(m.group(1))))
+                        continue
+                elif raw[m.end(1) + 1:m.end(1) + 2] != "[":
+                    append(Line(i, raw[m.end():], None, float(m.group(1))))
+                    continue
+        append(clean_line(i, raw))
+    return out
