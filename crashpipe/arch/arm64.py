@@ -12,12 +12,12 @@ ABIS = [
         little_endian=True, code_align=4,
         prev_fp_offset=0,
         ra_offset=8,
-        # Documentation/arch/arm64/memory.rst: modules and the kernel image live in the
-        # vmalloc area's lower part; with 48-bit VA the image starts at 0xffff800008000000
-        # (KASLR moves it within the first half of vmalloc).
-        kernel_text=((0xFFFF800000000000, 0xFFFFC00000000000),),
-        # modules: the 2 GiB (128 MiB before 6.2) region below the kernel image
-        module_area=((0xFFFF800000000000, 0xFFFF800080000000),),
+        # Documentation/arch/arm64/memory.rst (48-bit VA, 6.x): 128 MiB of modules, then
+        # the image at 0xffff800008000000 when KASLR is off.  The vmalloc area (kernel
+        # stacks!) follows the image, so the default ends 32 MiB after its start; with KASLR the
+        # image moves and only a symbol store gives its text.
+        kernel_text=((0xFFFF800000000000, 0xFFFF80000A000000),),
+        module_area=((0xFFFF800000000000, 0xFFFF800008000000),),
         call_sites=(
             (4, 4, 0xFC000000, 0x94000000),  # bl
             (4, 4, 0xFFFFFC1F, 0xD63F0000),  # blr
