@@ -83,6 +83,9 @@ class Report:
     stacks: list[StackDump] = field(default_factory=list)
     kaslr_offset: int | None = None  # from a `Kernel Offset:` line
     module_bases: dict[str, int] = field(default_factory=dict)  # module -> .text address, where the log tells
+    # The bucket signature (kind token first) the worker computed with bucket_id, so the
+    # parent's family assignment does not recompute it; None until bucketed.
+    signature: list[str] | None = None
 
     @property
     def n_frames(self) -> int:
@@ -92,11 +95,20 @@ class Report:
     def report_id(self) -> str:
         """Stable content hash: the same report text from the same source always gets
         the same id, so reruns and appends never duplicate rows."""
+        # Hashing the text is the cost, and the stages ask for the id several times: the
+        # id is kept with the exact inputs it was made from (the text by identity, so a
+        # replaced text is seen), outside the dataclass fields.
+        key = (self.source, self.source_line, self.text)
+        cached = self.__dict__.get("_report_id")
+        if cached is not None and cached[0] == key[0] and cached[1] == key[1] and cached[2] is key[2]:
+            return cached[3]
         h = hashlib.blake2b(digest_size=12)
         h.update(self.source.encode("utf-8", "surrogateescape"))
         h.update(b"\0%d\0" % self.source_line)
         h.update(self.text.encode("utf-8", "surrogateescape"))
-        return h.hexdigest()
+        rid = h.hexdigest()
+        self.__dict__["_report_id"] = (*key, rid)
+        return rid
 
     def to_dict(self, with_frames: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {

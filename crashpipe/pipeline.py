@@ -16,6 +16,7 @@ workers inherit the run's options and the manifest of done sources without pickl
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import hashlib
 import importlib
 import logging
@@ -55,6 +56,10 @@ class Options:
     # Seconds one task (a file or archive member) may run in a pool worker before the
     # worker is killed: a stage stuck in a loop must not stall a nightly run.
     task_timeout: float = DEFAULT_TASK_TIMEOUT
+    # Workers turn each task's reports into Arrow tables (crashpipe.sink.TaskTables)
+    # and send those instead of Report objects; set by the Runner for a consumer that
+    # wants them (the dataset sink).
+    tables: bool = False
 
 
 @dataclass
@@ -65,6 +70,10 @@ class SourceResult:
     reports: list[Report] = field(default_factory=list)
     errors: list[ErrorRow] = field(default_factory=list)
     skipped: bool = False
+    n_reports: int | None = None  # set when `reports` went into the task's tables
+
+    def report_count(self) -> int:
+        return len(self.reports) if self.n_reports is None else self.n_reports
 
 
 @dataclass
@@ -73,6 +82,7 @@ class TaskResult:
     file: str | None  # the top-level input this task came from
     sources: list[SourceResult] = field(default_factory=list)
     errors: list[ErrorRow] = field(default_factory=list)  # ingest errors of a worker-read file
+    tables: Any = None  # crashpipe.sink.TaskTables of the sources' reports (Options.tables)
 
 
 def digest(data: bytes) -> str:
@@ -281,7 +291,27 @@ def run_task(seq: int, file: str | None, task: PathSource | Source) -> TaskResul
                 out.sources.append(_source_result(item))
     except Exception as e:  # noqa: BLE001 - a bug must cost one task, not the run
         out.errors.append(_error(task.name, "ingest", e))
+    if _OPTS.tables:
+        _to_tables(out)
     return out
+
+
+def _to_tables(out: TaskResult) -> None:
+    """Replace the task's Report objects by Arrow tables (in the worker, so the parent
+    does no per-frame work).  If they cannot be built the Report objects stay and the
+    parent builds the tables (and meets the same problem there, where it is reported)."""
+    live = [s for s in out.sources if not s.skipped and s.reports]
+    if not live:
+        return
+    from crashpipe import sink
+
+    try:
+        out.tables = sink.task_tables([(s.name, s.reports) for s in live])
+    except Exception as e:  # noqa: BLE001
+        log.warning("%s: report tables not built in the worker: %s: %s", out.file, type(e).__name__, e)
+        return
+    for s in live:
+        s.n_reports, s.reports = len(s.reports), []
 
 
 # ---------------------------------------------------------------- fan-out (parent side)
@@ -320,6 +350,8 @@ class Runner:
 
     def __init__(self, opts: Options, consumer: Consumer, skip_file: Callable[[FileEvent], bool] | None = None,
                  progress: bool = False) -> None:
+        if getattr(consumer, "wants_tables", False) and not opts.tables:
+            opts = dataclasses.replace(opts, tables=True)
         self.opts = opts
         self.consumer = consumer
         self.skip_file = skip_file
@@ -381,7 +413,7 @@ class Runner:
                 self.summary.skipped += 1
                 continue
             self.summary.sources += 1
-            self.summary.reports += len(s.reports)
+            self.summary.reports += s.report_count()
             self.summary.errors += len(s.errors)
             self.summary.bytes += s.nbytes
         self.summary.errors += len(res.errors)

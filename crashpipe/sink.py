@@ -156,18 +156,69 @@ def errors_table(errors: list[ErrorRow]) -> pa.Table:
     return pa.table({f.name: pa.array(cols[f.name], type=f.type) for f in sch}, schema=sch)
 
 
+@dataclass
+class TaskTables:
+    """The reports and frames of one task as Arrow tables, built in the worker that
+    produced them: the parent then does no per-frame work and unpickles a few buffers
+    instead of a tree of Report and Frame objects.  `family_id` is left null (families
+    are assigned online in the parent, which fills the column per distinct bucket)."""
+
+    reports: pa.Table
+    frames: pa.Table
+    spans: list[tuple[str, int, int]]  # (source, first row, rows): each source's rows, in order
+    signatures: dict[str, list[str]]  # bucket_id -> signature, for every bucket of the task
+
+
+def task_tables(sources: list[tuple[str, list[Report]]]) -> TaskTables:
+    """TaskTables of (source name, its reports) pairs."""
+    reports = [r for _, reps in sources for r in reps]
+    ids = [r.report_id for r in reports]
+    spans, start = [], 0
+    for name, reps in sources:
+        spans.append((name, start, len(reps)))
+        start += len(reps)
+    sigs: dict[str, list[str]] = {}
+    for r in reports:
+        if r.bucket_id and r.signature is not None and r.bucket_id not in sigs:
+            sigs[r.bucket_id] = r.signature
+    if any(r.bucket_id and r.bucket_id not in sigs for r in reports):
+        # Reports bucketed without a kept signature (not through assign_bucket_ids).
+        from crashpipe.bucket import signatures_for
+
+        todo = {r.bucket_id: r for r in reports if r.bucket_id and r.bucket_id not in sigs}
+        got = signatures_for(list(todo.values()))
+        for bid, gid in zip(todo, got.bucket_id):
+            sigs[bid] = got.signature[gid]
+    return TaskTables(reports_table(reports, ids), frames_table(reports, ids), spans, sigs)
+
+
+def _fill_family(reports: pa.Table, families: dict[str, str]) -> pa.Table:
+    """reports with family_id set from bucket_id, looked up once per distinct bucket."""
+    import pyarrow.compute as pc
+
+    if not families or reports.num_rows == 0:
+        return reports
+    bids = reports.column("bucket_id")
+    uniq = pc.unique(bids)
+    fams = pa.array([families.get(b) for b in uniq.to_pylist()], pa.string())
+    col = fams.take(pc.index_in(bids, value_set=uniq))
+    i = reports.schema.get_field_index("family_id")
+    return reports.set_column(i, reports.schema.field(i), col)
+
+
 # ---------------------------------------------------------------- the dataset
 @dataclass
 class _Buffer:
-    reports: list[Report] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
+    reports: list[pa.Table] = field(default_factory=list)
+    frames: list[pa.Table] = field(default_factory=list)
     errors: list[ErrorRow] = field(default_factory=list)
     sources: list[list[Any]] = field(default_factory=list)  # [name, digest, n_reports]
     files: list[list[Any]] = field(default_factory=list)  # [name, size, mtime_ns]
+    n_reports: int = 0
     n_frames: int = 0
 
     def empty(self) -> bool:
-        return not (self.reports or self.errors or self.sources or self.files)
+        return not (self.n_reports or self.errors or self.sources or self.files)
 
 
 class Dataset:
@@ -255,30 +306,82 @@ class Dataset:
         return self._committed_ids.get(name, set())
 
     # -- consumer interface (called by pipeline.Runner in the parent)
+    # The pipeline's workers build each task's tables themselves when this is set.
+    wants_tables = True
+
     def task(self, res: TaskResult) -> None:
         # Flush before adding, never after: a worker-read file's sources and its file
         # record (file_done comes right after) always land in the same commit.
         self._maybe_flush()
-        for s in res.sources:
-            if s.skipped:
-                continue
-            reports = s.reports
-            if s.name in self.done_names:
-                old = self._committed_report_ids(s.name)
-                reports = [r for r in reports if r.report_id not in old]
-            if self.bucket_index is not None and reports:
-                try:
-                    self.bucket_index.assign_families(reports)
-                except Exception as e:  # noqa: BLE001
-                    log.warning("%s: families not assigned: %s", s.name, e)
-                    self.buf.errors.append(ErrorRow(s.name, None, "bucket", type(e).__name__, str(e)[:500]))
-            for r in reports:
-                self.buf.reports.append(r)
-                self.buf.ids.append(r.report_id)
-                self.buf.n_frames += len(r.frames)
+        live = [s for s in res.sources if not s.skipped]
+        tt = res.tables
+        if tt is None and any(s.reports for s in live):
+            tt = task_tables([(s.name, s.reports) for s in live])
+        counts = {s.name: s.report_count() for s in live}
+        if tt is not None and tt.reports.num_rows:
+            tt = self._drop_committed(tt, counts)
+            if self.bucket_index is not None:
+                tt.reports = self._families(tt)
+            self.buf.reports.append(tt.reports)
+            self.buf.frames.append(tt.frames)
+            self.buf.n_reports += tt.reports.num_rows
+            self.buf.n_frames += tt.frames.num_rows
+        for s in live:
             self.buf.errors.extend(s.errors)
-            self.buf.sources.append([s.name, s.digest, len(reports)])
+            self.buf.sources.append([s.name, s.digest, counts[s.name]])
         self.buf.errors.extend(res.errors)
+
+    def _families(self, tt: TaskTables) -> pa.Table:
+        """Assign families source by source (as when the parent held Report objects)
+        and fill the family_id column; a source whose assignment fails keeps nulls."""
+        cols = [tt.reports.column(c).to_pylist() for c in ("bucket_id", "report_id", "kernel_release", "title")]
+        families: dict[str, str] = {}
+        failed = [False] * tt.reports.num_rows
+        for name, start, n in tt.spans:
+            if not n:
+                continue
+            sl = slice(start, start + n)
+            try:
+                families.update(self.bucket_index.assign_families_columns(*(c[sl] for c in cols), tt.signatures))
+            except Exception as e:  # noqa: BLE001
+                log.warning("%s: families not assigned: %s", name, e)
+                self.buf.errors.append(ErrorRow(name, None, "bucket", type(e).__name__, str(e)[:500]))
+                failed[sl] = [True] * n
+        reports = _fill_family(tt.reports, families)
+        if any(failed):
+            import pyarrow.compute as pc
+
+            i = reports.schema.get_field_index("family_id")
+            col = pc.if_else(pa.array(failed), pa.scalar(None, pa.string()), reports.column(i))
+            reports = reports.set_column(i, reports.schema.field(i), col)
+        return reports
+
+    def _drop_committed(self, tt: TaskTables, counts: dict[str, int]) -> TaskTables:
+        """Leave out reports already in the dataset (a console log that grew since the
+        last run is read again: its old reports are not written twice)."""
+        again = [(name, start, n) for name, start, n in tt.spans if n and name in self.done_names]
+        if not again:
+            return tt
+        rids = tt.reports.column("report_id").to_pylist()
+        keep = [True] * len(rids)
+        for name, start, n in again:
+            old = self._committed_report_ids(name)
+            for k in range(start, start + n):
+                if rids[k] in old:
+                    keep[k] = False
+                    counts[name] -= 1
+        if all(keep):
+            return tt
+        import pyarrow.compute as pc
+
+        spans, at = [], 0
+        for name, start, n in tt.spans:
+            m = sum(keep[start:start + n])
+            spans.append((name, at, m))
+            at += m
+        reports = tt.reports.filter(pa.array(keep))
+        frames = tt.frames.filter(pc.is_in(tt.frames.column("report_id"), value_set=reports.column("report_id")))
+        return TaskTables(reports, frames, spans, tt.signatures)
 
     def file_done(self, event: FileEvent, errors: list[ErrorRow]) -> None:
         self.buf.errors.extend(errors)
@@ -289,7 +392,7 @@ class Dataset:
 
     def _maybe_flush(self) -> None:
         b = self.buf
-        if len(b.reports) >= FLUSH_REPORTS or b.n_frames >= FLUSH_FRAMES or len(b.errors) >= FLUSH_ERRORS:
+        if b.n_reports >= FLUSH_REPORTS or b.n_frames >= FLUSH_FRAMES or len(b.errors) >= FLUSH_ERRORS:
             self.flush()
 
     # -- writing
@@ -309,13 +412,12 @@ class Dataset:
         if b.empty():
             return
         stamp = f"{int(time.time() * 1000):013d}-{uuid.uuid4().hex[:12]}"
-        tables: list[tuple[str, pa.Table]] = []
-        if b.reports:
-            tables.append(("reports", reports_table(b.reports, b.ids)))
-            if b.n_frames:
-                tables.append(("frames", frames_table(b.reports, b.ids)))
-        if b.errors:
-            tables.append(("errors", errors_table(b.errors)))
+        reports = pa.concat_tables(b.reports) if b.reports else reports_table([], [])
+        frames = pa.concat_tables(b.frames) if b.frames else frames_table([], [])
+        # A table with no rows is written only while its folder is missing: every
+        # dataset has all its table folders (readers and `score dataset` expect them).
+        tables = [(name, t) for name, t in (("reports", reports), ("frames", frames), ("errors", errors_table(b.errors)))
+                  if t.num_rows or not os.path.isdir(os.path.join(self.out, name))]
         parts = [self._part(name, t, stamp) for name, t in tables]
         for p in parts:
             _fsync_dir(os.path.dirname(os.path.join(self.out, p["tmp"])))
@@ -338,15 +440,15 @@ class Dataset:
         for name, size, mtime_ns in b.files:
             self.done_files[name] = (size, mtime_ns)
         if self._committed_ids is not None:
-            for r, rid in zip(b.reports, b.ids):
-                self._committed_ids.setdefault(r.source, set()).add(rid)
+            for src, rid in zip(reports.column("source").to_pylist(), reports.column("report_id").to_pylist()):
+                self._committed_ids.setdefault(src, set()).add(rid)
         self.commits += 1
         if self.bucket_index is not None:
             # Right after the commit, so the buckets table covers the committed reports.
             # Not inside the commit: a kill in between leaves those bucket rows to the
             # next run's index (see the module notes).
             self.bucket_index.write(self.out, self.run_date)
-        log.debug("commit %s: %d reports, %d frames, %d errors, %d sources", stamp, len(b.reports), b.n_frames,
+        log.debug("commit %s: %d reports, %d frames, %d errors, %d sources", stamp, b.n_reports, b.n_frames,
                   len(b.errors), len(b.sources))
         self.buf = _Buffer()
 

@@ -77,6 +77,9 @@ def _apply(reports: list[Report], sigs: Signatures) -> None:
     k = 0
     for r, bid in zip(reports, sigs.bucket_id):
         r.bucket_id = bid
+        # Kept for the parent's family assignment (one list per bucket, shared by its
+        # reports, so it pickles once per bucket).
+        r.signature = sigs.signature[bid]
         for f in r.frames:
             f.skipped_reason = reasons[k]
             k += 1

@@ -30,6 +30,7 @@ family the same way whichever comes first.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from typing import Iterable, Sequence
@@ -39,23 +40,32 @@ from rapidfuzz.distance import Indel
 from crashpipe.formats import bucket_rules as R
 
 
-def _weights(n: int) -> list[float]:
-    return [math.exp(-R.FAMILY_DECAY * i) for i in range(n)]
+@functools.lru_cache(maxsize=256)
+def _weights(n: int) -> tuple[tuple[float, ...], float]:
+    """Position weights of an n-token signature and their sum (the same floats as
+    computing them afresh: the cache only saves the exp calls)."""
+    w = [math.exp(-R.FAMILY_DECAY * i) for i in range(n)]
+    return tuple(w), sum(w)
+
+
+@functools.lru_cache(maxsize=256)
+def _shift(d: int) -> float:
+    return math.exp(-R.FAMILY_SHIFT * d)
 
 
 def similarity(a: Sequence[str], b: Sequence[str]) -> float:
     """Position-weighted similarity of two frame-token lists (crash site first)."""
     if not a or not b:
         return 1.0 if list(a) == list(b) else 0.0
-    wa, wb = _weights(len(a)), _weights(len(b))
-    total = sum(wa) + sum(wb)
+    (wa, sa), (wb, sb) = _weights(len(a)), _weights(len(b))
+    total = sa + sb
     got = 0.0
     for op in Indel.opcodes(list(a), list(b)):
         if op.tag != "equal":
             continue
         for k in range(op.src_end - op.src_start):
             i, j = op.src_start + k, op.dest_start + k
-            got += (wa[i] + wb[j]) * math.exp(-R.FAMILY_SHIFT * abs(i - j))
+            got += (wa[i] + wb[j]) * _shift(abs(i - j))
     return got / total
 
 
@@ -80,21 +90,36 @@ class Families:
     site and first caller (all of them score at least 0.865, above the threshold);
     only when there are none, the last `R.FAMILY_BLOCK_LIMIT` buckets sharing kind
     token and crash site are scored, so a site reached by thousands of buckets (a
-    common allocator check) costs bounded work per new bucket."""
+    common allocator check) costs bounded work per new bucket.
+
+    The answer is the family of the best-scoring candidate if that score reaches the
+    threshold, else a new family named `family_key(signature)`.  When every candidate
+    is in one family F (the usual case: a block's later buckets join its first one's
+    family), the best candidate's identity does not matter, only whether some score
+    reaches the threshold; and when F is also the family the bucket would found (the
+    block's first bucket founded it: the key hashes the same three tokens), not even
+    that.  So most new buckets cost no similarity at all, and the rest stop at the
+    first candidate over the threshold, with the same result as the full scan."""
 
     def __init__(self, threshold: float = R.FAMILY_THRESHOLD) -> None:
         self.threshold = threshold
         self.family: dict[str, str] = {}
         self._sites: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
         self._callers: dict[tuple[str, ...], list[tuple[str, list[str]]]] = {}
+        # Families present in each block, to know when the best candidate cannot matter.
+        self._site_fams: dict[tuple[str, str], set[str]] = {}
+        self._caller_fams: dict[tuple[str, ...], set[str]] = {}
 
     def add_known(self, bucket_id: str, signature: Sequence[str], family_id: str) -> None:
         if bucket_id in self.family:
             return
         self.family[bucket_id] = family_id
         entry = (bucket_id, list(signature[1:]))
-        self._sites.setdefault(block_key(signature), []).append(entry)
-        self._callers.setdefault(tuple(signature[:3]), []).append(entry)
+        site, callers = block_key(signature), tuple(signature[:3])
+        self._sites.setdefault(site, []).append(entry)
+        self._callers.setdefault(callers, []).append(entry)
+        self._site_fams.setdefault(site, set()).add(family_id)
+        self._caller_fams.setdefault(callers, set()).add(family_id)
 
     def assign(self, items: Iterable[tuple[str, Sequence[str]]]) -> None:
         """Give every unknown bucket a family; `items` is processed in bucket-id order
@@ -102,13 +127,31 @@ class Families:
         for bid, sig in sorted(items, key=lambda x: x[0]):
             if bid in self.family:
                 continue
-            frames = list(sig[1:])
-            best, best_id = -1.0, None
-            if frames:
-                cands = self._callers.get(tuple(sig[:3])) or self._sites.get(block_key(sig), [])[-R.FAMILY_BLOCK_LIMIT:]
-                for other_id, other in cands:
-                    sc = similarity(frames, other)
-                    if sc > best or (sc == best and best_id is not None and other_id < best_id):
-                        best, best_id = sc, other_id
-            fam = self.family[best_id] if best_id is not None and best >= self.threshold else family_key(sig)
-            self.add_known(bid, sig, fam)
+            self.add_known(bid, sig, self._family_of(sig))
+
+    def _family_of(self, sig: Sequence[str]) -> str:
+        own = family_key(sig)
+        frames = list(sig[1:])
+        if not frames:
+            return own
+        key = tuple(sig[:3])
+        cands = self._callers.get(key)
+        fams = self._caller_fams.get(key)
+        if not cands:
+            site = block_key(sig)
+            cands = self._sites.get(site, [])[-R.FAMILY_BLOCK_LIMIT:]
+            fams = self._site_fams.get(site)
+        if not cands:
+            return own
+        assert fams is not None
+        if len(fams) == 1:
+            (only,) = fams
+            if only == own or any(similarity(frames, other) >= self.threshold for _, other in cands):
+                return only
+            return own
+        best, best_id = -1.0, None
+        for other_id, other in cands:
+            sc = similarity(frames, other)
+            if sc > best or (sc == best and best_id is not None and other_id < best_id):
+                best, best_id = sc, other_id
+        return self.family[best_id] if best_id is not None and best >= self.threshold else own

@@ -206,40 +206,65 @@ class BucketIndex:
     def assign_families(self, reports: list[Report]) -> None:
         """Set family_id on every report with a bucket and fold the reports into the
         buckets' counts, releases and examples.  Known buckets keep their family."""
-        from crashpipe.bucket import signatures_for
-
         # Only buckets new to the index need their signature, and one report each gives
-        # it: the parent does no per-frame work for known buckets.
-        new: dict[str, Report] = {}
+        # it: the one the worker kept on the report, else computed here.
+        sigs: dict[str, list[str]] = {}
+        todo: dict[str, Report] = {}
         for r in reports:
-            if r.bucket_id and r.bucket_id not in self.rows:
-                new.setdefault(r.bucket_id, r)
-        if new:
-            reps = list(new.values())
-            sigs = signatures_for(reps)
-            for r, bid in zip(reps, sigs.bucket_id):
-                self.rows[r.bucket_id] = BucketRow(r.bucket_id, list(sigs.signature[bid]))
-                self._pending_first.add(r.bucket_id)
-        self.families.assign((b, self.rows[b].signature) for b in {r.bucket_id for r in reports if r.bucket_id})
+            bid = r.bucket_id
+            if bid and bid not in self.rows and bid not in sigs:
+                if r.signature is not None:
+                    sigs[bid] = r.signature
+                else:
+                    todo.setdefault(bid, r)
+        if todo:
+            from crashpipe.bucket import signatures_for
+
+            reps = list(todo.values())
+            got = signatures_for(reps)
+            for r, bid in zip(reps, got.bucket_id):
+                sigs[r.bucket_id] = got.signature[bid]
+        fam = self.assign_families_columns([r.bucket_id for r in reports], [r.report_id for r in reports],
+                                           [r.kernel_release for r in reports], [r.title for r in reports], sigs)
+        for r in reports:
+            if r.bucket_id:
+                r.family_id = fam[r.bucket_id]
+
+    def assign_families_columns(self, bucket_ids: list[str | None], report_ids: list[str],
+                                kernel_releases: list[str | None], titles: list[str | None],
+                                signatures: dict[str, list[str]]) -> dict[str, str]:
+        """`assign_families` over columns (one entry per report, as the sink holds them
+        in Arrow tables built by the workers); `signatures` must hold every bucket new to
+        the index.  Returns bucket id -> family id for the buckets of these reports."""
+        for bid in {b for b in bucket_ids if b and b not in self.rows}:
+            self.rows[bid] = BucketRow(bid, list(signatures[bid]))
+            self._pending_first.add(bid)
+        present = {b for b in bucket_ids if b}
+        self.families.assign((b, self.rows[b].signature) for b in present)
+        out: dict[str, str] = {}
+        for bid in present:
+            row = self.rows[bid]
+            row.family_id = out[bid] = self.families.family[bid]
+        self.touched |= present
+        self._seen_now |= present
+        seen = self._seen_reports
+        pending = self._pending_first
         # Stable example and title: the smallest report id of the bucket seen so far.
-        for r in sorted((r for r in reports if r.bucket_id), key=lambda r: r.report_id):
-            row = self.rows[r.bucket_id]
-            row.family_id = self.families.family[r.bucket_id]
-            r.family_id = row.family_id
-            rid = r.report_id
-            self.touched.add(r.bucket_id)
-            self._seen_now.add(r.bucket_id)
-            if rid in self._seen_reports:
+        for rid, bid, rel, title in sorted(
+                (t for t in zip(report_ids, bucket_ids, kernel_releases, titles) if t[1]), key=lambda t: t[0]):
+            if rid in seen:
                 continue
-            self._seen_reports.add(rid)
+            seen.add(rid)
+            row = self.rows[bid]
             row.n_reports += 1
-            if r.kernel_release:
-                row.kernel_releases.add(r.kernel_release)
-            if row.example_report_id is None or (r.bucket_id in self._pending_first and rid < row.example_report_id):
+            if rel:
+                row.kernel_releases.add(rel)
+            if row.example_report_id is None or (bid in pending and rid < row.example_report_id):
                 row.example_report_id = rid
-                row.title = r.title
+                row.title = title
             elif row.title is None:
-                row.title = r.title
+                row.title = title
+        return out
 
     # -- output ----------------------------------------------------------------------
     def to_table(self, run_date: str | dt.date | dt.datetime) -> pa.Table:
@@ -275,7 +300,9 @@ class BucketIndex:
         if self.migrations:
             paths.append(_write_part(self.migrations_table(), out_dir, "bucket_migrations", t))
         tab = self.to_table(t)
-        if tab.num_rows:
+        # An empty part only while the folder is missing: a dataset always has its
+        # buckets folder, even when no report so far had a bucket.
+        if tab.num_rows or not os.path.isdir(os.path.join(out_dir, "buckets")):
             paths.append(_write_part(tab, out_dir, "buckets", t))
         for bid in self._seen_now:
             r = self.rows[bid]
