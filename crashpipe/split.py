@@ -141,11 +141,17 @@ class LogIndex:
             return ""
         return self._blob[self._starts[lo]:self._starts[hi] - 1] + "\n"
 
-    def one_printer(self, lo: int, hi: int) -> bool:
-        """Whether lines [lo, hi) all have the printer (context) of line lo."""
+    def printer_changes(self) -> list[int]:
+        """Ascending indexes of the lines whose printer (context) differs from the line
+        before."""
         if self._changes is None:
             c = self.contexts
             self._changes = [i for i in range(1, self.n) if c[i] != c[i - 1]]
+        return self._changes
+
+    def one_printer(self, lo: int, hi: int) -> bool:
+        """Whether lines [lo, hi) all have the printer (context) of line lo."""
+        self.printer_changes()
         i = bisect.bisect_right(self._changes, lo)
         return i == len(self._changes) or self._changes[i] >= hi
 

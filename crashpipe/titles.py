@@ -540,7 +540,7 @@ class _LogFacts:
     printer of each line, informational messages), the lines holding a marker that
     report_text reacts to, and whether the console connection dropped."""
 
-    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "info", "contexts", "marked", "strip", "hangup")
+    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup")
 
     def __init__(self, lines: list[Line]) -> None:
         index = log_index(lines)
@@ -557,6 +557,11 @@ class _LogFacts:
         # lines _strip_line may change (all others read as they are)
         self.strip = index.holding(FR.QUESTIONABLE_MARK) | index.holding(FR.UNRELIABLE_SUFFIX)
         self.strip_sorted = sorted(self.strip)
+        self.texts = [ln.text for ln in lines]
+        # lines _read_report must look at one by one; between them, runs of one
+        # printer's plain lines are taken whole
+        self.special = sorted(self.main_headers | self.info | self.marked | self.strip
+                              | set(index.printer_changes()))
         self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
 
 
@@ -605,7 +610,35 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
     skip_text = cpu_traceback = False
     last_header = start
     tail = tail_headers = 0
-    for j in range(start, len(all_lines)):
+    texts, special = facts.texts, facts.special
+    n = len(all_lines)
+    j = start - 1
+    while j + 1 < n:
+        j += 1
+        if j != start:
+            # lines up to the next special one: one printer's plain lines, read as a run
+            i = bisect.bisect_left(special, j)
+            k = special[i] if i < len(special) else n
+            if k > j:
+                count, last_run = k - j, False
+                if second and count > _TAIL_LINES - tail:
+                    count, last_run = _TAIL_LINES - tail, True  # the tail cap ends the reading
+                if second:
+                    tail += count
+                c = contexts[j]
+                if count and (c == ctx or (cpu_traceback and c[:1] == "C")):
+                    text_lines += count
+                    if not skip_text:
+                        take = min(count, _MAX_REPORT_LINES - len(out))
+                        out.extend(texts[j:j + take])
+                        if not second or tagged:
+                            report_end = len(out)
+                        if len(out) >= _MAX_REPORT_LINES:
+                            break
+                if last_run:
+                    break
+                j += count - 1
+                continue
         ln = all_lines[j]
         is_head = j == start
         if not is_head:
