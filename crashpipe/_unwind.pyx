@@ -13,7 +13,7 @@ whole buffer and reports a violation as IndexError, and Cython's own bounds chec
 on, which is what the property tests run against.
 """
 from libc.stdint cimport uint8_t, int32_t, uint32_t, int64_t, uint64_t
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memmove
 
 cdef extern from *:
     """
@@ -28,6 +28,17 @@ cdef extern from *:
     #else
     #define CP_DEBUG 0
     #endif
+    /* 8 bytes at p + off, host order (the fast path runs only where that is the
+       dump's order); the debug build re-checks the whole buffer. */
+    static inline uint64_t cp_ld8(const uint8_t *p, int64_t nd, int64_t off) {
+        uint64_t v;
+    #ifdef CRASHPIPE_DEBUG
+        if (off < 0 || off + 8 > nd) { cp_oob = 1; return 0; }
+    #endif
+        memcpy(&v, p + off, 8);
+        return v;
+    }
+    static inline int cp_host_big(void) { return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__; }
     static inline uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) {
     #ifdef CRASHPIPE_DEBUG
         if (off < 0 || off + ws > nd) { cp_oob = 1; return 0; }
@@ -46,6 +57,8 @@ cdef extern from *:
     void cp_set_oob() noexcept nogil
     uint64_t bswap64(uint64_t v) noexcept nogil
     void cp_prefetch(const void *a) noexcept nogil
+    uint64_t cp_ld8(const uint8_t *p, int64_t nd, int64_t off) noexcept nogil
+    int cp_host_big() noexcept nogil
     uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) noexcept nogil
 
 # Keep in step with crashpipe.arch COL_* and crashpipe.unwind_py constants.
@@ -241,6 +254,10 @@ cdef struct Lane:
     uint64_t wmask, tmin, tspan  # word mask; the text ranges' hull
     int ws, big, has_leaf, fl, shift
     bint first_step, lr_used, active
+    # the fast hop (_hop_fast): record offsets relative to fp - base, the one unsigned
+    # bound both record words satisfy, and whether this dump may take it at all
+    uint64_t ra_rel, prev_rel, lo_rel, lim_rec
+    bint fast, fast_later
     uint8_t stop
 
 
@@ -298,6 +315,18 @@ cdef inline void _lane_init(Params *p, Lane *L, Py_ssize_t i, Py_ssize_t w) noex
     L.stop_fp = 0
     L.lr_used = False
     L.first_step = True
+    # fast hops: dump in host byte order, one text range, the record's words read as
+    # two 8-byte loads inside the dump (both offsets bounded by one compare)
+    cdef int64_t lo_off = L.ra_off if L.ra_off < L.prev_off else L.prev_off
+    cdef int64_t hi_off = L.prev_off if L.ra_off < L.prev_off else L.ra_off
+    L.ra_rel = <uint64_t>L.ra_off - L.b
+    L.prev_rel = <uint64_t>L.prev_off - L.b
+    L.lo_rel = <uint64_t>lo_off - L.b
+    L.lim_rec = <uint64_t>(L.nb - 8 - (hi_off - lo_off)) if L.nb >= 8 + (hi_off - lo_off) else 0
+    L.fast_later = (L.big == cp_host_big() and L.t0 >= 0 and L.t1 - L.t0 == 1 and L.nb >= 8 + (hi_off - lo_off)
+                    and L.d != NULL)
+    # the first hop of an ABI with leaf records may read the leaf word: the full hop
+    L.fast = L.fast_later and not (L.has_leaf and L.fl & F_LR)
     L.active = (L.fl & F_FP) != 0
 
 
@@ -322,32 +351,34 @@ cdef inline uint64_t _rd(Params *p, Lane *L, uint64_t o) noexcept nogil:
     return v & L.wmask
 
 
-cdef inline void _hop(Params *p, Lane *L) noexcept nogil:
-    """One step of the frame-pointer chain (see the twin for the rules)."""
-    cdef uint64_t cur = L.cur, v = 0, ra, nfp = 0, slot, o, o2
-    cdef uint64_t lim
+cdef inline bint _hop(Params *p, Lane *L) noexcept nogil:
+    """One step of the frame-pointer chain (see the twin for the rules); False once the
+    chain has stopped.  The lane's fields are read into locals first: the output stores
+    (uint8 columns among them) may alias anything, and would otherwise force the
+    compiler to reload every field after each one."""
+    cdef uint64_t cur = L.cur, v = 0, ra, nfp = 0, slot, o, o2, w
+    cdef uint64_t b = L.b, lim
+    cdef int64_t nb = L.nb
+    cdef Py_ssize_t n = L.n, k
+    cdef const uint8_t *d = L.d
     cdef bint leaf = False
     cdef uint8_t method
     L.stop_fp = cur
-    if L.n >= p.max_frames:
+    if n >= p.max_frames:
         L.stop = S_CAP
-        L.active = False
-        return
+        return False
     if cur == 0:
         L.stop = S_FP_ZERO
-        L.active = False
-        return
+        return False
     if cur & L.align:
         L.stop = S_MISALIGNED
-        L.active = False
-        return
-    if L.nb < L.ws:
+        return False
+    if nb < L.ws:
         L.stop = S_OUTSIDE
-        L.active = False
-        return
-    lim = <uint64_t>(L.nb - L.ws)
+        return False
+    lim = <uint64_t>(nb - L.ws)
     if L.first_step and L.has_leaf and L.fl & F_LR:
-        o = cur + <uint64_t>L.leaf_off - L.b
+        o = cur + <uint64_t>L.leaf_off - b
         if o <= lim:
             v = _rd(p, L, o)
             if cur < v and v <= L.end and (v & L.align) == 0:
@@ -359,39 +390,80 @@ cdef inline void _hop(Params *p, Lane *L) noexcept nogil:
         method = M_REGS
     else:
         slot = cur + <uint64_t>L.ra_off
-        o = slot - L.b
-        o2 = cur + <uint64_t>L.prev_off - L.b
+        o = slot - b
+        o2 = cur + <uint64_t>L.prev_off - b
         if o > lim or o2 > lim:
             L.stop = S_OUTSIDE
-            L.active = False
-            return
-        ra = _rd(p, L, o)
-        nfp = _rd(p, L, o2)
+            return False
+        if not CP_DEBUG and not L.big and o + 8 <= <uint64_t>nb and o2 + 8 <= <uint64_t>nb:
+            # the common case: plain little-endian loads, masked to the word size
+            memcpy(&w, d + o, 8)
+            ra = w & L.wmask
+            memcpy(&w, d + o2, 8)
+            nfp = w & L.wmask
+        else:
+            ra = _rd(p, L, o)
+            nfp = _rd(p, L, o2)
         method = M_FP
     if ra == 0:
         L.stop = S_RA_ZERO
-        L.active = False
-        return
+        return False
     ra = ra & L.mask
     if not _text(p, L, ra):
         L.stop = S_RA_NOT_TEXT
-        L.active = False
-        return
-    _emit(p, L.w + L.n, ra, slot, nfp, method, 1)
-    L.n += 1
+        return False
+    k = L.w + n
+    L.n = n + 1
     if leaf:
         L.lr_used = True
     L.first_step = False
-    if nfp <= cur:
+    L.fast = L.fast_later
+    if nfp > cur:
+        L.cur = nfp
+        # start fetching the next record now, so the miss overlaps the other lanes' hops
+        o = nfp + <uint64_t>L.ra_off - b
+        if o <= lim:
+            cp_prefetch(d + o)
+    else:
         L.stop_fp = nfp
         L.stop = S_FP_ZERO if nfp == 0 else S_NOT_INCREASING
-        L.active = False
-        return
+    _emit(p, k, ra, slot, nfp, method, 1)
+    return nfp > cur
+
+
+cdef inline bint _hop_fast(Params *p, Lane *L) noexcept nogil:
+    """The common hop in a few compares: fp nonzero, aligned, its record inside the dump
+    (one unsigned compare covers both words), return address nonzero and in the single
+    text range.  Anything else (including every stop) is decided by the full `_hop`,
+    which has no side effects before it decides, so the frames are the same."""
+    cdef uint64_t cur = L.cur, ra, nfp, o
+    cdef Py_ssize_t n = L.n, k
+    cdef uint64_t wmask = L.wmask, tmin = L.tmin, tspan = L.tspan, calign = L.calign, mask = L.mask
+    cdef int64_t d0 = L.d - p.dp
+    if not (L.fast & (n < p.max_frames) & (cur != 0) & ((cur & L.align) == 0) & (cur + L.lo_rel <= L.lim_rec)):
+        return _hop(p, L)
+    ra = cp_ld8(p.dp, p.n_data, d0 + <int64_t>(cur + L.ra_rel)) & wmask
+    nfp = cp_ld8(p.dp, p.n_data, d0 + <int64_t>(cur + L.prev_rel)) & wmask
+    if not ((ra != 0) & ((ra & mask) - tmin < tspan) & ((ra & mask & calign) == 0) & (nfp > cur)):
+        return _hop(p, L)
+    ra = ra & mask
+    k = L.w + n
+    L.n = n + 1
+    L.stop_fp = cur
     L.cur = nfp
     # start fetching the next record now, so the miss overlaps the other lanes' hops
-    o = nfp + <uint64_t>L.ra_off - L.b
-    if o <= lim:
+    o = nfp + L.ra_rel
+    if o < <uint64_t>L.nb:
         cp_prefetch(L.d + o)
+    if CP_DEBUG and (k < 0 or k >= p.cap_out):
+        cp_set_oob()
+        return False
+    p.o_addr[k] = ra
+    p.o_slot[k] = cur + (L.ra_rel + L.b)
+    p.o_ffp[k] = nfp
+    p.o_method[k] = M_FP
+    p.o_rel[k] = 1
+    return True
 
 
 cdef inline Py_ssize_t _finish(Params *p, Lane *L, Py_ssize_t pos) noexcept nogil:
@@ -401,10 +473,16 @@ cdef inline Py_ssize_t _finish(Params *p, Lane *L, Py_ssize_t pos) noexcept nogi
     cdef const uint8_t *q
     cdef uint32_t w32
     cdef uint64_t w64
-    if L.w != pos:
-        for k in range(n):
-            _emit(p, pos + k, p.o_addr[L.w + k], p.o_slot[L.w + k], p.o_ffp[L.w + k], p.o_method[L.w + k],
-                  p.o_rel[L.w + k])
+    if L.w != pos and n > 0:
+        # one block move per column (the lane's frames sit above pos: memmove)
+        if CP_DEBUG and (pos < 0 or L.w + n > p.cap_out or pos + n > p.cap_out):
+            cp_set_oob()
+            return 0
+        memmove(p.o_addr + pos, p.o_addr + L.w, n * sizeof(uint64_t))
+        memmove(p.o_slot + pos, p.o_slot + L.w, n * sizeof(uint64_t))
+        memmove(p.o_ffp + pos, p.o_ffp + L.w, n * sizeof(uint64_t))
+        memmove(p.o_method + pos, p.o_method + L.w, n)
+        memmove(p.o_rel + pos, p.o_rel + L.w, n)
     if L.fl & F_LR and not L.lr_used and L.t0 >= 0 and n < p.max_frames:
         v = p.lr[L.i] & L.mask
         if v != 0 and (v & L.calign) == 0 and in_text(v, p.lo, p.hi, L.t0, L.t1):
@@ -534,6 +612,13 @@ cdef inline Py_ssize_t _scan_hit(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t 
     return n + 1
 
 
+cdef inline void _prefetch_first(Params *p, Py_ssize_t i) noexcept nogil:
+    cdef const int64_t *row = p.abi + <Py_ssize_t>p.abi_ids[i] * p.abi_stride
+    cdef uint64_t o = p.fp[i] + <uint64_t>row[C_RA] - p.base[i]
+    if p.flags[i] & F_FP and o < <uint64_t>(p.offsets[i + 1] - p.offsets[i]):
+        cp_prefetch(p.dp + p.offsets[i] + o)
+
+
 cdef (Py_ssize_t, Py_ssize_t) _walk(Params *p, Py_ssize_t first, Py_ssize_t last, Py_ssize_t pos) noexcept nogil:
     cdef Lane lanes[LANES]
     cdef Py_ssize_t i = first, K, l, active
@@ -549,11 +634,15 @@ cdef (Py_ssize_t, Py_ssize_t) _walk(Params *p, Py_ssize_t first, Py_ssize_t last
         for l in range(K):
             _lane_init(p, &lanes[l], i + l, pos + l * p.max_frames)
             active += lanes[l].active
+        # the next round's first records: their addresses come from the registers, so
+        # their misses can overlap this round's walk
+        for l in range(i + K, min(i + 2 * K, last)):
+            _prefetch_first(p, l)
         while active:
             active = 0
             for l in range(K):
                 if lanes[l].active:
-                    _hop(p, &lanes[l])
+                    lanes[l].active = _hop_fast(p, &lanes[l])
                     active += lanes[l].active
         for l in range(K):
             pos += _finish(p, &lanes[l], pos)
