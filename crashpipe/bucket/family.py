@@ -30,6 +30,7 @@ family the same way whichever comes first.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import math
@@ -83,6 +84,59 @@ def family_key(signature: Sequence[str]) -> str:
     return h.hexdigest()
 
 
+class _SiteBlock:
+    """The buckets sharing one kind token and crash site, indexed so that a new bucket
+    is scored only against those that could reach the threshold.
+
+    Bound: aligned pairs join equal tokens and each position is aligned at most once,
+    with a shift factor of at most 1, so similarity(a, b) <= (weight of the positions
+    of a whose token occurs in b + the same for b) / (sum a + sum b).  A bucket sharing
+    no token but the site with the new one thus scores at most (p + q_b) / (s + t_b),
+    where p and q_b weigh the site's positions in a and b and s, t_b are the weight
+    sums; it can reach the threshold T only if q_b - T * t_b >= T * s - p.  So the
+    candidates are the buckets sharing another token (an inverted index) plus those
+    whose `slack` = q_b - T * t_b is that high (short signatures; kept sorted)."""
+
+    __slots__ = ("entries", "families", "by_token", "slack")
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, list[str]]] = []
+        self.families: set[str] = set()
+        self.by_token: dict[str, list[int]] = {}
+        self.slack: list[tuple[float, int]] = []  # (-slack, entry index), ascending
+
+    def add(self, bucket_id: str, frames: list[str], family_id: str, threshold: float) -> None:
+        k = len(self.entries)
+        self.entries.append((bucket_id, frames))
+        self.families.add(family_id)
+        site = frames[0] if frames else None
+        for tok in set(frames):
+            if tok != site:
+                self.by_token.setdefault(tok, []).append(k)
+        w, total = _weights(len(frames))
+        q = sum(wi for wi, tok in zip(w, frames) if tok == site)
+        bisect.insort(self.slack, (-(q - threshold * total), k))
+
+    def candidates(self, frames: list[str], threshold: float, limit: int) -> list[tuple[str, list[str]]]:
+        """The buckets among the block's last `limit` that could score >= threshold
+        against `frames` (same site), in block order."""
+        first = max(0, len(self.entries) - limit)
+        site = frames[0]
+        pick: set[int] = set()
+        for tok in set(frames):
+            if tok != site:
+                pick.update(k for k in self.by_token.get(tok, ()) if k >= first)
+        w, total = _weights(len(frames))
+        p = sum(wi for wi, tok in zip(w, frames) if tok == site)
+        need = threshold * total - p - 1e-9  # a margin for rounding: a candidate too many is harmless
+        for neg, k in self.slack:
+            if -neg < need:
+                break
+            if k >= first:
+                pick.add(k)
+        return [self.entries[k] for k in sorted(pick)]
+
+
 class Families:
     """Online family assignment over bucket signatures (kind token first).
 
@@ -93,32 +147,34 @@ class Families:
     common allocator check) costs bounded work per new bucket.
 
     The answer is the family of the best-scoring candidate if that score reaches the
-    threshold, else a new family named `family_key(signature)`.  When every candidate
-    is in one family F (the usual case: a block's later buckets join its first one's
-    family), the best candidate's identity does not matter, only whether some score
-    reaches the threshold; and when F is also the family the bucket would found (the
-    block's first bucket founded it: the key hashes the same three tokens), not even
-    that.  So most new buckets cost no similarity at all, and the rest stop at the
-    first candidate over the threshold, with the same result as the full scan."""
+    threshold, else a new family named `family_key(signature)`.  Two shortcuts give
+    the same answer as scoring every candidate:
+    - when every candidate is in one family F (the usual case: a block's later buckets
+      join its first one's family), which candidate is best does not matter, only
+      whether one reaches the threshold; and when F is also the family the bucket
+      would found (the block's first bucket founded it: the key hashes the same three
+      tokens), not even that;
+    - candidates that provably score below the threshold (`_SiteBlock`) are not
+      scored: they can be neither the answer nor beat it."""
 
     def __init__(self, threshold: float = R.FAMILY_THRESHOLD) -> None:
         self.threshold = threshold
         self.family: dict[str, str] = {}
-        self._sites: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+        self._sites: dict[tuple[str, str], _SiteBlock] = {}
         self._callers: dict[tuple[str, ...], list[tuple[str, list[str]]]] = {}
-        # Families present in each block, to know when the best candidate cannot matter.
-        self._site_fams: dict[tuple[str, str], set[str]] = {}
         self._caller_fams: dict[tuple[str, ...], set[str]] = {}
 
     def add_known(self, bucket_id: str, signature: Sequence[str], family_id: str) -> None:
         if bucket_id in self.family:
             return
         self.family[bucket_id] = family_id
-        entry = (bucket_id, list(signature[1:]))
-        site, callers = block_key(signature), tuple(signature[:3])
-        self._sites.setdefault(site, []).append(entry)
-        self._callers.setdefault(callers, []).append(entry)
-        self._site_fams.setdefault(site, set()).add(family_id)
+        frames = list(signature[1:])
+        callers = tuple(signature[:3])
+        block = self._sites.get(block_key(signature))
+        if block is None:
+            block = self._sites[block_key(signature)] = _SiteBlock()
+        block.add(bucket_id, frames, family_id, self.threshold)
+        self._callers.setdefault(callers, []).append((bucket_id, frames))
         self._caller_fams.setdefault(callers, set()).add(family_id)
 
     def assign(self, items: Iterable[tuple[str, Sequence[str]]]) -> None:
@@ -136,14 +192,16 @@ class Families:
             return own
         key = tuple(sig[:3])
         cands = self._callers.get(key)
-        fams = self._caller_fams.get(key)
-        if not cands:
-            site = block_key(sig)
-            cands = self._sites.get(site, [])[-R.FAMILY_BLOCK_LIMIT:]
-            fams = self._site_fams.get(site)
-        if not cands:
-            return own
-        assert fams is not None
+        if cands:
+            fams = self._caller_fams[key]
+        else:
+            block = self._sites.get(block_key(sig))
+            if block is None or not block.entries:
+                return own
+            fams = block.families
+            cands = block.candidates(frames, self.threshold, R.FAMILY_BLOCK_LIMIT)
+            if not cands:
+                return own
         if len(fams) == 1:
             (only,) = fams
             if only == own or any(similarity(frames, other) >= self.threshold for _, other in cands):
