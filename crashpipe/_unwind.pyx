@@ -38,6 +38,14 @@ cdef extern from *:
         memcpy(&v, p + off, 8);
         return v;
     }
+    static inline uint32_t cp_ld4(const uint8_t *p, int64_t nd, int64_t off) {
+        uint32_t v;
+    #ifdef CRASHPIPE_DEBUG
+        if (off < 0 || off + 4 > nd) { cp_oob = 1; return 0; }
+    #endif
+        memcpy(&v, p + off, 4);
+        return v;
+    }
     static inline int cp_host_big(void) { return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__; }
     static inline uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) {
     #ifdef CRASHPIPE_DEBUG
@@ -58,6 +66,7 @@ cdef extern from *:
     uint64_t bswap64(uint64_t v) noexcept nogil
     void cp_prefetch(const void *a) noexcept nogil
     uint64_t cp_ld8(const uint8_t *p, int64_t nd, int64_t off) noexcept nogil
+    uint32_t cp_ld4(const uint8_t *p, int64_t nd, int64_t off) noexcept nogil
     int cp_host_big() noexcept nogil
     uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) noexcept nogil
 
@@ -501,7 +510,7 @@ cdef inline Py_ssize_t _finish(Params *p, Lane *L, Py_ssize_t pos) noexcept nogi
         # the common case (one text range, little-endian) gets branch-free loops: every
         # word is written as a candidate and the count advances only on a hit, so the
         # unpredictable hits cost no mispredicted branches
-        if L.t1 - L.t0 == 1 and not L.big and not CP_DEBUG and (L.ws == 8 or L.ws == 4):
+        if L.t1 - L.t0 == 1 and L.big == cp_host_big() and (L.ws == 8 or L.ws == 4):
             n = _scan_fast(p, L, pos, n, k, nw, tmin, span)
         else:
             while k < nw and n < p.max_frames:
@@ -516,89 +525,53 @@ cdef inline Py_ssize_t _finish(Params *p, Lane *L, Py_ssize_t pos) noexcept nogi
     return n
 
 
+DEF SCAN_BLOCK = 512
+
+
 cdef inline Py_ssize_t _scan_fast(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t n, Py_ssize_t k, Py_ssize_t nw,
                                   uint64_t tmin, uint64_t span) noexcept nogil:
-    """Scan of a little-endian dump against one text range: a load, a mask and one
-    compare per word; only candidates leave the loop.  Same frames as the general loop."""
-    cdef Py_ssize_t n0 = n
-    n = _scan_fast_words(p, L, pos, n, k, nw, tmin, span)
-    for k in range(pos + n0, pos + n):
-        p.o_ffp[k] = 0
-        p.o_method[k] = M_SCAN
-        p.o_rel[k] = 0
-    return n
-
-
-cdef inline Py_ssize_t _scan_fast_words(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t n, Py_ssize_t k, Py_ssize_t nw,
-                                        uint64_t tmin, uint64_t span) noexcept nogil:
-    cdef Py_ssize_t slot_i = pos, slot_last = pos + n
-    cdef uint64_t v, mask = L.mask, calign = L.calign, b = L.b
-    cdef uint64_t w64
-    cdef uint32_t w32
-    cdef const uint8_t *q = L.d
-    cdef uint64_t c
-    cdef Py_ssize_t j
-    cdef uint64_t x8[4]
-    cdef uint32_t x4[4]
-    # four words per round behind one combined (branch-free) test; a round with a
-    # candidate re-checks its words one by one
-    if L.ws == 8:
-        while k + 4 <= nw:
-            memcpy(x8, q + 8 * k, 32)
-            c = (((x8[0] & mask) - tmin < span) | ((x8[1] & mask) - tmin < span)
-                 | ((x8[2] & mask) - tmin < span) | ((x8[3] & mask) - tmin < span))
-            if c:
-                for j in range(4):
-                    n = _scan_word(p, pos, n, x8[j] & mask, b + <uint64_t>(8 * (k + j)), tmin, span, calign,
-                                   &slot_i, slot_last)
-                    if n >= p.max_frames:
-                        return n
-            k += 4
-    else:
-        while k + 4 <= nw:
-            memcpy(x4, q + 4 * k, 16)
-            c = (((x4[0] & mask) - tmin < span) | ((x4[1] & mask) - tmin < span)
-                 | ((x4[2] & mask) - tmin < span) | ((x4[3] & mask) - tmin < span))
-            if c:
-                for j in range(4):
-                    n = _scan_word(p, pos, n, x4[j] & mask, b + <uint64_t>(4 * (k + j)), tmin, span, calign,
-                                   &slot_i, slot_last)
-                    if n >= p.max_frames:
-                        return n
-            k += 4
+    """Scan of a dump in host byte order against one text range, in two passes per
+    block of words: the first tests every word without a branch (a load, a mask, one
+    unsigned compare for the range, alignment by mask) and appends its index to a list
+    that advances only on a hit; the second visits the hits.  So the unpredictable
+    hits cost no mispredicted branches.  Same frames as the general loop."""
+    cdef Py_ssize_t slot_i = pos, slot_last = pos + n, c, h, j, k1
+    cdef uint64_t v, a, mask = L.mask, calign = L.calign, b = L.b
+    cdef int64_t d0 = L.d - p.dp, nd = p.n_data
+    cdef int32_t idx[SCAN_BLOCK]
+    cdef const uint8_t *dp = p.dp
+    cdef int ws = L.ws
     while k < nw:
-        if L.ws == 8:
-            memcpy(&w64, q + 8 * k, 8)
-            v = w64 & mask
+        k1 = k + SCAN_BLOCK if nw - k > SCAN_BLOCK else nw
+        c = 0
+        if ws == 8:
+            for j in range(k, k1):
+                v = cp_ld8(dp, nd, d0 + 8 * j) & mask
+                idx[c] = <int32_t>j
+                c += (v - tmin < span) & (v != 0) & ((v & calign) == 0)
         else:
-            memcpy(&w32, q + 4 * k, 4)
-            v = (<uint64_t>w32) & mask
-        if v - tmin < span and v != 0 and (v & calign) == 0:
-            n = _scan_hit(p, L, pos, n, v, b + <uint64_t>(k * L.ws), &slot_i, slot_last)
+            for j in range(k, k1):
+                v = <uint64_t>cp_ld4(dp, nd, d0 + 4 * j) & mask
+                idx[c] = <int32_t>j
+                c += (v - tmin < span) & (v != 0) & ((v & calign) == 0)
+        for h in range(c):
+            j = idx[h]
+            if ws == 8:
+                v = cp_ld8(dp, nd, d0 + 8 * j) & mask
+            else:
+                v = <uint64_t>cp_ld4(dp, nd, d0 + 4 * j) & mask
+            a = b + <uint64_t>(j * ws)
+            # skip words the fp chain already consumed as return-address slots (increasing)
+            while slot_i < slot_last and (p.o_method[slot_i] != M_FP or p.o_slot[slot_i] < a):
+                slot_i += 1
+            if slot_i < slot_last and p.o_slot[slot_i] == a:
+                continue
+            _emit(p, pos + n, v, a, 0, M_SCAN, 0)
+            n += 1
             if n >= p.max_frames:
                 return n
-        k += 1
+        k = k1
     return n
-
-
-cdef inline Py_ssize_t _scan_word(Params *p, Py_ssize_t pos, Py_ssize_t n, uint64_t v, uint64_t a, uint64_t tmin,
-                                  uint64_t span, uint64_t calign, Py_ssize_t *slot_i,
-                                  Py_ssize_t slot_last) noexcept nogil:
-    """One word of a candidate round, without branching on whether it is a hit: it
-    is written at the next free output index, which advances only for a hit (the
-    slots from there to the dump's reserved max_frames are free)."""
-    cdef uint64_t hit = (<uint64_t>(v - tmin < span)) & (<uint64_t>(v != 0)) & (<uint64_t>((v & calign) == 0))
-    while slot_i[0] < slot_last and (p.o_method[slot_i[0]] != M_FP or p.o_slot[slot_i[0]] < a):
-        slot_i[0] += 1
-    if slot_i[0] < slot_last and p.o_slot[slot_i[0]] == a:
-        hit = 0  # the fp chain read its return address here
-    # address and slot only: _scan_fast fills the constant columns of its hits at the end
-    if CP_DEBUG and (pos + n < 0 or pos + n >= p.cap_out):
-        cp_set_oob()
-        return n
-    p.o_addr[pos + n] = v
-    p.o_slot[pos + n] = a
-    return n + <Py_ssize_t>hit
 
 
 cdef inline Py_ssize_t _scan_hit(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t n, uint64_t v, uint64_t a,
