@@ -32,8 +32,13 @@ _RIGHT_AFTER = tuple((re2.compile(p), n) for p, n in F.CONTINUES_RIGHT_AFTER_HEA
 _LEADING = tuple((re2.compile(p), back, hint) for p, back, hint in S.LEADING)
 _END_MARKER = re2.compile(S.END_MARKER)
 _CLOSING_RULE = re2.compile(S.CLOSING_RULE)
-_TRAILER_KEEP = re2.compile("|".join(S.TRAILER_KEEP))
-_TRAILER_SKIP = re2.compile("|".join(S.TRAILER_SKIP))
+# Every line after an end marker meets these two: Python's engine, which costs far less
+# per call than re2's binding on str.  Safe there: each alternative is anchored at the
+# line start and is literal text, classes and repeats each followed by a character they
+# cannot match, except TRAILER_KEEP's "^note: .* exited with", whose one ".*" backtracks
+# over the line once - linear.
+_TRAILER_KEEP = re.compile("|".join(S.TRAILER_KEEP))
+_TRAILER_SKIP = re.compile("|".join(S.TRAILER_SKIP))
 
 
 @dataclass
