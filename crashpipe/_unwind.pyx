@@ -46,6 +46,8 @@ cdef extern from *:
         memcpy(&v, p + off, 4);
         return v;
     }
+    static inline uint64_t cp_rotr(uint64_t x, int k) { return (x >> k) | (x << ((64 - k) & 63)); }
+    static inline int cp_popcount64(uint64_t x) { return __builtin_popcountll(x); }
     static inline int cp_host_big(void) { return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__; }
     static inline uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) {
     #ifdef CRASHPIPE_DEBUG
@@ -67,6 +69,8 @@ cdef extern from *:
     void cp_prefetch(const void *a) noexcept nogil
     uint64_t cp_ld8(const uint8_t *p, int64_t nd, int64_t off) noexcept nogil
     uint32_t cp_ld4(const uint8_t *p, int64_t nd, int64_t off) noexcept nogil
+    uint64_t cp_rotr(uint64_t x, int k) noexcept nogil
+    int cp_popcount64(uint64_t x) noexcept nogil
     int cp_host_big() noexcept nogil
     uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) noexcept nogil
 
@@ -541,10 +545,25 @@ cdef inline Py_ssize_t _scan_fast(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t
     cdef int32_t idx[SCAN_BLOCK]
     cdef const uint8_t *dp = p.dp
     cdef int ws = L.ws
+    # One compare per word when the range starts above 0 on an instruction boundary
+    # (calign = 2^rk - 1): with x = v - tmin, rotating x right by rk moves its low bits
+    # to the top, so rotr(x, rk) < ceil(span / 2^rk) holds exactly when v is in the
+    # range and aligned; v = 0 fails it too, since 0 - tmin >= span.
+    cdef int rk = cp_popcount64(calign)
+    cdef bint rot = tmin != 0 and (tmin & calign) == 0
+    cdef uint64_t rbound = (span >> rk) + ((span & calign) != 0)
     while k < nw:
         k1 = k + SCAN_BLOCK if nw - k > SCAN_BLOCK else nw
         c = 0
-        if ws == 8:
+        if rot and ws == 8:
+            for j in range(k, k1):
+                idx[c] = <int32_t>j
+                c += cp_rotr((cp_ld8(dp, nd, d0 + 8 * j) & mask) - tmin, rk) < rbound
+        elif rot:
+            for j in range(k, k1):
+                idx[c] = <int32_t>j
+                c += cp_rotr((<uint64_t>cp_ld4(dp, nd, d0 + 4 * j) & mask) - tmin, rk) < rbound
+        elif ws == 8:
             for j in range(k, k1):
                 v = cp_ld8(dp, nd, d0 + 8 * j) & mask
                 idx[c] = <int32_t>j
