@@ -225,6 +225,7 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
 # (frames moved down to the packed position, then lr and scan), so the output is
 # exactly what the one-at-a-time twin produces.
 DEF LANES = 6
+DEF PREFETCH_AHEAD = 256
 
 cdef struct Params:
     const uint8_t *dp
@@ -468,6 +469,10 @@ cdef inline bint _hop_fast(Params *p, Lane *L) noexcept nogil:
     o = nfp + L.ra_rel
     if o < <uint64_t>L.nb:
         cp_prefetch(L.d + o)
+        # and the stack a few lines above it, where the older records usually sit:
+        # their addresses are not known yet, so this is the only way to overlap them
+        if o + PREFETCH_AHEAD < <uint64_t>L.nb:
+            cp_prefetch(L.d + o + PREFETCH_AHEAD)
     if CP_DEBUG and (k < 0 or k >= p.cap_out):
         cp_set_oob()
         return False
