@@ -61,6 +61,9 @@ def parse_text(text: str, source: str) -> list[Report]:
     except Exception as e:
         return [_failed(source, 1, f"parser-error: split: {type(e).__name__}: {e}")]
     ctx = _LogContext(lines)
+    # A log the console simply stopped writing ends with a newline; text that ends inside
+    # a line was cut (a truncated file, a paste that lost its tail).
+    ctx.cut_mid_line = bool(text) and not text.endswith(("\n", "\r"))
     return [_parse_span(span, lines, source, ctx) for span in spans]
 
 
@@ -91,8 +94,14 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | No
         rep.corrupted, rep.corrupted_reason = True, f"parser-error: title: {type(e).__name__}: {e}"
     try:
         banner = ctx.before(start) if ctx is not None else (lambda: _LogContext(all_lines[:max(start - 1, 0)]).before(start))
-        cut = extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), banner)
-        if cut and rep.corrupted and not rep.corrupted_reason and rep.end_line >= _last_text_line(all_lines):
+        cut_line = all_lines[-1].no if ctx is not None and ctx.cut_mid_line and all_lines else None
+        cut = extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), banner, cut_line)
+        if cut and cut.startswith(_MID_LINE):
+            # Only the text was cut here, not the log: the trace is incomplete whatever
+            # the title says.  syzkaller's own reason stays when it flagged the report.
+            rep.corrupted = True
+            rep.corrupted_reason = rep.corrupted_reason or cut
+        elif cut and rep.corrupted and not rep.corrupted_reason and rep.end_line >= _last_text_line(all_lines):
             # The flag is title_for's (syzkaller semantics: a trace cut at the end of the log
             # still names its function, so syzkaller does not call it corrupted); the parser
             # only explains a flag that came without a reason.
@@ -128,9 +137,11 @@ def _last_text_line(lines: list[Line]) -> int:
 
 class _LogContext:
     """What the log says outside the reports: the boot banner(s) that precede each report
-    (release and, for cross-built kernels, the target triplet)."""
+    (release and, for cross-built kernels, the target triplet), and whether the text was
+    cut inside its last line."""
 
     def __init__(self, lines: list[Line]):
+        self.cut_mid_line = False
         self._nos: list[int] = []
         self._banners: list[tuple[str | None, str | None]] = []
         for line in lines:
@@ -799,19 +810,37 @@ class _Extractor:
 
 
 # --------------------------------------------------------------- assembling
-def extract_fields(rep: Report, lines: list, banner=(None, None)) -> str | None:
+_MID_LINE = "truncated: input ends mid-line"
+
+
+def _open_block(ex: "_Extractor") -> str | None:
+    return "call trace" if ex.in_trace else "stack dump" if ex.hexdump is not None else None
+
+
+def extract_fields(rep: Report, lines: list, banner=(None, None), cut_line: int | None = None) -> str | None:
     """Fill every field of `rep` that `lines` (one report's cleaned lines, or (line, aux)
     pairs from `_with_continuations`) hold; `banner` is the (release, arch) of the boot
     banner before the report, or a function returning it, called only when the report
     does not name its release.  Returns a reason when the text ends inside a block the
-    kernel always closes (a `<TASK>`/`<IRQ>` trace section, a `Stack:` dump)."""
+    kernel always closes (a `<TASK>`/`<IRQ>` trace section, a `Stack:` dump), or, with
+    `cut_line` (the number of a line the input ended inside), when that line was cut
+    inside a call trace or stack dump."""
     ex = _Extractor(rep)
     items = [item if isinstance(item, tuple) else (item, False) for item in lines]
     while items and not items[-1][0].text.strip():
         items.pop()  # trailing blank lines: what the text ends inside is decided before them
+    inside = None
     for line, aux in items:
-        ex.line(line.text, aux)
+        if line.no == cut_line:  # what was open when the cut line began, or what it opened
+            inside = _open_block(ex)
+            ex.line(line.text, aux)
+            inside = inside or _open_block(ex)
+        else:
+            ex.line(line.text, aux)
     cut = ex.finish()
+    if inside:
+        cut = f"{_MID_LINE} inside the {inside}"
+
     if rep.kernel_release is None:
         banner = banner() if callable(banner) else banner
         rep.kernel_release = banner[0]
