@@ -84,25 +84,34 @@ def family_key(signature: Sequence[str]) -> str:
     return h.hexdigest()
 
 
+# Signature positions 1..HEAVY (after the site) are "heavy"; the weight of all later
+# positions together is at most LIGHT_MAX, whatever the signature's length.
+HEAVY = 3
+LIGHT_MAX = math.exp(-R.FAMILY_DECAY * (HEAVY + 1)) / (1 - math.exp(-R.FAMILY_DECAY))
+
+
 class _SiteBlock:
     """The buckets sharing one kind token and crash site, indexed so that a new bucket
     is scored only against those that could reach the threshold.
 
-    Bound: aligned pairs join equal tokens and each position is aligned at most once,
-    with a shift factor of at most 1, so similarity(a, b) <= (weight of the positions
-    of a whose token occurs in b + the same for b) / (sum a + sum b).  A bucket sharing
-    no token but the site with the new one thus scores at most (p + q_b) / (s + t_b),
-    where p and q_b weigh the site's positions in a and b and s, t_b are the weight
-    sums; it can reach the threshold T only if q_b - T * t_b >= T * s - p.  So the
-    candidates are the buckets sharing another token (an inverted index) plus those
-    whose `slack` = q_b - T * t_b is that high (short signatures; kept sorted)."""
+    Bound: aligned pairs join equal tokens, each position is aligned at most once and
+    the shift factor is at most 1, so similarity(a, b) <= (p + q_b + S) / (s + t_b),
+    where s, t_b are the weight sums of a and b, p and q_b the weights of the site's
+    positions in a and b, and S the weight, in a and in b, of the other tokens the two
+    share.  A token shared at no heavy position of a nor of b adds at most the light
+    weight of a (`light`, known) plus LIGHT_MAX for b to S.  So b can reach the
+    threshold T only if it shares a token at a heavy position of a (`by_token`) or has a
+    token of a at one of its own heavy positions (`by_heavy`), or else if
+    slack_b = q_b - T * t_b >= T * s - p - light - LIGHT_MAX (short signatures, where
+    the site alone may be enough; `slack` is kept sorted)."""
 
-    __slots__ = ("entries", "families", "by_token", "slack")
+    __slots__ = ("entries", "families", "by_token", "by_heavy", "slack")
 
     def __init__(self) -> None:
         self.entries: list[tuple[str, list[str]]] = []
         self.families: set[str] = set()
-        self.by_token: dict[str, list[int]] = {}
+        self.by_token: dict[str, list[int]] = {}  # token -> entries holding it (not as the site)
+        self.by_heavy: dict[str, list[int]] = {}  # token -> entries holding it at a heavy position
         self.slack: list[tuple[float, int]] = []  # (-slack, entry index), ascending
 
     def add(self, bucket_id: str, frames: list[str], family_id: str, threshold: float) -> None:
@@ -113,6 +122,9 @@ class _SiteBlock:
         for tok in set(frames):
             if tok != site:
                 self.by_token.setdefault(tok, []).append(k)
+        for tok in set(frames[1:HEAVY + 1]):
+            if tok != site:
+                self.by_heavy.setdefault(tok, []).append(k)
         w, total = _weights(len(frames))
         q = sum(wi for wi, tok in zip(w, frames) if tok == site)
         bisect.insort(self.slack, (-(q - threshold * total), k))
@@ -123,12 +135,20 @@ class _SiteBlock:
         first = max(0, len(self.entries) - limit)
         site = frames[0]
         pick: set[int] = set()
+
+        def take(postings: list[int]) -> None:
+            pick.update(postings[bisect.bisect_left(postings, first):])
+
+        for tok in set(frames[1:HEAVY + 1]):
+            if tok != site and tok in self.by_token:
+                take(self.by_token[tok])
         for tok in set(frames):
-            if tok != site:
-                pick.update(k for k in self.by_token.get(tok, ()) if k >= first)
+            if tok != site and tok in self.by_heavy:
+                take(self.by_heavy[tok])
         w, total = _weights(len(frames))
         p = sum(wi for wi, tok in zip(w, frames) if tok == site)
-        need = threshold * total - p - 1e-9  # a margin for rounding: a candidate too many is harmless
+        light = sum(w[HEAVY + 1:])
+        need = threshold * total - p - light - LIGHT_MAX - 1e-9  # margin for rounding: one candidate too many is harmless
         for neg, k in self.slack:
             if -neg < need:
                 break
