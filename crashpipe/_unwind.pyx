@@ -48,6 +48,75 @@ cdef extern from *:
     }
     static inline uint64_t cp_rotr(uint64_t x, int k) { return (x >> k) | (x << ((64 - k) & 63)); }
     static inline int cp_popcount64(uint64_t x) { return __builtin_popcountll(x); }
+    /* Pass 1 of the scan with AVX2, picked at run time (the shipped build targets the
+       baseline ISA).  Per word the same test as the scalar loop: rotr((w & mask) -
+       tmin, rk) < rbound, unsigned (signed compare after flipping the sign bits); the
+       hits' indices are appended branch-free via a table of set-bit positions. */
+    static int cp_have_avx2 = 0;
+    static int32_t cp_lut4[16][4];
+    static void cp_simd_init(void) {
+        for (int m = 0; m < 16; m++) {
+            int c = 0;
+            for (int b = 0; b < 4; b++) if (m >> b & 1) cp_lut4[m][c++] = b;
+        }
+    #if defined(__GNUC__) && defined(__x86_64__)
+        __builtin_cpu_init();
+        cp_have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    #endif
+    }
+    #if defined(__GNUC__) && defined(__x86_64__)
+    #include <immintrin.h>
+    __attribute__((target("avx2,popcnt")))
+    static Py_ssize_t cp_hits64_avx2(const uint8_t *p, Py_ssize_t k, Py_ssize_t k1, uint64_t mask, uint64_t tmin,
+                                     int rk, uint64_t rbound, int32_t *idx, Py_ssize_t *kdone) {
+        const __m256i vmask = _mm256_set1_epi64x((long long)mask), vtmin = _mm256_set1_epi64x((long long)tmin);
+        const __m256i sign = _mm256_set1_epi64x((long long)0x8000000000000000ULL);
+        const __m256i vb = _mm256_set1_epi64x((long long)(rbound ^ 0x8000000000000000ULL));
+        const __m128i sr = _mm_cvtsi32_si128(rk), sl = _mm_cvtsi32_si128(64 - rk);
+        Py_ssize_t c = 0, j = k;
+        for (; j + 4 <= k1; j += 4) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(p + 8 * j));
+            x = _mm256_sub_epi64(_mm256_and_si256(x, vmask), vtmin);
+            x = _mm256_or_si256(_mm256_srl_epi64(x, sr), _mm256_sll_epi64(x, sl));
+            __m256i lt = _mm256_cmpgt_epi64(vb, _mm256_xor_si256(x, sign));
+            int m = _mm256_movemask_pd(_mm256_castsi256_pd(lt));
+            __m128i ix = _mm_add_epi32(_mm_loadu_si128((const __m128i *)cp_lut4[m]), _mm_set1_epi32((int)j));
+            _mm_storeu_si128((__m128i *)(idx + c), ix);
+            c += __builtin_popcount(m);
+        }
+        *kdone = j;
+        return c;
+    }
+    __attribute__((target("avx2,popcnt")))
+    static Py_ssize_t cp_hits32_avx2(const uint8_t *p, Py_ssize_t k, Py_ssize_t k1, uint32_t mask, uint32_t tmin,
+                                     int rk, uint32_t rbound, int32_t *idx, Py_ssize_t *kdone) {
+        const __m256i vmask = _mm256_set1_epi32((int)mask), vtmin = _mm256_set1_epi32((int)tmin);
+        const __m256i sign = _mm256_set1_epi32((int)0x80000000U);
+        const __m256i vb = _mm256_set1_epi32((int)(rbound ^ 0x80000000U));
+        const __m128i sr = _mm_cvtsi32_si128(rk), sl = _mm_cvtsi32_si128(32 - rk);
+        Py_ssize_t c = 0, j = k;
+        for (; j + 8 <= k1; j += 8) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(p + 4 * j));
+            x = _mm256_sub_epi32(_mm256_and_si256(x, vmask), vtmin);
+            x = _mm256_or_si256(_mm256_srl_epi32(x, sr), _mm256_sll_epi32(x, sl));
+            __m256i lt = _mm256_cmpgt_epi32(vb, _mm256_xor_si256(x, sign));
+            int m = _mm256_movemask_ps(_mm256_castsi256_ps(lt));
+            __m128i ix = _mm_add_epi32(_mm_loadu_si128((const __m128i *)cp_lut4[m & 15]), _mm_set1_epi32((int)j));
+            _mm_storeu_si128((__m128i *)(idx + c), ix);
+            c += __builtin_popcount(m & 15);
+            ix = _mm_add_epi32(_mm_loadu_si128((const __m128i *)cp_lut4[m >> 4]), _mm_set1_epi32((int)j + 4));
+            _mm_storeu_si128((__m128i *)(idx + c), ix);
+            c += __builtin_popcount(m >> 4);
+        }
+        *kdone = j;
+        return c;
+    }
+    #else
+    static Py_ssize_t cp_hits64_avx2(const uint8_t *p, Py_ssize_t k, Py_ssize_t k1, uint64_t mask, uint64_t tmin,
+                                     int rk, uint64_t rbound, int32_t *idx, Py_ssize_t *kdone) { *kdone = k; return 0; }
+    static Py_ssize_t cp_hits32_avx2(const uint8_t *p, Py_ssize_t k, Py_ssize_t k1, uint32_t mask, uint32_t tmin,
+                                     int rk, uint32_t rbound, int32_t *idx, Py_ssize_t *kdone) { *kdone = k; return 0; }
+    #endif
     static inline int cp_host_big(void) { return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__; }
     static inline uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) {
     #ifdef CRASHPIPE_DEBUG
@@ -71,6 +140,12 @@ cdef extern from *:
     uint32_t cp_ld4(const uint8_t *p, int64_t nd, int64_t off) noexcept nogil
     uint64_t cp_rotr(uint64_t x, int k) noexcept nogil
     int cp_popcount64(uint64_t x) noexcept nogil
+    int cp_have_avx2
+    void cp_simd_init() noexcept nogil
+    Py_ssize_t cp_hits64_avx2(const uint8_t *p, Py_ssize_t k, Py_ssize_t k1, uint64_t mask, uint64_t tmin, int rk,
+                              uint64_t rbound, int32_t *idx, Py_ssize_t *kdone) noexcept nogil
+    Py_ssize_t cp_hits32_avx2(const uint8_t *p, Py_ssize_t k, Py_ssize_t k1, uint32_t mask, uint32_t tmin, int rk,
+                              uint32_t rbound, int32_t *idx, Py_ssize_t *kdone) noexcept nogil
     int cp_host_big() noexcept nogil
     uint64_t cp_rd(const uint8_t *p, int64_t nd, int64_t off, int ws, int big) noexcept nogil
 
@@ -106,6 +181,14 @@ DEF S_CAP = 7
 
 cdef inline bint _pow2(int64_t x) noexcept:
     return x > 0 and (x & (x - 1)) == 0
+
+
+cp_simd_init()
+
+
+def simd() -> str:
+    """Which pass-1 scan the loop uses on this CPU ("avx2" or "scalar")."""
+    return "avx2" if cp_have_avx2 else "scalar"
 
 
 def abi_version():
@@ -537,6 +620,33 @@ cdef inline Py_ssize_t _finish(Params *p, Lane *L, Py_ssize_t pos) noexcept nogi
 DEF SCAN_BLOCK = 512
 
 
+cdef inline Py_ssize_t _hits(const uint8_t *dp, int64_t nd, int64_t d0, Py_ssize_t k, Py_ssize_t k1, int ws,
+                             uint64_t mask, uint64_t tmin, uint64_t span, int rk, uint64_t rbound,
+                             int32_t *idx) noexcept nogil:
+    """Pass 1 of the scan (see _scan_fast): the indices of words k..k1-1 that are text
+    addresses, without a branch per word.  Where the CPU has AVX2 (checked at run
+    time, so the build stays generic), 4 or 8 words per step with the same test."""
+    cdef Py_ssize_t c = 0, j = k
+    if CP_DEBUG and (d0 < 0 or d0 + ws * k1 > nd):
+        cp_set_oob()
+        return 0
+    if cp_have_avx2:
+        if ws == 8:
+            c = cp_hits64_avx2(dp + d0, k, k1, mask, tmin, rk, rbound, idx, &j)
+        elif tmin + span <= (<uint64_t>1 << 32):
+            # a 32-bit dump's range within 32 bits: the same test in 32-bit lanes
+            c = cp_hits32_avx2(dp + d0, k, k1, <uint32_t>mask, <uint32_t>tmin, rk, <uint32_t>rbound, idx, &j)
+    if ws == 8:
+        for j in range(j, k1):
+            idx[c] = <int32_t>j
+            c += cp_rotr((cp_ld8(dp, nd, d0 + 8 * j) & mask) - tmin, rk) < rbound
+    else:
+        for j in range(j, k1):
+            idx[c] = <int32_t>j
+            c += cp_rotr((<uint64_t>cp_ld4(dp, nd, d0 + 4 * j) & mask) - tmin, rk) < rbound
+    return c
+
+
 cdef inline Py_ssize_t _scan_fast(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t n, Py_ssize_t k, Py_ssize_t nw,
                                   uint64_t tmin, uint64_t span) noexcept nogil:
     """Scan of a dump in host byte order against one text range, in two passes per
@@ -560,14 +670,8 @@ cdef inline Py_ssize_t _scan_fast(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t
     while k < nw:
         k1 = k + SCAN_BLOCK if nw - k > SCAN_BLOCK else nw
         c = 0
-        if rot and ws == 8:
-            for j in range(k, k1):
-                idx[c] = <int32_t>j
-                c += cp_rotr((cp_ld8(dp, nd, d0 + 8 * j) & mask) - tmin, rk) < rbound
-        elif rot:
-            for j in range(k, k1):
-                idx[c] = <int32_t>j
-                c += cp_rotr((<uint64_t>cp_ld4(dp, nd, d0 + 4 * j) & mask) - tmin, rk) < rbound
+        if rot:
+            c = _hits(dp, nd, d0, k, k1, ws, mask, tmin, span, rk, rbound, idx)
         elif ws == 8:
             for j in range(k, k1):
                 v = cp_ld8(dp, nd, d0 + 8 * j) & mask

@@ -180,3 +180,35 @@ def test_cycle_and_misaligned_chain_stop(impl):
     assert res.stop_reason == "fp_not_increasing"
     res = unwind_dump(abi, data, base, fp=base + 0x21, text_ranges=[(0x400000, 0x500000)], impl=impl)
     assert res.stop_reason == "fp_misaligned" and not [f for f in res.frames if f.reliable]
+
+
+@pytest.mark.parametrize("abi", archmod.ABIS, ids=lambda a: a.name)
+def test_scan_of_long_dumps_agrees(abi):
+    """The scan's block passes (several blocks of words, the vector pass where the CPU
+    has one, the scalar tail) give the twin's frames on long dumps dense with words
+    at and around the text ranges' edges, for aligned and unaligned range starts."""
+    rng = np.random.default_rng(abi.abi_id)
+    ws = abi.word_size
+    wmax = (1 << (8 * ws)) - 1
+    range_sets = [[(0x400000, 0x401000)], [(0x400001, 0x400801)], [(0x400000, 0x400802), (0x500000, 0x500100)],
+                  [(wmax - 0x1000 + 1, wmax)], [(0xFFFFF000, 0x100000000 + 0x1000)]]
+    items = []
+    for ranges in range_sets:
+        for nwords in (3, 7, 9, 700, 1500):
+            lo, hi = ranges[0]
+            near = rng.integers(-3, 4, nwords) + rng.choice([lo, hi, (lo + hi) // 2], nwords)
+            noise = rng.integers(0, 1 << 62, nwords, dtype=np.uint64).astype(object)
+            pick = rng.integers(0, 3, nwords)
+            words = [int(near[j]) if pick[j] else int(noise[j]) for j in range(nwords)]
+            data = b"".join((w & wmax).to_bytes(ws, "little" if abi.little_endian else "big") for w in words)
+            base = 0x10000 * ws
+            items.append((abi, data, base, dict(ip=0x400010, sp=base + ws * int(rng.integers(0, 3)), fp=None,
+                                                lr=None), ranges))
+    b, sets = _batch(items)
+    for cap in (5, 4000):
+        outs = {impl: walk(b, sets, max_frames=cap, scan=True, impl=impl) for impl in IMPLS}
+        for i in range(len(items)):
+            ref = _frames(outs["py"], i)
+            assert any(m == unwind_py.M_SCAN for _, _, _, m, _ in ref[0]) or len(items[i][1]) < 700 * ws
+            for impl in ("debug", "c"):
+                assert _frames(outs[impl], i) == ref, (impl, i)
