@@ -162,6 +162,40 @@ class _LogContext:
         return self._banners[i] if i >= 0 else (None, None)
 
 
+# What a frame line says does not depend on the report around it, and traces repeat the
+# same lines across reports massively: each distinct line is read once (bounded memo).
+_TRACE_CACHE: dict[str, tuple | int] = {}
+_TRACE_CACHE_MAX = 1 << 16
+
+
+def _read_trace_line(t: str) -> tuple | int:
+    """The frame a trace line prints, as (address, symbol, offset, size, module, file,
+    line, inlined, reliable, "? " seen, ppc pair seen, printed address width); when the
+    line is not a frame line, 1 if it starts like an x86 "? " frame, else 0."""
+    m = _TRACE_LINE.match(t)
+    if m is None:
+        return 0
+    paren, ppc_sp, ppc_ip, addr, q, sym, off, size, mod, rest = m.groups()
+    rest = rest.strip()
+    inlined = F.INLINE_MARK in rest
+    raw_sym = sym.startswith("0x")
+    address = _hex(ppc_ip or addr)
+    if not (address is not None or off is not None or inlined or raw_sym):
+        return 1 if q else 0
+    addr_len = len(addr) if address is not None and addr is not None else 0
+    file = line = None
+    fm = _TRACE_FILE_LINE.match(" " + rest) if rest and not rest.startswith(("(", "[", ")")) else None
+    if fm is not None:
+        file, line = fm.group(1), int(fm.group(2))
+    if raw_sym:
+        if address is None:
+            address = int(sym, 16)
+        sym = None
+    reliable = not q and not paren and not any(u in rest for u in F.UNRELIABLE_MARKS)
+    return (address, sym, _hex(off), _hex(size), mod, file, line, inlined, reliable,
+            bool(q), ppc_sp is not None, addr_len)
+
+
 # ------------------------------------------------------------------ the extractor
 @dataclass
 class _Loc:
@@ -497,15 +531,8 @@ class _Extractor:
         first = _REGISTER_PAIR.match(t)
         if first is None or first.group(1) not in F.REGISTER_NAMES:
             return
-        pairs = []
-        pos = 0
-        while True:
-            m = _REGISTER_PAIR.search(t, pos)
-            if m is None:
-                break
-            pairs.append((m.group(1), m.group(2)))
-            pos = m.end()
-        self._set_regs([(n, v) for n, v in pairs if n in F.REGISTER_NAMES])
+        # (successive non-overlapping searches: findall; the pattern never matches empty)
+        self._set_regs([(n, v) for n, v in _REGISTER_PAIR.findall(t) if n in F.REGISTER_NAMES])
 
     def _set_regs(self, pairs: list[tuple[str, str]]) -> None:
         if self.regs_frozen:
@@ -739,32 +766,24 @@ class _Extractor:
                 return True
         if t[0] == "r" and _ARM_REGS_IN_TRACE.match(t):
             return True  # saved registers printed under an arm backtrace entry
-        m = _TRACE_LINE.match(t)
-        if m is None:
+        hit = _TRACE_CACHE.get(t)
+        if hit is None:
+            hit = _read_trace_line(t)
+            if len(_TRACE_CACHE) >= _TRACE_CACHE_MAX:
+                _TRACE_CACHE.clear()
+            _TRACE_CACHE[t] = hit
+        if hit.__class__ is int:  # not a frame line; 1: it still printed x86's "? "
+            if hit and self.shape_hint is None:
+                self.shape_hint = "x86"
             return False
-        paren, ppc_sp, ppc_ip, addr, q, sym, off, size, mod, rest = m.groups()
+        address, sym, off, size, mod, file, line, inlined, reliable, q, ppc, addr_len = hit
         if q and self.shape_hint is None:
             self.shape_hint = "x86"  # only x86's unwinders print "? " for guessed frames
-        rest = rest.strip()
-        inlined = F.INLINE_MARK in rest
-        raw_sym = sym.startswith("0x")
-        address = _hex(ppc_ip or addr)
-        if not (address is not None or off is not None or inlined or raw_sym):
-            return False
-        if ppc_sp is not None:
+        if ppc:
             self.shape_hint = self.shape_hint or "ppc"
-        if address is not None and addr is not None:
-            self.addr_width = max(self.addr_width, len(addr))
-        file = line = None
-        fm = _TRACE_FILE_LINE.match(" " + rest) if rest and not rest.startswith(("(", "[", ")")) else None
-        if fm is not None:
-            file, line = fm.group(1), int(fm.group(2))
-        if raw_sym:
-            if address is None:
-                address = int(sym, 16)
-            sym = None
-        reliable = not q and not paren and not any(u in rest for u in F.UNRELIABLE_MARKS)
-        self._add(Frame(address=address, symbol=sym, offset=_hex(off), size=_hex(size), module=mod,
+        if addr_len > self.addr_width:
+            self.addr_width = addr_len
+        self._add(Frame(address=address, symbol=sym, offset=off, size=size, module=mod,
                         file=file, line=line, inlined=inlined, reliable=reliable, method="trace",
                         context=self.ctx[-1]))
         return True
