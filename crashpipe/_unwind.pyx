@@ -52,6 +52,7 @@ cdef extern from *:
        baseline ISA).  Per word the same test as the scalar loop: rotr((w & mask) -
        tmin, rk) < rbound, unsigned (signed compare after flipping the sign bits); the
        hits' indices are appended branch-free via a table of set-bit positions. */
+    #define CP_SCAN_AHEAD 2048
     static int cp_have_avx2 = 0;
     static int32_t cp_lut4[16][4];
     static void cp_simd_init(void) {
@@ -75,6 +76,9 @@ cdef extern from *:
         const __m128i sr = _mm_cvtsi32_si128(rk), sl = _mm_cvtsi32_si128(64 - rk);
         Py_ssize_t c = 0, j = k;
         for (; j + 4 <= k1; j += 4) {
+            /* the stream ahead, across page boundaries where the hardware
+               prefetcher stops (a prefetch never faults) */
+            __builtin_prefetch(p + 8 * j + CP_SCAN_AHEAD, 0, 0);
             __m256i x = _mm256_loadu_si256((const __m256i *)(p + 8 * j));
             x = _mm256_sub_epi64(_mm256_and_si256(x, vmask), vtmin);
             x = _mm256_or_si256(_mm256_srl_epi64(x, sr), _mm256_sll_epi64(x, sl));
@@ -96,6 +100,7 @@ cdef extern from *:
         const __m128i sr = _mm_cvtsi32_si128(rk), sl = _mm_cvtsi32_si128(32 - rk);
         Py_ssize_t c = 0, j = k;
         for (; j + 8 <= k1; j += 8) {
+            __builtin_prefetch(p + 4 * j + CP_SCAN_AHEAD, 0, 0);
             __m256i x = _mm256_loadu_si256((const __m256i *)(p + 4 * j));
             x = _mm256_sub_epi32(_mm256_and_si256(x, vmask), vtmin);
             x = _mm256_or_si256(_mm256_srl_epi32(x, sr), _mm256_sll_epi32(x, sl));
