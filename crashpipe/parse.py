@@ -196,6 +196,24 @@ def _read_trace_line(t: str) -> tuple | int:
             bool(q), ppc_sp is not None, addr_len)
 
 
+# Every prefix `_Extractor._fields` (and `_registers`) acts on: a line holding none of
+# them, no "#", and no register pair first, is a no-op there whatever the state.  Most
+# lines of a report (the bug description, lockdep chains, memory-state rows) are.
+_FIELD_PREFIXES = tuple(sorted(set(
+    tuple(p for p, _ in F.ARCH_BY_LINE) + F.ARCH_LINE_PREFIXES
+    + ("CPU: ", "Pid: ", F.HARDWARE, F.MODULES, F.KASLR_PREFIX) + F.CODE_PREFIXES
+    + (F.PPC_INSTRUCTION_DUMP, F.S390_CODE, F.S390_GPRS) + F.WORD_STACK_HEADERS + F.HEXDUMP_PREFIXES
+    + F.TASK_PREFIXES + F.FAULT_PREFIXES + F.PC_PREFIXES + ("GPR", "$", "Krnl PSW", "MSR: "))))
+_INERT: dict[str, bool] = {}
+
+
+def _is_inert(t: str) -> bool:
+    if t.startswith(_FIELD_PREFIXES) or "#" in t or "Flags:" in t[:8]:
+        return False
+    m = _REGISTER_PAIR.match(t)
+    return m is None or m.group(1) not in F.REGISTER_NAMES
+
+
 # ------------------------------------------------------------------ the extractor
 @dataclass
 class _Loc:
@@ -336,6 +354,14 @@ class _Extractor:
 
     # ------------------------------------------------------------- plain fields
     def _fields(self, t: str) -> None:
+        inert = _INERT.get(t)
+        if inert is None:
+            inert = _is_inert(t)
+            if len(_INERT) >= _TRACE_CACHE_MAX:
+                _INERT.clear()
+            _INERT[t] = inert
+        if inert:
+            return
         rep = self.rep
         if self.arch_hint is None and t.startswith(F.ARCH_LINE_PREFIXES):
             for prefix, arch in F.ARCH_BY_LINE:
