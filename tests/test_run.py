@@ -235,3 +235,51 @@ def test_dask_executor_gives_the_same_rows(tmp_path, standin_pipeline):
     rep = table(out, "reports")
     assert rep.num_rows == 14 and len(set(rep.column("report_id").to_pylist())) == 14
     assert table(out, "frames").num_rows == 14
+
+
+def _rows(out: str, name: str) -> list[dict]:
+    keys = {"reports": ("report_id",), "frames": ("report_id", "frame_no", "method", "inlined"),
+            "buckets": ("bucket_id",), "errors": ("source", "stage", "error", "detail")}[name]
+    rows = table(out, name).to_pylist()
+    for r in rows:
+        r.pop("run", None)
+    return sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys) + (repr(sorted(r.items())),))
+
+
+@needs_parser
+def test_tables_built_in_the_workers_equal_tables_built_in_the_parent(tmp_path, monkeypatch):
+    """Workers send each task's reports and frames as Arrow tables and the parent fills
+    family_id; the same rows as the parent building them from Report objects."""
+    outs = {}
+    for mode in ("worker", "parent"):
+        if mode == "parent":
+            monkeypatch.setattr(sink.Dataset, "wants_tables", False)
+        outs[mode] = str(tmp_path / mode)
+        assert run(SAMPLES, "--out", outs[mode], "--workers", "2", "--run-date", DATE) == 0
+    for name in ("reports", "frames", "buckets", "errors"):
+        a, b = _rows(outs["worker"], name), _rows(outs["parent"], name)
+        assert a == b, name
+    rep = _rows(outs["worker"], "reports")
+    assert len(rep) > 100 and all(r["family_id"] for r in rep if r["bucket_id"])
+
+
+@needs_parser
+def test_clean_input_still_writes_every_table_folder(tmp_path):
+    """No errors (or no reports) in a run: the table folders are there all the same,
+    with an empty part, and a second run adds no empty parts."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "quiet.log").write_text("[    0.000000] Linux version 6.1.0\n[    1.000000] all is well\n")
+    out = str(tmp_path / "out")
+    assert run(str(src), "--out", out, "--workers", "1", "--run-date", DATE) == 0
+    for name in ("reports", "frames", "errors", "buckets"):
+        assert table(out, name).num_rows == 0, name
+    assert len(parts(out)) == 4
+    (src / "oops.log").write_bytes(open(os.path.join(SAMPLES, "arm64-console-raw.log"), "rb").read())
+    assert run(str(src), "--out", out, "--workers", "1", "--run-date", DATE) == 0
+    assert table(out, "reports").num_rows > 0 and table(out, "errors").num_rows == 0
+    assert len(parts(out)) == 4 + 3  # reports, frames, buckets; no second empty errors part
+    score = os.path.join(os.path.dirname(OOPSES), "tools", "score")
+    if os.path.exists(score):
+        p = subprocess.run([sys.executable, score, "dataset", out], capture_output=True, text=True)
+        assert p.returncode == 0, p.stdout + p.stderr
