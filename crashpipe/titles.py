@@ -280,14 +280,47 @@ def _key_frame(raw: list[str], extractor: str | None) -> tuple[str, str]:
 
 
 def _add_frames(frames: list[str], m, skip) -> None:
-    for g in m.groups():
-        if g is None:
-            continue
-        if g[:2] in (b"_Z", b"_R"):  # skip patterns see the demangled name
-            name = demangle(g.decode("utf-8", "replace"))
-            g = name.encode()
-        if skip.search(g) is None:
-            frames.append(g.decode("utf-8", "replace"))
+    _add_groups(frames, m.groups(), skip)
+
+
+# Frame names repeat massively across reports: the names a match's groups contribute
+# after demangling and the skip list, and what a trace line is (frame, stack start,
+# corruption marker), are decided once per distinct value (bounded memos).
+_MEMO_MAX = 1 << 16
+_GROUP_NAMES: dict[tuple, tuple[str, ...]] = {}
+_LINE_KIND: dict[bytes, tuple] = {}
+
+
+def _add_groups(frames: list[str], groups: tuple, skip) -> None:
+    key = (skip, groups)
+    names = _GROUP_NAMES.get(key)
+    if names is None:
+        got = []
+        for g in groups:
+            if g is None:
+                continue
+            if g[:2] in (b"_Z", b"_R"):  # skip patterns see the demangled name
+                name = demangle(g.decode("utf-8", "replace"))
+                g = name.encode()
+            if skip.search(g) is None:
+                got.append(g.decode("utf-8", "replace"))
+        names = tuple(got)
+        if len(_GROUP_NAMES) >= _MEMO_MAX:
+            _GROUP_NAMES.clear()
+        _GROUP_NAMES[key] = names
+    frames.extend(names)
+
+
+def _line_kind(ln: bytes) -> tuple:
+    """(corruption marker line, stack start line, groups of its frame match or None)."""
+    kind = _LINE_KIND.get(ln)
+    if kind is None:
+        m = _ANY_FRAME.search(ln)
+        kind = (_is_corrupted_line(ln), _is_stack_start(ln), m.groups() if m is not None else None)
+        if len(_LINE_KIND) >= _MEMO_MAX:
+            _LINE_KIND.clear()
+        _LINE_KIND[ln] = kind
+    return kind
 
 
 def _is_stack_start(ln: bytes) -> bool:
@@ -332,10 +365,11 @@ def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str 
                     break
                 ln = text_lines[pos]
                 pos += 1
-                if _is_corrupted_line(ln):
+                corrupt_line, stack_start, frame = _line_kind(ln)
+                if corrupt_line:
                     ok = False
                     break
-                if _is_stack_start(ln):
+                if stack_start:
                     break
                 if nxt is not None:
                     m = nxt.search(ln)
@@ -343,9 +377,8 @@ def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str 
                         _add_frames(raw, m, skip)
                         i += 1
                         break
-                m = _ANY_FRAME.search(ln)
-                if m is not None:
-                    _add_frames(raw, m, skip)
+                if frame is not None:
+                    _add_groups(raw, frame, skip)
         elif text is not None and starts is not None and not may_corrupt and _line_local(part):
             # the first line holding a match is where the first match in the whole text
             # is (see _line_local): one search instead of one per line
@@ -492,9 +525,10 @@ def _stack_corruption(title: str, report: bytes, used: F.Format | None) -> str |
             return "call trace is missed"
         found = False
         for ln in rest[1:16]:
-            if _is_stack_start(ln):
+            _, stack_start, frame = _line_kind(ln)
+            if stack_start:
                 break
-            if b"(stack is not available)" in ln or _ANY_FRAME.search(ln) is not None:
+            if frame is not None or b"(stack is not available)" in ln:
                 found = True
                 break
         if not found:
@@ -522,7 +556,8 @@ def _decided_in(rest: bytes) -> bool:
     if len(pieces) < 2:
         return False  # "call trace is missed" depends on how many lines follow
     for ln in pieces[:15]:
-        if _is_stack_start(ln) or b"(stack is not available)" in ln or _ANY_FRAME.search(ln) is not None:
+        kind = _line_kind(ln)
+        if kind[1] or kind[2] is not None or b"(stack is not available)" in ln:
             return True
     return len(pieces) >= 15
 
