@@ -314,6 +314,7 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
 # exactly what the one-at-a-time twin produces.
 DEF LANES = 6
 DEF PREFETCH_AHEAD = 256
+DEF FIRST_AHEAD = 256
 
 cdef struct Params:
     const uint8_t *dp
@@ -721,8 +722,13 @@ cdef inline Py_ssize_t _scan_hit(Params *p, Lane *L, Py_ssize_t pos, Py_ssize_t 
 cdef inline void _prefetch_first(Params *p, Py_ssize_t i) noexcept nogil:
     cdef const int64_t *row = p.abi + <Py_ssize_t>p.abi_ids[i] * p.abi_stride
     cdef uint64_t o = p.fp[i] + <uint64_t>row[C_RA] - p.base[i]
-    if p.flags[i] & F_FP and o < <uint64_t>(p.offsets[i + 1] - p.offsets[i]):
-        cp_prefetch(p.dp + p.offsets[i] + o)
+    cdef uint64_t nb = <uint64_t>(p.offsets[i + 1] - p.offsets[i]), a
+    if p.flags[i] & F_FP and o < nb:
+        # the first record and the lines above it, where the next records usually sit
+        a = o
+        while a < nb and a < o + FIRST_AHEAD:
+            cp_prefetch(p.dp + p.offsets[i] + a)
+            a += 64
 
 
 cdef (Py_ssize_t, Py_ssize_t) _walk(Params *p, Py_ssize_t first, Py_ssize_t last, Py_ssize_t pos) noexcept nogil:
