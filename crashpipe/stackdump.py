@@ -364,7 +364,11 @@ class Container:
                 regs.append(np.zeros(len(col), np.uint64))
                 continue
             regs.append(_view(col, np.uint64))
-            flags |= np.asarray(col.is_valid(), dtype=bool).astype(np.uint8) * np.uint8(fl)
+            if col.null_count == 0:  # the usual case: one scalar or, no bitmap to expand
+                flags |= np.uint8(fl)
+            else:  # the validity bitmap, LSB first, expanded with numpy (no Arrow boolean array)
+                bits = np.unpackbits(np.frombuffer(col.buffers()[0], np.uint8), bitorder="little")
+                flags |= bits[col.offset: col.offset + len(col)] * np.uint8(fl)
         return ContainerBatch(_view(rb.column("report"), np.int64), _view(rb.column("arch_id"), np.uint8),
                               _view(rb.column("base"), np.uint64), *regs, flags, offsets, data, rb)
 

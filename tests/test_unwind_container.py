@@ -99,3 +99,34 @@ def test_bad_reports_never_raise():
     errs = unwind_reports(bad)
     assert [e.error for e in errs] == ["word-size-mismatch"]
     assert bad[0].frames == [] and bad[0].unwind_agreement is None
+
+
+def test_register_flags_follow_validity(tmp_path):
+    """Per-dump register flags come from each column's validity bitmap (none, all and
+    some registers null), as Arrow reads it, across several batches."""
+    import numpy as np
+
+    from crashpipe import stackdump
+
+    rng = np.random.default_rng(3)
+    p = str(tmp_path / "c.arrow")
+    expect = []
+    with stackdump.ContainerWriter(p) as w:
+        for n in (37, 1, 70):
+            regs = {}
+            for name in ("ip", "sp", "fp"):
+                regs[name] = [int(x) if rng.random() < 0.6 else None for x in rng.integers(1, 1 << 40, n)]
+            regs["lr"] = [7] * n
+            offs = np.arange(n + 1, dtype=np.int64) * 8
+            w.write(stackdump.make_batch(np.arange(n), np.zeros(n, np.uint8), np.zeros(n, np.uint64), offs,
+                                         np.zeros(8 * n, np.uint8), ip=regs["ip"], sp=regs["sp"], fp=regs["fp"],
+                                         lr=regs["lr"]))
+            for i in range(n):
+                expect.append(sum(f for name, f in (("ip", stackdump.FLAG_IP), ("sp", stackdump.FLAG_SP),
+                                                    ("fp", stackdump.FLAG_FP), ("lr", stackdump.FLAG_LR))
+                                  if regs[name][i] is not None))
+    got = []
+    with stackdump.Container(p) as c:
+        for cb in c.batches():
+            got.extend(int(x) for x in cb.flags)
+    assert got == expect
