@@ -119,14 +119,16 @@ class _SiteBlock:
         self.entries.append((bucket_id, frames))
         self.families.add(family_id)
         site = frames[0] if frames else None
-        for tok in set(frames):
-            if tok != site:
-                self.by_token.setdefault(tok, []).append(k)
+        toks = set(frames)
+        toks.discard(site)
+        for tok in toks:
+            self.by_token.setdefault(tok, []).append(k)
         for tok in set(frames[1:HEAVY + 1]):
             if tok != site:
                 self.by_heavy.setdefault(tok, []).append(k)
         w, total = _weights(len(frames))
-        q = sum(wi for wi, tok in zip(w, frames) if tok == site)
+        # The site's weight: position 0 (1.0), plus any later repeat (rare).
+        q = sum(wi for wi, tok in zip(w, frames) if tok == site) if frames.count(site) > 1 else sum(w[:1])
         bisect.insort(self.slack, (-(q - threshold * total), k))
 
     def candidates(self, frames: list[str], threshold: float, limit: int) -> list[tuple[str, list[str]]]:
@@ -146,7 +148,7 @@ class _SiteBlock:
             if tok != site and tok in self.by_heavy:
                 take(self.by_heavy[tok])
         w, total = _weights(len(frames))
-        p = sum(wi for wi, tok in zip(w, frames) if tok == site)
+        p = sum(wi for wi, tok in zip(w, frames) if tok == site) if frames.count(site) > 1 else w[0]
         light = sum(w[HEAVY + 1:])
         need = threshold * total - p - light - LIGHT_MAX - 1e-9  # margin for rounding: one candidate too many is harmless
         for neg, k in self.slack:
