@@ -163,9 +163,11 @@ class _LogContext:
 
 
 # What a frame line says does not depend on the report around it, and traces repeat the
-# same lines across reports massively: each distinct line is read once (bounded memo).
+# same lines across reports massively: each distinct line is read once (bounded memo:
+# entries, and only lines short enough to be frame lines are remembered).
 _TRACE_CACHE: dict[str, tuple | int] = {}
-_TRACE_CACHE_MAX = 1 << 16
+_TRACE_CACHE_MAX = 1 << 15
+_MEMO_LINE = 300
 
 
 def _read_trace_line(t: str) -> tuple | int:
@@ -357,9 +359,10 @@ class _Extractor:
         inert = _INERT.get(t)
         if inert is None:
             inert = _is_inert(t)
-            if len(_INERT) >= _TRACE_CACHE_MAX:
-                _INERT.clear()
-            _INERT[t] = inert
+            if len(t) <= _MEMO_LINE:
+                if len(_INERT) >= _TRACE_CACHE_MAX:
+                    _INERT.clear()
+                _INERT[t] = inert
         if inert:
             return
         rep = self.rep
@@ -795,9 +798,10 @@ class _Extractor:
         hit = _TRACE_CACHE.get(t)
         if hit is None:
             hit = _read_trace_line(t)
-            if len(_TRACE_CACHE) >= _TRACE_CACHE_MAX:
-                _TRACE_CACHE.clear()
-            _TRACE_CACHE[t] = hit
+            if len(t) <= _MEMO_LINE:
+                if len(_TRACE_CACHE) >= _TRACE_CACHE_MAX:
+                    _TRACE_CACHE.clear()
+                _TRACE_CACHE[t] = hit
         if hit.__class__ is int:  # not a frame line; 1: it still printed x86's "? "
             if hit and self.shape_hint is None:
                 self.shape_hint = "x86"

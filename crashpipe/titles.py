@@ -285,8 +285,10 @@ def _add_frames(frames: list[str], m, skip) -> None:
 
 # Frame names repeat massively across reports: the names a match's groups contribute
 # after demangling and the skip list, and what a trace line is (frame, stack start,
-# corruption marker), are decided once per distinct value (bounded memos).
-_MEMO_MAX = 1 << 16
+# corruption marker), are decided once per distinct value (bounded memos: entries, and
+# only lines short enough to be frame lines are remembered).
+_MEMO_MAX = 1 << 15
+_MEMO_LINE = 300
 _GROUP_NAMES: dict[tuple, tuple[str, ...]] = {}
 _LINE_KIND: dict[bytes, tuple] = {}
 
@@ -305,6 +307,9 @@ def _add_groups(frames: list[str], groups: tuple, skip) -> None:
             if skip.search(g) is None:
                 got.append(g.decode("utf-8", "replace"))
         names = tuple(got)
+        if sum(len(g) for g in groups if g is not None) > _MEMO_LINE:
+            frames.extend(names)
+            return
         if len(_GROUP_NAMES) >= _MEMO_MAX:
             _GROUP_NAMES.clear()
         _GROUP_NAMES[key] = names
@@ -317,6 +322,8 @@ def _line_kind(ln: bytes) -> tuple:
     if kind is None:
         m = _ANY_FRAME.search(ln)
         kind = (_is_corrupted_line(ln), _is_stack_start(ln), m.groups() if m is not None else None)
+        if len(ln) > _MEMO_LINE:
+            return kind
         if len(_LINE_KIND) >= _MEMO_MAX:
             _LINE_KIND.clear()
         _LINE_KIND[ln] = kind
