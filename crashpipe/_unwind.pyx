@@ -78,7 +78,7 @@ cdef extern from *:
         for (; j + 4 <= k1; j += 4) {
             /* the stream ahead, across page boundaries where the hardware
                prefetcher stops (a prefetch never faults) */
-            __builtin_prefetch(p + 8 * j + CP_SCAN_AHEAD, 0, 0);
+            if (!(j & 7)) __builtin_prefetch(p + 8 * j + CP_SCAN_AHEAD, 0, 3);  /* once per 64 bytes */
             __m256i x = _mm256_loadu_si256((const __m256i *)(p + 8 * j));
             x = _mm256_sub_epi64(_mm256_and_si256(x, vmask), vtmin);
             x = _mm256_or_si256(_mm256_srl_epi64(x, sr), _mm256_sll_epi64(x, sl));
@@ -100,7 +100,7 @@ cdef extern from *:
         const __m128i sr = _mm_cvtsi32_si128(rk), sl = _mm_cvtsi32_si128(32 - rk);
         Py_ssize_t c = 0, j = k;
         for (; j + 8 <= k1; j += 8) {
-            __builtin_prefetch(p + 4 * j + CP_SCAN_AHEAD, 0, 0);
+            if (!(j & 15)) __builtin_prefetch(p + 4 * j + CP_SCAN_AHEAD, 0, 3);
             __m256i x = _mm256_loadu_si256((const __m256i *)(p + 4 * j));
             x = _mm256_sub_epi32(_mm256_and_si256(x, vmask), vtmin);
             x = _mm256_or_si256(_mm256_srl_epi32(x, sr), _mm256_sll_epi32(x, sl));
