@@ -12,13 +12,14 @@ from dataclasses import dataclass
 import re2
 
 from crashpipe.formats import console
+from crashpipe.pattern import Fast
 
 MAX_LINE = 2048
 
-_CONSOLE = re2.compile(console.CONSOLE_PREFIX)
-_TAG_ONLY = re2.compile(console.TAG_ONLY_PREFIX)
-_LOGLEVEL = re2.compile(console.LOGLEVEL_PREFIX)
-_MAIL_QUOTE = re2.compile(console.MAIL_QUOTE)
+_CONSOLE = Fast(re2.compile(console.CONSOLE_PREFIX))
+_TAG_ONLY = Fast(re2.compile(console.TAG_ONLY_PREFIX))
+_LOGLEVEL = Fast(re2.compile(console.LOGLEVEL_PREFIX))
+_MAIL_QUOTE = Fast(re2.compile(console.MAIL_QUOTE))
 
 
 def _anchored_py(pattern: str) -> "re.Pattern[str]":

@@ -19,19 +19,20 @@ import re2
 from crashpipe.formats import oopses as F
 from crashpipe.formats import spans as S
 from crashpipe.lines import Line
+from crashpipe.pattern import Fast
 
 _HEADERS = tuple(o.header for o in F.OOPSES)
 # Every line of every log meets this pre-check.  A plain alternation of literals runs in
 # time linear in the line (no quantifiers to backtrack over) and is far cheaper per call
 # than re2's Python binding.
 _ANY_HEADER = re.compile("|".join(re.escape(h) for h in _HEADERS))
-_HEADER_SUPPRESS = tuple(tuple(re2.compile(p) for p in o.suppressions) for o in F.OOPSES)
+_HEADER_SUPPRESS = tuple(tuple(Fast(re2.compile(p)) for p in o.suppressions) for o in F.OOPSES)
 # One alternation: which ignore pattern matches does not matter, only whether one does.
-_START_IGNORE = re2.compile("|".join(f"(?:{p})" for p in F.REPORT_START_IGNORES))
-_RIGHT_AFTER = tuple((re2.compile(p), n) for p, n in F.CONTINUES_RIGHT_AFTER_HEADER)
-_LEADING = tuple((re2.compile(p), back, hint) for p, back, hint in S.LEADING)
-_END_MARKER = re2.compile(S.END_MARKER)
-_CLOSING_RULE = re2.compile(S.CLOSING_RULE)
+_START_IGNORE = Fast(re2.compile("|".join(f"(?:{p})" for p in F.REPORT_START_IGNORES)))
+_RIGHT_AFTER = tuple((Fast(re2.compile(p)), n) for p, n in F.CONTINUES_RIGHT_AFTER_HEADER)
+_LEADING = tuple((Fast(re2.compile(p)), back, hint) for p, back, hint in S.LEADING)
+_END_MARKER = Fast(re2.compile(S.END_MARKER))
+_CLOSING_RULE = Fast(re2.compile(S.CLOSING_RULE))
 # Every line after an end marker meets these two: Python's engine, which costs far less
 # per call than re2's binding on str.  Safe there: each alternative is anchored at the
 # line start and is literal text, classes and repeats each followed by a character they
@@ -52,7 +53,7 @@ class Span:
     closed_by: str = field(default="eof", repr=False)  # why the span ended
 
 
-_ANY_HEADER_BYTES = re2.compile("|".join(re.escape(h) for h in _HEADERS).encode())
+_ANY_HEADER_BYTES = Fast(re2.compile("|".join(re.escape(h) for h in _HEADERS).encode()))
 _SPLIT_HINTS = (S.ALL_CPU_BACKTRACE, S.END_MARKER_HINT, S.CLOSING_RULE_HINT)
 
 

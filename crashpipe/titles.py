@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import re2
 
+from crashpipe.pattern import Fast
+
 from crashpipe.demangle import demangle
 from crashpipe.formats import frames as FR
 from crashpipe.formats import oopses as F
@@ -39,75 +41,6 @@ def _expand(pattern: str) -> str:
     return pattern
 
 
-class _Hit:
-    """A match as the titles code reads it (group/[]/groups/start/end): re2's own match
-    object costs more per group() than the search itself in its Python binding."""
-
-    __slots__ = ("_text", "_spans")
-
-    def __init__(self, text: bytes, spans: list):
-        self._text = text
-        self._spans = spans
-
-    def group(self, *idx: int):
-        if not idx:
-            s, e = self._spans[0]
-            return self._text[s:e]
-        if len(idx) == 1:
-            return self[idx[0]]
-        return tuple(self[i] for i in idx)
-
-    def __getitem__(self, i: int):
-        s, e = self._spans[i]
-        return None if s < 0 else self._text[s:e]
-
-    def groups(self, default=None) -> tuple:
-        t = self._text
-        return tuple(default if s < 0 else t[s:e] for s, e in self._spans[1:])
-
-    def start(self, i: int = 0) -> int:
-        return self._spans[i][0]
-
-    def end(self, i: int = 0) -> int:
-        return self._spans[i][1]
-
-
-class _BytesRx:
-    """A compiled re2 pattern whose search/match on bytes call the engine directly (the
-    binding's generator and offset bookkeeping cost as much as the match); anything else
-    goes to the compiled pattern."""
-
-    __slots__ = ("_rx", "_raw", "_unanchored", "_start")
-
-    def __init__(self, rx):
-        self._rx = rx
-        self._raw = getattr(rx, "_regexp", None)
-        anchor = getattr(re2, "_Anchor", None)
-        self._unanchored = getattr(anchor, "UNANCHORED", None)
-        self._start = getattr(anchor, "ANCHOR_START", None)
-        if self._unanchored is None or self._start is None:
-            self._raw = None  # another binding version: use its public API only
-
-    def _run(self, anchor, text, pos):
-        n = len(text)
-        pos = 0 if pos is None else max(0, min(pos, n))
-        spans = self._raw.Match(anchor, text, pos, n)
-        return None if spans[0][0] < 0 else _Hit(text, spans)
-
-    def search(self, text, pos=None):
-        if self._raw is None or type(text) is not bytes:
-            return self._rx.search(text) if pos is None else self._rx.search(text, pos)
-        return self._run(self._unanchored, text, pos)
-
-    def match(self, text, pos=None):
-        if self._raw is None or type(text) is not bytes:
-            return self._rx.match(text) if pos is None else self._rx.match(text, pos)
-        return self._run(self._start, text, pos)
-
-    def __getattr__(self, name: str):
-        return getattr(self._rx, name)
-
-
 _CACHE: dict[str, object] = {}
 
 
@@ -116,7 +49,7 @@ def _rx(pattern: str):
     spares re2's binding a conversion of the text on every call."""
     rx = _CACHE.get(pattern)
     if rx is None:
-        rx = _BytesRx(re2.compile(_expand(pattern).encode()))
+        rx = Fast(re2.compile(_expand(pattern).encode()))
         _CACHE[pattern] = rx
     return rx
 
@@ -198,9 +131,9 @@ _STACK_START_KEYED = tuple((rx, max((h.encode() for h in FR.STACK_START_HINTS if
 _STACK_START_HINT_STR = tuple(h.decode() for _, h in _STACK_START_KEYED)
 _CORRUPTED_LINE_HINT = FR.CORRUPTED_LINE_HINT.encode()
 # These two run on frame names and titles (str).
-_STALL_ANCHORS = re2.compile("|".join(FR.STALL_ANCHORS))
-_CORRUPTED_TITLES = tuple(re2.compile(p) for p in T.CORRUPTED_TITLES)
-_REPLACEMENTS = tuple((re2.compile(p), r, h, d) for p, r, h, d in T.REPLACEMENTS)
+_STALL_ANCHORS = Fast(re2.compile("|".join(FR.STALL_ANCHORS)))
+_CORRUPTED_TITLES = tuple(Fast(re2.compile(p)) for p in T.CORRUPTED_TITLES)
+_REPLACEMENTS = tuple((Fast(re2.compile(p)), r, h, d) for p, r, h, d in T.REPLACEMENTS)
 # Runs on the format strings of the tables (trusted, short), not on report text.
 _FMT_ARG = re.compile(r"\{([0-9]+)\}")
 _SKIP_CACHE: dict[tuple[str, ...], object] = {}
@@ -219,7 +152,7 @@ NO_FRAMES = "extracted no frames"
 def _skip_rx(extra: tuple[str, ...]):
     rx = _SKIP_CACHE.get(extra)
     if rx is None:
-        rx = _BytesRx(re2.compile("|".join(FR.SKIP + extra).encode()))
+        rx = Fast(re2.compile("|".join(FR.SKIP + extra).encode()))
         _SKIP_CACHE[extra] = rx
     return rx
 
