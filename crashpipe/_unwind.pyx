@@ -54,7 +54,9 @@ cdef extern from *:
        hits' indices are appended branch-free via a table of set-bit positions. */
     #define CP_SCAN_AHEAD 2048
     static int cp_have_avx2 = 0;
+    static int cp_cpu_avx2 = 0;
     static int32_t cp_lut4[16][4];
+    static void cp_use_simd(int on) { cp_have_avx2 = on && cp_cpu_avx2; }
     static void cp_simd_init(void) {
         for (int m = 0; m < 16; m++) {
             int c = 0;
@@ -62,7 +64,8 @@ cdef extern from *:
         }
     #if defined(__GNUC__) && defined(__x86_64__)
         __builtin_cpu_init();
-        cp_have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+        cp_cpu_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+        cp_have_avx2 = cp_cpu_avx2;
     #endif
     }
     #if defined(__GNUC__) && defined(__x86_64__)
@@ -147,6 +150,7 @@ cdef extern from *:
     int cp_popcount64(uint64_t x) noexcept nogil
     int cp_have_avx2
     void cp_simd_init() noexcept nogil
+    void cp_use_simd(int on) noexcept nogil
     Py_ssize_t cp_hits64_avx2(const uint8_t *p, Py_ssize_t k, Py_ssize_t k1, uint64_t mask, uint64_t tmin, int rk,
                               uint64_t rbound, int32_t *idx, Py_ssize_t *kdone) noexcept nogil
     Py_ssize_t cp_hits32_avx2(const uint8_t *p, Py_ssize_t k, Py_ssize_t k1, uint32_t mask, uint32_t tmin, int rk,
@@ -194,6 +198,13 @@ cp_simd_init()
 def simd() -> str:
     """Which pass-1 scan the loop uses on this CPU ("avx2" or "scalar")."""
     return "avx2" if cp_have_avx2 else "scalar"
+
+
+def use_simd(bint on) -> str:
+    """Turn the vector scan pass off (for tests of the scalar pass on any CPU) or back
+    on where the CPU has it; returns `simd()`."""
+    cp_use_simd(on)
+    return simd()
 
 
 def abi_version():

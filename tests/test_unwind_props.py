@@ -182,8 +182,9 @@ def test_cycle_and_misaligned_chain_stop(impl):
     assert res.stop_reason == "fp_misaligned" and not [f for f in res.frames if f.reliable]
 
 
+@pytest.mark.parametrize("simd", [True, False], ids=["simd", "scalar"])
 @pytest.mark.parametrize("abi", archmod.ABIS, ids=lambda a: a.name)
-def test_scan_of_long_dumps_agrees(abi):
+def test_scan_of_long_dumps_agrees(abi, simd):
     """The scan's block passes (several blocks of words, the vector pass where the CPU
     has one, the scalar tail) give the twin's frames on long dumps dense with words
     at and around the text ranges' edges, for aligned and unaligned range starts."""
@@ -205,10 +206,22 @@ def test_scan_of_long_dumps_agrees(abi):
             items.append((abi, data, base, dict(ip=0x400010, sp=base + ws * int(rng.integers(0, 3)), fp=None,
                                                 lr=None), ranges))
     b, sets = _batch(items)
-    for cap in (5, 4000):
-        outs = {impl: walk(b, sets, max_frames=cap, scan=True, impl=impl) for impl in IMPLS}
-        for i in range(len(items)):
-            ref = _frames(outs["py"], i)
-            assert any(m == unwind_py.M_SCAN for _, _, _, m, _ in ref[0]) or len(items[i][1]) < 700 * ws
-            for impl in ("debug", "c"):
-                assert _frames(outs[impl], i) == ref, (impl, i)
+    from crashpipe import _unwind, _unwind_debug
+    mods = (_unwind, _unwind_debug)
+    try:
+        for m in mods:
+            m.use_simd(simd)
+        for cap in (5, 4000):
+            outs = {impl: walk(b, sets, max_frames=cap, scan=True, impl=impl) for impl in IMPLS}
+            _agree(items, outs, ws)
+    finally:
+        for m in mods:
+            m.use_simd(True)
+
+
+def _agree(items, outs, ws):
+    for i in range(len(items)):
+        ref = _frames(outs["py"], i)
+        assert any(m == unwind_py.M_SCAN for _, _, _, m, _ in ref[0]) or len(items[i][1]) < 700 * ws
+        for impl in ("debug", "c"):
+            assert _frames(outs[impl], i) == ref, (impl, i)
