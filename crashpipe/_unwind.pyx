@@ -554,11 +554,12 @@ cdef inline bint _hop_fast(Params *p, Lane *L) noexcept nogil:
     cdef Py_ssize_t n = L.n, k
     cdef uint64_t wmask = L.wmask, tmin = L.tmin, tspan = L.tspan, calign = L.calign, mask = L.mask
     cdef int64_t d0 = L.d - p.dp
-    if not (L.fast & (n < p.max_frames) & (cur != 0) & ((cur & L.align) == 0) & (cur + L.lo_rel <= L.lim_rec)):
+    # short-circuit tests: each is almost always true, so the branches predict well
+    if not (L.fast and n < p.max_frames and cur != 0 and (cur & L.align) == 0 and cur + L.lo_rel <= L.lim_rec):
         return _hop(p, L)
     ra = cp_ld8(p.dp, p.n_data, d0 + <int64_t>(cur + L.ra_rel)) & wmask
     nfp = cp_ld8(p.dp, p.n_data, d0 + <int64_t>(cur + L.prev_rel)) & wmask
-    if not ((ra != 0) & ((ra & mask) - tmin < tspan) & ((ra & mask & calign) == 0) & (nfp > cur)):
+    if not (ra != 0 and (ra & mask) - tmin < tspan and (ra & mask & calign) == 0 and nfp > cur):
         return _hop(p, L)
     ra = ra & mask
     k = L.w + n
