@@ -36,6 +36,9 @@ def parse_code(text: str, little_endian: bool | None = True) -> Code | None:
     toks = text.split()
     if not toks or len(toks) > 256:
         return None
+    fast = _byte_dump(toks)
+    if fast is not None:
+        return fast
     out = bytearray()
     fault = None
     width = None
@@ -61,6 +64,25 @@ def parse_code(text: str, little_endian: bool | None = True) -> Code | None:
         else:
             out += value.to_bytes(width // 2, "little" if little_endian else "big")
     return Code(bytes(out), fault, thumb=(width == 4))
+
+
+def _byte_dump(toks: list[str]) -> Code | None:
+    """parse_code's answer for the common dump (x86): all tokens bytes, at most one of
+    them marked, or None to let the token loop decide."""
+    odd = [i for i, tok in enumerate(toks) if len(tok) != 2]
+    fault = None
+    if odd:
+        if len(odd) > 1:
+            return None
+        fault = odd[0]
+        tok = toks[fault]
+        if len(tok) != 4 or tok[0] + tok[-1] not in ("<>", "()"):
+            return None
+        toks = toks[:fault] + [tok[1:3]] + toks[fault + 1:]
+    digits = "".join(toks)
+    if not set(digits) <= _HEX:
+        return None
+    return Code(bytes.fromhex(digits), fault, thumb=False)
 
 
 def parse_s390_code(rows: list[str]) -> tuple[Code, str | None] | None:
