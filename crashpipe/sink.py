@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.ipc  # noqa: F401 - pa.ipc for TaskTables' pickling
 import pyarrow.parquet as pq
 
 from crashpipe import schema as S
@@ -167,6 +168,25 @@ class TaskTables:
     frames: pa.Table
     spans: list[tuple[str, int, int]]  # (source, first row, rows): each source's rows, in order
     signatures: dict[str, list[str]]  # bucket_id -> signature, for every bucket of the task
+
+    # Across the pool the tables travel as Arrow IPC streams: reading one back is ~10x
+    # cheaper than unpickling a table column by column, and the parent pays for it.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"reports": _ipc_bytes(self.reports), "frames": _ipc_bytes(self.frames), "spans": self.spans,
+                "signatures": self.signatures}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.reports = pa.ipc.open_stream(state["reports"]).read_all()
+        self.frames = pa.ipc.open_stream(state["frames"]).read_all()
+        self.spans = state["spans"]
+        self.signatures = state["signatures"]
+
+
+def _ipc_bytes(table: pa.Table) -> bytes:
+    out = pa.BufferOutputStream()
+    with pa.ipc.new_stream(out, table.schema) as w:
+        w.write_table(table)
+    return out.getvalue().to_pybytes()
 
 
 def task_tables(sources: list[tuple[str, list[Report]]]) -> TaskTables:
