@@ -524,7 +524,23 @@ def _tail_matters(text: bytes, used: F.Format | None, index, lo: int) -> bool:
     return not has_stack and index.any_holding(" from ", lo, hi) and _HEADERLESS.search(text) is None
 
 
+_SANITIZED: dict[str, str] = {}
+
+
 def sanitize(title: str) -> str:
+    """The title as syzkaller stores it: replacement rules applied, only printable ASCII,
+    spaces collapsed, capped.  (Titles repeat across reports: remembered, bounded.)"""
+    got = _SANITIZED.get(title)
+    if got is None:
+        got = _sanitize(title)
+        if len(title) <= _MEMO_LINE:
+            if len(_SANITIZED) >= _MEMO_MAX:
+                _SANITIZED.clear()
+            _SANITIZED[title] = got
+    return got
+
+
+def _sanitize(title: str) -> str:
     has_digit = _has_digit(title)
     for rx, repl, hint, needs_digit in _REPLACEMENTS:
         if (hint is not None and hint not in title) or (needs_digit and not has_digit):
