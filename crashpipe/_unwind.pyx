@@ -7,10 +7,12 @@ typed `const` memoryviews, so it can walk read-only memory-mapped Arrow buffers 
 a copy.  It never branches on an architecture's name: each dump's ABI is a row of
 numbers (`crashpipe.arch.abi_table()`).
 
-Every read of stack memory goes through `cp_rd`, after an explicit inside-the-dump
-check; in the debug build (CRASHPIPE_CYTHON_DEBUG=1) `cp_rd` also re-checks against the
-whole buffer and reports a violation as IndexError, and Cython's own bounds checks are
-on, which is what the property tests run against.
+Every read of stack memory goes through `cp_rd`, `cp_ld8` or `cp_ld4` after an explicit
+inside-the-dump check (the vector scan pass checks its whole block once); in the debug
+build (crashpipe/_unwind_debug.pyx includes this file, so the two cannot drift) these
+also re-check against the whole buffer and report a violation as IndexError, and
+Cython's own bounds checks are on, which is what the property tests run against.  The
+fast paths (`_hop_fast`, `_scan_fast`) run in both builds.
 """
 from libc.stdint cimport uint8_t, int32_t, uint32_t, int64_t, uint64_t
 from libc.string cimport memcpy, memmove
