@@ -283,3 +283,34 @@ def test_clean_input_still_writes_every_table_folder(tmp_path):
     if os.path.exists(score):
         p = subprocess.run([sys.executable, score, "dataset", out], capture_output=True, text=True)
         assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_a_source_whose_families_fail_keeps_null_families_and_gets_an_errors_row(tmp_path):
+    from crashpipe.bucket import assign_bucket_ids
+    from crashpipe.bucket.index import BucketIndex
+    from crashpipe.model import Frame, Report
+    from crashpipe.pipeline import SourceResult, TaskResult
+
+    def rep(src: str, line: int, site: str) -> Report:
+        return Report(source=src, source_line=line, kind="bug", title=f"kernel BUG in {site}", text=f"{src}{line}",
+                      frames=[Frame(symbol=site, method="trace"), Frame(symbol="caller", method="trace")])
+
+    good, bad = [rep("good.log", 1, "f_one"), rep("good.log", 9, "f_two")], [rep("bad.log", 3, "f_one")]
+    assign_bucket_ids(good + bad)
+
+    class Flaky(BucketIndex):
+        def assign_families_columns(self, bucket_ids, report_ids, *rest):
+            if len(report_ids) == 1:  # bad.log's one report
+                raise RuntimeError("boom")
+            return super().assign_families_columns(bucket_ids, report_ids, *rest)
+
+    out = str(tmp_path / "out")
+    d = sink.Dataset(out, DATE, bucket_index=Flaky())
+    d.task(TaskResult(0, "x", sources=[SourceResult("good.log", "d1", 10, good), SourceResult("bad.log", "d2", 10, bad)]))
+    d.close()
+    rows = {(r["source"], r["source_line"]): r for r in table(out, "reports").to_pylist()}
+    assert rows[("bad.log", 3)]["family_id"] is None and rows[("bad.log", 3)]["bucket_id"]
+    assert rows[("good.log", 1)]["family_id"] and rows[("good.log", 9)]["family_id"]
+    assert rows[("good.log", 1)]["family_id"] != rows[("good.log", 9)]["family_id"]  # different sites
+    err = table(out, "errors").to_pylist()
+    assert [(e["source"], e["stage"], e["error"]) for e in err] == [("bad.log", "bucket", "RuntimeError")]
