@@ -266,22 +266,13 @@ def unwind_dump(abi: Abi, data: bytes, base: int, ip: int | None = None, sp: int
 def system_map_text(path: str) -> list[tuple[int, int]]:
     """Code ranges of a System.map: _stext/_text.._etext and _sinittext.._einittext,
     or, without those markers, the span of its text (t/T/w/W) symbols."""
-    marks: dict[str, int] = {}
-    lo, hi = None, None
-    with open(path, "r", errors="replace") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) < 3 or len(parts[1]) != 1:
-                continue
-            try:
-                a = int(parts[0], 16)
-            except ValueError:
-                continue
-            if parts[2] in ("_stext", "_text", "_etext", "_sinittext", "_einittext"):
-                marks[parts[2]] = a
-            if parts[1] in "tTwW":
-                lo = a if lo is None else min(lo, a)
-                hi = a if hi is None else max(hi, a)
+    from crashpipe.symbols.sysmap import read_map
+
+    syms = read_map(path)
+    wanted = ("_stext", "_text", "_etext", "_sinittext", "_einittext")
+    marks = {n: a for a, n in zip(syms.addr, syms.names) if n in wanted}
+    text_addrs = [a for a, t in zip(syms.addr, syms.text) if t]
+    lo, hi = (min(text_addrs), max(text_addrs)) if text_addrs else (None, None)
     out = []
     start = marks.get("_stext", marks.get("_text"))
     if start is not None and marks.get("_etext", 0) > start:
