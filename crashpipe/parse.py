@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from crashpipe import code as codemod
 from crashpipe.formats import fields as F
 from crashpipe.lines import Line, clean_lines
+from crashpipe.memo import remember
 from crashpipe.model import Frame, Report, StackDump
 from crashpipe.split import split_reports
 from crashpipe.titles import title_for
@@ -182,8 +183,6 @@ class _LogContext:
 # same lines across reports massively: each distinct line is read once (bounded memo:
 # entries, and only lines short enough to be frame lines are remembered).
 _TRACE_CACHE: dict[str, tuple | int] = {}
-_TRACE_CACHE_MAX = 1 << 15
-_MEMO_LINE = 300
 
 
 def _read_trace_line(t: str) -> tuple | int:
@@ -374,11 +373,7 @@ class _Extractor:
     def _fields(self, t: str) -> None:
         inert = _INERT.get(t)
         if inert is None:
-            inert = _is_inert(t)
-            if len(t) <= _MEMO_LINE:
-                if len(_INERT) >= _TRACE_CACHE_MAX:
-                    _INERT.clear()
-                _INERT[t] = inert
+            inert = remember(_INERT, t, _is_inert(t), len(t))
         if inert:
             return
         rep = self.rep
@@ -813,11 +808,7 @@ class _Extractor:
             return True  # saved registers printed under an arm backtrace entry
         hit = _TRACE_CACHE.get(t)
         if hit is None:
-            hit = _read_trace_line(t)
-            if len(t) <= _MEMO_LINE:
-                if len(_TRACE_CACHE) >= _TRACE_CACHE_MAX:
-                    _TRACE_CACHE.clear()
-                _TRACE_CACHE[t] = hit
+            hit = remember(_TRACE_CACHE, t, _read_trace_line(t), len(t))
         if hit.__class__ is int:  # not a frame line; 1: it still printed x86's "? "
             if hit and self.shape_hint is None:
                 self.shape_hint = "x86"

@@ -23,6 +23,7 @@ from crashpipe.formats import frames as FR
 from crashpipe.formats import oopses as F
 from crashpipe.formats import titles as T
 from crashpipe.lines import Line
+from crashpipe.memo import remember
 from crashpipe.split import Span, log_index, match_header
 
 
@@ -220,8 +221,6 @@ def _add_frames(frames: list[str], m, skip) -> None:
 # after demangling and the skip list, and what a trace line is (frame, stack start,
 # corruption marker), are decided once per distinct value (bounded memos: entries, and
 # only lines short enough to be frame lines are remembered).
-_MEMO_MAX = 1 << 15
-_MEMO_LINE = 300
 _GROUP_NAMES: dict[tuple, tuple[str, ...]] = {}
 _LINE_KIND: dict[bytes, tuple] = {}
 
@@ -239,13 +238,7 @@ def _add_groups(frames: list[str], groups: tuple, skip) -> None:
                 g = name.encode()
             if skip.search(g) is None:
                 got.append(g.decode("utf-8", "replace"))
-        names = tuple(got)
-        if sum(len(g) for g in groups if g is not None) > _MEMO_LINE:
-            frames.extend(names)
-            return
-        if len(_GROUP_NAMES) >= _MEMO_MAX:
-            _GROUP_NAMES.clear()
-        _GROUP_NAMES[key] = names
+        names = remember(_GROUP_NAMES, key, tuple(got), sum(len(g) for g in groups if g is not None))
     frames.extend(names)
 
 
@@ -255,11 +248,7 @@ def _line_kind(ln: bytes) -> tuple:
     if kind is None:
         m = _ANY_FRAME.search(ln)
         kind = (_is_corrupted_line(ln), _is_stack_start(ln), m.groups() if m is not None else None)
-        if len(ln) > _MEMO_LINE:
-            return kind
-        if len(_LINE_KIND) >= _MEMO_MAX:
-            _LINE_KIND.clear()
-        _LINE_KIND[ln] = kind
+        remember(_LINE_KIND, ln, kind, len(ln))
     return kind
 
 
@@ -532,11 +521,7 @@ def sanitize(title: str) -> str:
     spaces collapsed, capped.  (Titles repeat across reports: remembered, bounded.)"""
     got = _SANITIZED.get(title)
     if got is None:
-        got = _sanitize(title)
-        if len(title) <= _MEMO_LINE:
-            if len(_SANITIZED) >= _MEMO_MAX:
-                _SANITIZED.clear()
-            _SANITIZED[title] = got
+        got = remember(_SANITIZED, title, _sanitize(title), len(title))
     return got
 
 
