@@ -687,6 +687,8 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
         ln = all_lines[j]
         is_head = j == start
         if not is_head:
+            # A new report header (or an info message) ends the first report's text.
+            opens_tail = False
             if j in main_headers:
                 last_header = j
                 if second:
@@ -694,15 +696,10 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
                     if tail_headers > _TAIL_HEADERS:
                         break
                 elif not index.continues(j):
-                    second = True
-                    if early and not tagged:
-                        text = "".join(s + "\n" for s in out)
-                        yield text, None, j
-                        fast = _fast_tail(facts, j, ctx, len(out), last_header, skip_text, cpu_traceback)
-                        if fast is not None:
-                            yield text, text + fast[0], fast[1]
-                            return
+                    opens_tail = True
             elif not second and j in info:
+                opens_tail = True
+            if opens_tail:
                 second = True
                 if early and not tagged:
                     text = "".join(s + "\n" for s in out)
