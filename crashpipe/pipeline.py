@@ -23,7 +23,7 @@ import logging
 import multiprocessing
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -436,19 +436,50 @@ class Runner:
         tasks = self._tasks(paths)
         try:
             if executor == "dask":
-                for res in _dask_execute(tasks, self.opts, scheduler):
-                    self._result(res)
+                results = _dask_execute(tasks, self.opts, scheduler)
             elif self.opts.workers <= 1:
-                for seq, file, task in tasks:
-                    self._result(run_task(seq, file, task))
+                results = (run_task(seq, file, task) for seq, file, task in tasks)
             else:
-                for res in _pool_execute(tasks, self.opts.workers, self.opts.task_timeout):
-                    self._result(res)
+                results = _pool_execute(tasks, self.opts.workers, self.opts.task_timeout)
+            for res in in_task_order(results):
+                self._result(res)
         finally:
             if self._bar is not None:
                 self._bar.close()
         self.summary.seconds = time.monotonic() - t0
         return self.summary
+
+
+REORDER_WINDOW = 256
+
+
+def in_task_order(results: Iterable[TaskResult], window: int = REORDER_WINDOW) -> Iterator[TaskResult]:
+    """Task results in the order the tasks were issued (seq 0, 1, 2, ...).
+
+    Families are assigned online in the parent, so the order in which results reach it
+    decides which bucket founds a family; workers finish in any order, and without this
+    two runs over the same input could disagree on family ids.  Every issued task yields
+    exactly one result.  To bound memory, when more than `window` results wait behind a
+    straggler, the oldest waiting one is delivered anyway (order is given up for it)."""
+    pending: dict[int, TaskResult] = {}
+    early: set[int] = set()  # delivered ahead of a straggler
+    nxt = 0
+    for res in results:
+        pending[res.seq] = res
+        while True:
+            if nxt in pending:
+                yield pending.pop(nxt)
+            elif nxt in early:
+                early.discard(nxt)
+            else:
+                break
+            nxt += 1
+        if len(pending) > window:
+            seq = min(pending)
+            early.add(seq)
+            yield pending.pop(seq)
+    for seq in sorted(pending):
+        yield pending[seq]
 
 
 def _pool_execute(tasks: Iterator[tuple[int, str | None, PathSource | Source]], workers: int,
