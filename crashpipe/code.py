@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from crashpipe.formats import fields
+from crashpipe.memo import remember
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 _S390_ROW = re.compile(fields.S390_CODE_ROW)
@@ -135,11 +136,26 @@ def faulting_instruction(code: Code, arch: str | None) -> str | None:
     when there is no mark, no decoder for the architecture, or the bytes do not decode."""
     if arch is None or code.fault_offset is None or code.fault_offset >= len(code.data):
         return None
-    md = _decoder(arch, code.thumb and arch == "arm")
+    thumb = code.thumb and arch == "arm"
+    window = code.data[code.fault_offset:code.fault_offset + 16]
+    # Every report of one crash site on one build prints the same Code: line: the
+    # instruction is decoded once per distinct (decoder, bytes).
+    key = (arch, thumb, window)
+    got = _INSN.get(key, _INSN)
+    if got is not _INSN:
+        return got
+    return remember(_INSN, key, _disassemble(arch, thumb, window), len(window))
+
+
+_INSN: dict = {}
+
+
+def _disassemble(arch: str, thumb: bool, window: bytes) -> str | None:
+    md = _decoder(arch, thumb)
     if md is None:
         return None
     try:
-        for insn in md.disasm(code.data[code.fault_offset:code.fault_offset + 16], 0, 1):
+        for insn in md.disasm(window, 0, 1):
             return f"{insn.mnemonic} {insn.op_str}".strip()
     except Exception:  # capstone raises CsError on internal failures; a bad dump is not fatal
         return None

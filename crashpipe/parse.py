@@ -44,6 +44,9 @@ _HEXDUMP_HEADERS = [(re.compile(p), what) for p, what in F.HEXDUMP_HEADERS]
 _HEXDUMP_ROW = re.compile(F.HEXDUMP_ROW)
 _WORD_ROW = re.compile(F.WORD_ROW)
 _HEX = frozenset("0123456789abcdef")
+# A hexdump row body of whole cells, each " " + 8 hex digits: the common shape, whose
+# cells need no checks one by one (the kernel prints at most 8 per row).
+_HEXDUMP_CELLS = re.compile(r"(?: [0-9a-f]{8}){1,8}")
 
 # A report with more frames than this is cut (a looping unwinder can print thousands).
 MAX_FRAMES = 512
@@ -639,6 +642,12 @@ class _Extractor:
             base += 0x10000  # the rows crossed a 64 KiB boundary
         body = m.group(2)
         words = hd["words"]
+        if F.HEXDUMP_CELL == 9 and _HEXDUMP_CELLS.fullmatch(body) is not None:
+            for addr, cell in enumerate(body.split(), 0):
+                addr = base + addr * 4
+                if start <= addr < end and len(words) < MAX_STACK_WORDS:
+                    words[addr] = int(cell, 16)
+            return True
         for k in range(0, len(body), F.HEXDUMP_CELL):
             cell = body[k:k + F.HEXDUMP_CELL].strip()
             addr = base + (k // F.HEXDUMP_CELL) * 4
