@@ -261,10 +261,11 @@ def _is_corrupted_line(ln: bytes) -> bool:
 
 
 def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str | None, may_corrupt: bool = True,
-          text: bytes | None = None, starts: list[int] | None = None):
+          text: bytes | None = None, starts: list[int] | bool | None = None):
     """Walk the report's lines along `parts`; ([(canonical, raw) frame per trace], ok).
     `may_corrupt` False says no line holds the fault-injection marker; `text` is the
-    lines joined by newlines and `starts` the offset of each line in it."""
+    lines joined by newlines and `starts` the offset of each line in it (True: work
+    them out when needed)."""
     raw: list[str] = []
     results: list[tuple[str, str]] = []
     ok = True
@@ -311,6 +312,8 @@ def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str 
         elif text is not None and starts is not None and not may_corrupt and _line_local(part):
             # the first line holding a match is where the first match in the whole text
             # is (see _line_local): one search instead of one per line
+            if starts is True:
+                starts = _line_starts(text_lines)
             m = _rx(part).search(text, starts[pos]) if pos < n else None
             if m is None:
                 pos = n
@@ -352,12 +355,19 @@ def _line_local(pattern: str) -> bool:
     return got
 
 
+def _line_starts(text_lines: list[bytes]) -> list[int]:
+    """Offset of each line in the lines joined by newlines (C-level iteration only)."""
+    return list(itertools.accumulate(map(_PLUS_ONE, map(len, text_lines[:-1])), initial=0))
+
+
+_PLUS_ONE = (1).__add__
+
+
 def _stack_frames(stack: F.Stack, text: bytes):
     skip = _skip_rx(stack.skip)
     text_lines = text.split(b"\n")
     may_corrupt = _CORRUPTED_LINE_HINT in text
-    starts = [0, *itertools.accumulate(len(ln) + 1 for ln in text_lines)][:-1]
-    res, ok = _walk(text_lines, stack.parts, skip, stack.extractor, may_corrupt, text, starts)
+    res, ok = _walk(text_lines, stack.parts, skip, stack.extractor, may_corrupt, text, True)
     if ok:
         return res, ok
     if stack.parts2:
