@@ -175,9 +175,11 @@ def run_line_programs(const uint8_t[::1] sec,
                       const int32_t[::1] file_map, const int64_t[::1] file_off, const int32_t[::1] file_n,
                       const int32_t[::1] file_bias,
                       uint64_t[::1] out_addr, int32_t[::1] out_file, int32_t[::1] out_line, uint8_t[::1] out_kind):
-    """Run every line program's opcodes; rows go to out_* (kind 1 = row, 0 =
-    end_sequence), with binutils' rule that rows at their own sequence's end address
-    cover nothing and are dropped.  Returns (rows written, programs abandoned)."""
+    """Run every line program's opcodes; rows go to out_* (kind 0 = end_sequence,
+    1 = row with is_stmt false, 2 = row with is_stmt true; is_stmt starts at the
+    header's default_is_stmt in every sequence and DW_LNS_negate_stmt flips it), with
+    binutils' rule that rows at their own sequence's end address cover nothing and are
+    dropped.  Returns (rows written, programs abandoned)."""
     cdef Py_ssize_t nprog = ops_start.shape[0]
     cdef Py_ssize_t cap = out_addr.shape[0]
     cdef Py_ssize_t n = 0, seq_start = 0, k
@@ -189,6 +191,7 @@ def run_line_programs(const uint8_t[::1] sec,
     cdef uint8_t op, sub, ob, lr, mi, nargs
     cdef int64_t ext_end, j
     cdef int asz
+    cdef uint8_t stmt, dstmt
     with nogil:
         for k in range(nprog):
             r.p = &sec[0]
@@ -202,6 +205,8 @@ def run_line_programs(const uint8_t[::1] sec,
             lr = line_range[k]
             mi = min_inst[k]
             asz = addr_size[k]
+            dstmt = 1 if default_is_stmt[k] else 0
+            stmt = dstmt
             addr = 0
             line = 1
             fidx = 1
@@ -223,7 +228,7 @@ def run_line_programs(const uint8_t[::1] sec,
                     out_addr[n] = addr
                     out_file[n] = fid
                     out_line[n] = <int32_t>line
-                    out_kind[n] = 1
+                    out_kind[n] = 1 + stmt
                     n += 1
                 elif op == 0:
                     ext_len = uleb(&r)
@@ -244,6 +249,7 @@ def run_line_programs(const uint8_t[::1] sec,
                         addr = 0
                         line = 1
                         fidx = 1
+                        stmt = dstmt
                     elif sub == 2:  # set_address
                         addr = rd(&r, asz if ext_len - 1 >= <uint64_t>asz else <int>(ext_len - 1))
                     r.pos = ext_end
@@ -255,7 +261,7 @@ def run_line_programs(const uint8_t[::1] sec,
                     out_addr[n] = addr
                     out_file[n] = fid
                     out_line[n] = <int32_t>line
-                    out_kind[n] = 1
+                    out_kind[n] = 1 + stmt
                     n += 1
                 elif op == 2:
                     addr += mi * uleb(&r)
@@ -263,6 +269,8 @@ def run_line_programs(const uint8_t[::1] sec,
                     line += sleb(&r)
                 elif op == 4:
                     fidx = <int64_t>uleb(&r)
+                elif op == 6:  # negate_stmt
+                    stmt = 1 - stmt
                 elif op == 8:  # const_add_pc
                     addr += mi * ((255 - ob) // lr)
                 elif op == 9:  # fixed_advance_pc

@@ -58,7 +58,9 @@ def _explained(ours, theirs, resolver, frames) -> bool:
 @pytest.mark.skipif(not ELFS or ADDR2LINE is None, reason="fixtures or addr2line missing")
 @pytest.mark.parametrize("elf", ELFS, ids=lambda p: "/".join(p.split(os.sep)[-2:]))
 def test_differential_addr2line_fixture_elfs(elf):
-    r = open_elf(elf)
+    # addr2line's rule for the rows at an address; gdb's (the default for user-space
+    # ELFs) is checked against gdb and against addr2line in test_symbols_line_rules.py.
+    r = open_elf(elf, line_rule="addr2line")
     addrs = _sample(r, N, seed=len(elf))
     truth = addr2line(elf, addrs)
     ours = r.lookup(np.array(addrs, np.uint64), np.zeros(len(addrs), bool))
@@ -181,6 +183,10 @@ def test_cython_decoder_matches_pyelftools_twin(path):
     b = build_table_for_path(path, decoder="auto")
     assert np.array_equal(a.line_addr, b.line_addr) and np.array_equal(a.line_line, b.line_line)
     assert [a.files.get(int(x)) for x in a.line_file] == [b.files.get(int(x)) for x in b.line_file]
+    # is_stmt is carried by both decoders alike: gdb's rows are the same too.
+    assert np.array_equal(a.line_line_gdb, b.line_line_gdb) and a.line_line_gdb.size == a.line_addr.size
+    assert [a.files.get(int(x)) for x in a.line_file_gdb] == [b.files.get(int(x)) for x in b.line_file_gdb]
+    assert a.meta["line_rule"] == b.meta["line_rule"]
     assert np.array_equal(a.seg_addr, b.seg_addr)
 
     def chain(t, n):  # the node and its parents as (name, call file, call line)

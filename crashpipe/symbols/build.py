@@ -56,6 +56,17 @@ def read_dwarf_any(obj: ElfObject, decoder: str = "auto"):
         return None
 
 
+def default_line_rule(obj: ElfObject) -> str:
+    """Whose answer a table gives where gdb's and addr2line's line rows differ (an
+    address with several rows, the last not a statement; see dwarf.pick_line_rows).
+    Kernel objects (a vmlinux with a release, a module: the same test that makes their
+    printed sizes kallsyms-style) answer like addr2line, which is what
+    scripts/decode_stacktrace.sh prints for kernel frames; other ELFs (user-space
+    programs, whose frames are checked against gdb) answer like gdb.  Lookups can ask
+    for either rule explicitly."""
+    return "addr2line" if (obj.relocatable or obj.release) else "gdb"
+
+
 def build_elf_table(obj: ElfObject, with_dwarf: bool = True, decoder: str = "auto") -> SymbolTable:
     syms = read_text_symbols(obj)
     symnames = StringTable.from_nul_terminated(syms.strtab, syms.name_starts).to_list()
@@ -77,6 +88,7 @@ def build_elf_table(obj: ElfObject, with_dwarf: bool = True, decoder: str = "aut
         "sections": {s.name: [s.addr, s.size] for s in obj.sections},
         "text_ranges": [[s.addr, s.addr + s.size] for s in texts],
         "has_dwarf": dw is not None,
+        "line_rule": default_line_rule(obj),
     }
     nsym = len(symnames)
     t = SymbolTable(
@@ -93,6 +105,7 @@ def build_elf_table(obj: ElfObject, with_dwarf: bool = True, decoder: str = "aut
     if dw is not None:
         names = names + dw.names
         t.line_addr, t.line_file, t.line_line = dw.line_addr, dw.line_file, dw.line_line
+        t.line_file_gdb, t.line_line_gdb = dw.line_file_gdb, dw.line_line_gdb
         t.seg_addr, t.seg_node = dw.seg_addr, dw.seg_node
         t.node_parent, t.node_lo, t.node_inline = dw.node_parent, dw.node_lo, dw.node_inline
         t.node_name = (dw.node_name + nsym + len(aliases)).astype(np.int32)

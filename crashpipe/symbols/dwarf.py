@@ -1,8 +1,12 @@
 """Bulk DWARF decoding: every line table row and every function / inlined-call range of
 an ELF, once, into flat arrays.
 
-Line rows follow binutils' rules (what `addr2line` answers): within a sequence the
-last row at an address wins, an end_sequence row ends the previous row's range.
+Line rows: one answer per address where rows start, under two rules that differ
+only at an address with several rows whose last row is not a statement (is_stmt
+false) while an earlier one is.  binutils (`addr2line`, hence decode_stacktrace.sh)
+answers with the last row at the address; gdb (find_pc_sect_line) with the last
+statement row there.  Both are kept (`line_*` and `line_*_gdb`); an end_sequence row
+ends the previous row's range under both.
 Inline ranges become a tree of nodes (subprograms are roots, each
 DW_TAG_inlined_subroutine a child with its call_file:call_line) flattened into
 non-overlapping segments that name the innermost node covering each address.
@@ -27,6 +31,8 @@ class DwarfArrays:
     line_addr: np.ndarray  # uint64, sorted
     line_file: np.ndarray  # int32 file id, NO_FILE = no line info from here on
     line_line: np.ndarray  # int32
+    line_file_gdb: np.ndarray  # int32, gdb's row at line_addr (differs: see pick_line_rows)
+    line_line_gdb: np.ndarray  # int32
     seg_addr: np.ndarray  # uint64, sorted segment starts
     seg_node: np.ndarray  # int32 innermost node from seg_addr on, -1 = none
     node_parent: np.ndarray  # int32, -1 for roots
@@ -90,7 +96,7 @@ def read_dwarf(obj: ElfObject) -> DwarfArrays | None:
     la: list[int] = []
     lf: list[int] = []
     ll: list[int] = []
-    lorder: list[int] = []  # 1 rows, 0 end_sequence (see the sort below)
+    lorder: list[int] = []  # 0 end_sequence, 1 row (is_stmt false), 2 row (is_stmt true)
     pieces: list[tuple[int, int, int, int]] = []  # (lo, hi, depth, node)
     parent: list[int] = []
     nname: list[int] = []
@@ -140,7 +146,7 @@ def read_dwarf(obj: ElfObject) -> DwarfArrays | None:
                     la.append(st.address)
                     lf.append(file_ids[fi] if 0 <= fi < nf else NO_FILE)
                     ll.append(st.line)
-                    lorder.append(1)
+                    lorder.append(2 if st.is_stmt else 1)
         cu_base = top.attributes["DW_AT_low_pc"].value if "DW_AT_low_pc" in top.attributes else 0
 
         def call_file(die) -> int:
@@ -182,29 +188,50 @@ def read_dwarf(obj: ElfObject) -> DwarfArrays | None:
                 for k in reversed(kids):
                     stack.append((k, node, depth))
 
-    line_addr = np.asarray(la, dtype=np.uint64)
-    kind = np.asarray(lorder, dtype=np.int8)
-    # At one address the answer is the last row (binutils' rule, what addr2line and
-    # decode_stacktrace.sh print; gdb differs where a non-statement row follows a
-    # statement row at the same address: it takes the statement row), and an
-    # end_sequence row only where no sequence has a row: sort by (address, kind,
-    # position) and keep the last row of each address.
-    order = np.lexsort((np.arange(len(la)), kind, line_addr))
-    line_addr = line_addr[order]
-    line_file = np.asarray(lf, dtype=np.int32)[order]
-    line_line = np.asarray(ll, dtype=np.int32)[order]
-    if line_addr.size:
-        last = np.ones(line_addr.size, dtype=bool)
-        last[:-1] = line_addr[1:] != line_addr[:-1]
-        line_addr, line_file, line_line = line_addr[last], line_file[last], line_line[last]
+    line_addr, line_file, line_line, line_file_gdb, line_line_gdb = pick_line_rows(
+        np.asarray(la, dtype=np.uint64), np.asarray(lf, dtype=np.int32), np.asarray(ll, dtype=np.int32),
+        np.asarray(lorder, dtype=np.int8))
     seg_addr, seg_node = _flatten(pieces)
     return DwarfArrays(
-        line_addr, line_file, line_line, seg_addr, seg_node,
+        line_addr, line_file, line_line, line_file_gdb, line_line_gdb, seg_addr, seg_node,
         np.asarray(parent, dtype=np.int32), np.asarray(nname, dtype=np.int32),
         np.asarray(nlo, dtype=np.uint64), np.asarray(ninl, dtype=bool),
         np.asarray(ncf, dtype=np.int32), np.asarray(ncl, dtype=np.int32),
         files.items, names.items,
     )
+
+
+ROW_END, ROW_NONSTMT, ROW_STMT = 0, 1, 2  # kinds of decoded line rows
+
+
+def pick_line_rows(addr: np.ndarray, file: np.ndarray, line: np.ndarray, kind: np.ndarray):
+    """Decoded rows in program order (kind: ROW_END end_sequence marker, ROW_NONSTMT /
+    ROW_STMT a row with is_stmt false / true) -> per distinct address, sorted: (addr,
+    file, line) by binutils' rule and (file, line) by gdb's.
+
+    binutils: the last row at the address; an end_sequence marker only where no
+    sequence has a row.  gdb: the same, except that when that last row is not a
+    statement, the last statement row at the same address if there is one (gdb's
+    find_pc_sect_line scans back over the entries at the address for one; its DWARF
+    reader also drops a non-statement row that switches file at an address that had
+    a statement row, which comes to the same)."""
+    n = addr.size
+    if not n:
+        z = np.zeros(0, np.int32)
+        return addr, file, line, z, z
+    has_row = (kind != ROW_END).astype(np.int8)
+    order = np.lexsort((np.arange(n), has_row, addr))
+    a, f, ln, k = addr[order], file[order], line[order], kind[order]
+    last = np.ones(n, dtype=bool)
+    last[:-1] = a[1:] != a[:-1]
+    first = np.ones(n, dtype=bool)
+    first[1:] = a[1:] != a[:-1]
+    pos = np.arange(n)
+    group_start = np.maximum.accumulate(np.where(first, pos, 0))
+    last_stmt = np.maximum.accumulate(np.where(k == ROW_STMT, pos, -1))
+    ends = np.flatnonzero(last)
+    g = np.where(last_stmt[ends] >= group_start[ends], last_stmt[ends], ends)
+    return a[ends], f[ends], ln[ends], f[g], ln[g]
 
 
 def _die_name(die, cache: dict[int, str]) -> str:

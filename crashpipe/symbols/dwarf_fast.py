@@ -14,7 +14,7 @@ import struct
 
 import numpy as np
 
-from crashpipe.symbols.dwarf import NO_FILE, DwarfArrays, _flatten, join_path
+from crashpipe.symbols.dwarf import NO_FILE, DwarfArrays, _flatten, join_path, pick_line_rows
 from crashpipe.symbols.elffile import ElfObject
 
 log = logging.getLogger(__name__)
@@ -425,7 +425,7 @@ def _assemble(obj: ElfObject, secs: dict, u: dict, cu: dict, R: dict) -> DwarfAr
                     order.append(h)
             if progs[so] is not None:
                 cu_prog[c] = progs[so]["index"]
-    la, lf, ll = _run_lines(line, order)
+    la, lf, ll, lfg, llg = _run_lines(line, order)
     # Names, following abstract_origin / specification links.
     name_id = _names(secs, R, u, cu, rcu, osz, names_out)
     # Nodes: subprograms and inlined calls with code.
@@ -480,7 +480,7 @@ def _assemble(obj: ElfObject, secs: dict, u: dict, cu: dict, R: dict) -> DwarfAr
     for s, i in names_out.items():
         names_list[i] = s
     return DwarfArrays(
-        la, lf, ll, seg_addr, seg_node,
+        la, lf, ll, lfg, llg, seg_addr, seg_node,
         node_parent.astype(np.int32), name_id[nodes].astype(np.int32), first_lo[nodes], inl,
         call_file, np.where(inl, R["cl"][nodes], 0).astype(np.int32), files_list, names_list,
     )
@@ -503,11 +503,14 @@ def _comp_dirs(secs: dict, cu: dict, u: dict) -> list[str | None]:
     return out
 
 
-def _run_lines(line, order: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _run_lines(line, order: list[dict]):
+    """All line programs -> (addr, file, line, file_gdb, line_gdb) per row address
+    (`dwarf.pick_line_rows`)."""
     from crashpipe import _dwarf
 
     if not order:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32)
+        z = np.zeros(0, np.int32)
+        return np.zeros(0, np.uint64), z, z, z, z
     k = len(order)
     starts = np.array([h["ops"] for h in order], np.int64)
     ends = np.array([h["end"] for h in order], np.int64)
@@ -533,13 +536,9 @@ def _run_lines(line, order: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndar
     if bad:
         log.warning("%d line programs abandoned (damaged)", bad)
     a, f, ln, kind = out_a[:n], out_f[:n], out_l[:n], out_k[:n]
-    order_ix = np.lexsort((np.arange(n), kind, a))
-    a, f, ln = a[order_ix], f[order_ix], ln[order_ix]
-    if a.size:
-        last = np.ones(a.size, bool)
-        last[:-1] = a[1:] != a[:-1]
-        a, f, ln = a[last], f[last], ln[last]
-    return a, np.where(f >= 0, f, NO_FILE).astype(np.int32), np.where(f >= 0, ln, 0).astype(np.int32)
+    f = np.where(f >= 0, f, NO_FILE).astype(np.int32)
+    ln = np.where(f >= 0, ln, 0).astype(np.int32)
+    return pick_line_rows(a, f, ln, kind)
 
 
 def _names(secs: dict, R: dict, u: dict, cu: dict, rcu: np.ndarray, osz: np.ndarray, intern: dict) -> np.ndarray:

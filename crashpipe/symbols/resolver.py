@@ -10,10 +10,13 @@ from crashpipe.symbols.table import SymbolTable
 
 
 class Resolver:
-    def __init__(self, table: SymbolTable, load_bias: int = 0, module: str | None = None) -> None:
+    def __init__(self, table: SymbolTable, load_bias: int = 0, module: str | None = None,
+                 line_rule: str | None = None) -> None:
         self.table = table
         self.load_bias = load_bias
         self.module = module
+        # "addr2line" or "gdb"; None: the table's own (SymbolTable.line_rule)
+        self.line_rule = table.line_rule(line_rule)
 
     def text_ranges(self) -> list[tuple[int, int]]:
         b = self.load_bias
@@ -31,7 +34,7 @@ class Resolver:
 
     def frames_for(self, runtime: np.ndarray, local: np.ndarray, is_return: np.ndarray) -> list[list[Frame]]:
         t = self.table
-        r = t.lookup_arrays(local, is_return)
+        r = t.lookup_arrays(local, is_return, self.line_rule)
         levels = t.inline_chains(r["node"])
         names = t.names
         files = t.files
@@ -76,11 +79,12 @@ class Resolver:
         return out
 
 
-def open_elf(path: str, load_bias: int = 0) -> Resolver:
+def open_elf(path: str, load_bias: int = 0, line_rule: str | None = None) -> Resolver:
     """Index an ELF in memory (symbols, line table, inline tree) and return its
     Resolver.  For repeated use index it into a store instead (`crashpipe symbols
-    index`), which caches the arrays on disk."""
+    index`), which caches the arrays on disk.  `line_rule`: see SymbolTable.line_rule
+    (default: gdb's for user-space ELFs, addr2line's for kernel objects)."""
     from crashpipe.symbols.build import build_table_for_path
 
     t = build_table_for_path(path)
-    return Resolver(t, load_bias, t.meta.get("module"))
+    return Resolver(t, load_bias, t.meta.get("module"), line_rule)

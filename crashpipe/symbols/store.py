@@ -14,10 +14,11 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 
-from crashpipe.symbols.table import SymbolTable
+from crashpipe.symbols.table import FORMAT, SymbolTable
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,15 @@ CATALOG = "catalog.json"
 KERNEL_KINDS = ("elf", "system.map", "kallsyms")
 # Which kernel table answers first for a release: full debug info beats a map.
 _KERNEL_RANK = {"elf": 0, "system.map": 1, "kallsyms": 2}
+
+
+def _current(table_dir: str) -> bool:
+    """A table directory written by this version's format (else it is rebuilt)."""
+    try:
+        with open(os.path.join(table_dir, "meta.json")) as f:
+            return json.load(f).get("format") == FORMAT
+    except (OSError, ValueError):
+        return False
 
 
 @dataclass
@@ -111,9 +121,11 @@ class SymbolStore:
             return IndexResult(path, "", "?", release, None, None, False, f"unreadable: {e}")
         key = h if release is None else hashlib.blake2b((h + "\0" + release).encode(), digest_size=16).hexdigest()
         entries = {k: v for k, v in self.catalog.items() if v.get("key", k) == key or k.startswith(key + ".")}
-        if entries and all(os.path.isdir(os.path.join(self.root, "objects", k)) for k in entries):
+        if entries and all(_current(os.path.join(self.root, "objects", k)) for k in entries):
             e = next(iter(entries.values()))
             return IndexResult(path, key, e["kind"], e.get("release"), e.get("build_id"), e.get("module"), True)
+        for k in entries:  # built by an older format: rebuilt below (readers keep their maps)
+            shutil.rmtree(os.path.join(self.root, "objects", k), ignore_errors=True)
         tables: list[tuple[str, SymbolTable]] = []
         try:
             if head[:4] == b"\x7fELF":

@@ -19,13 +19,16 @@ from crashpipe.symbols.strtab import StringTable
 
 ARRAYS = (
     "sym_addr", "sym_end", "sym_size", "sym_name",
-    "line_addr", "line_file", "line_line",
+    "line_addr", "line_file", "line_line", "line_file_gdb", "line_line_gdb",
     "seg_addr", "seg_node",
     "node_parent", "node_name", "node_lo", "node_inline", "node_call_file", "node_call_line",
     "alias_addr", "alias_name",
 )
 STRINGS = ("names", "files")
-FORMAT = "crashpipe-symtab/1"
+# 2: gdb's line rows beside binutils' (line_*_gdb) and meta["line_rule"]; stores of
+# format 1 are re-indexed (SymbolStore), a loaded format-1 table answers with binutils'.
+FORMAT = "crashpipe-symtab/2"
+LINE_RULES = ("addr2line", "gdb")
 MAX_INLINE_DEPTH = 64  # guards the parent walk against a damaged (cyclic) tree
 
 
@@ -43,6 +46,10 @@ class SymbolTable:
     line_addr: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
     line_file: np.ndarray = field(default_factory=lambda: _empty(np.int32))
     line_line: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    # The same rows as gdb answers them: differ only where an address has several rows
+    # and the last is not a statement (see crashpipe.symbols.dwarf.pick_line_rows).
+    line_file_gdb: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    line_line_gdb: np.ndarray = field(default_factory=lambda: _empty(np.int32))
     seg_addr: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
     seg_node: np.ndarray = field(default_factory=lambda: _empty(np.int32))
     node_parent: np.ndarray = field(default_factory=lambda: _empty(np.int32))
@@ -120,11 +127,26 @@ class SymbolTable:
             self._by_name = by
         return self._by_name.get(name)
 
-    def lookup_arrays(self, addrs: np.ndarray, is_return: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def line_rule(self, rule: str | None = None) -> str:
+        """The rule that picks a line row where gdb and addr2line differ: `rule` if
+        given, else the table's own (meta "line_rule", set when it was built)."""
+        rule = rule or self.meta.get("line_rule") or "addr2line"
+        if rule not in LINE_RULES:
+            raise ValueError(f"line rule {rule!r}: one of {', '.join(LINE_RULES)}")
+        return rule
+
+    def _line_columns(self, rule: str | None) -> tuple[np.ndarray, np.ndarray]:
+        if self.line_rule(rule) == "gdb" and self.line_file_gdb.size == self.line_addr.size:
+            return self.line_file_gdb, self.line_line_gdb
+        return self.line_file, self.line_line
+
+    def lookup_arrays(self, addrs: np.ndarray, is_return: np.ndarray | None = None,
+                      line_rule: str | None = None) -> dict[str, np.ndarray]:
         """Vectorized core: per address the symbol row (-1 = none), the line row's
         file id and line (-1/0 = none) and the innermost inline-tree node (-1 = none).
         `addrs` are in this table's address space; return addresses are looked up at
-        address - 1 (the call instruction), offsets stay relative to the address."""
+        address - 1 (the call instruction), offsets stay relative to the address.
+        `line_rule`: "addr2line" or "gdb" (see `line_rule`)."""
         a = np.asarray(addrs, dtype=np.uint64)
         q = a.copy()
         if is_return is not None:
@@ -141,9 +163,10 @@ class SymbolTable:
         si = np.where(ok, si, -1)
         li = self._search(self.line_addr, qs)
         if self.line_addr.size:
+            line_file, line_line = self._line_columns(line_rule)
             lic = np.maximum(li, 0)
-            lfile = np.where(li >= 0, self.line_file[lic], -1)
-            lline = np.where(lfile >= 0, self.line_line[lic], 0)
+            lfile = np.where(li >= 0, line_file[lic], -1)
+            lline = np.where(lfile >= 0, line_line[lic], 0)
         else:
             lfile = np.full(a.size, -1, np.int32)
             lline = np.zeros(a.size, np.int32)
@@ -177,12 +200,13 @@ class SymbolTable:
             cur = nxt
         return levels
 
-    def lookup_batch(self, addrs: np.ndarray, is_return: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def lookup_batch(self, addrs: np.ndarray, is_return: np.ndarray | None = None,
+                     line_rule: str | None = None) -> dict[str, np.ndarray]:
         """Columnar lookup of a whole batch, no per-address Python: the physical frame
         (sym row, offset, file id, line: the call site of the outermost inlined call,
         else the line row) and the inlined frames as CSR arrays (inl_start[i] ..
         inl_start[i+1], innermost first, each with its name id and file:line)."""
-        r = self.lookup_arrays(addrs, is_return)
+        r = self.lookup_arrays(addrs, is_return, line_rule)
         a = np.asarray(addrs, dtype=np.uint64)
         sym = r["sym"]
         offset = np.where(sym >= 0, a - self.sym_addr[np.maximum(sym, 0)] if self.sym_addr.size else 0, 0)
