@@ -18,7 +18,7 @@ from crashpipe.formats import fields as F
 from crashpipe.lines import Line, clean_lines
 from crashpipe.memo import remember
 from crashpipe.model import Frame, Report, StackDump
-from crashpipe.split import split_reports
+from crashpipe.split import LogIndex, log_index, split_reports
 from crashpipe.titles import title_for
 
 _CPU_LINE = re.compile(F.CPU_LINE)
@@ -80,7 +80,7 @@ def _parse_text(text: str, source: str) -> list[Report]:
         spans = split_reports(lines)
     except Exception as e:
         return [_failed(source, 1, f"parser-error: split: {type(e).__name__}: {e}")]
-    ctx = _LogContext(lines)
+    ctx = _LogContext(lines, log_index(lines))
     # A log the console simply stopped writing ends with a newline; text that ends inside
     # a line was cut (a truncated file, a paste that lost its tail).
     ctx.cut_mid_line = bool(text) and not text.endswith(("\n", "\r"))
@@ -160,11 +160,15 @@ class _LogContext:
     (release and, for cross-built kernels, the target triplet), and whether the text was
     cut inside its last line."""
 
-    def __init__(self, lines: list[Line]):
+    def __init__(self, lines: list[Line], index: "LogIndex | None" = None):
         self.cut_mid_line = False
         self._nos: list[int] = []
         self._banners: list[tuple[str | None, str | None]] = []
-        for line in lines:
+        # only the lines holding the banner's literal: found in one scan of the whole log
+        # when its index (split.log_index, built by the splitter) is given
+        found = sorted(index.holding("Linux version ")) if index is not None else range(len(lines))
+        for j in found:
+            line = lines[j]
             t = line.text
             i = t.find("Linux version ")
             if i < 0:

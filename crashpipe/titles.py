@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -590,6 +591,10 @@ _SKIP_MARKERS = (
 )
 
 
+_NONNEGATIVE = (-1).__lt__
+_TEXT_OF = operator.attrgetter("text")
+
+
 class _LogFacts:
     """Per-log facts every report of the log needs (`split.log_index`: header index and
     printer of each line, informational messages), the lines holding a marker that
@@ -604,7 +609,10 @@ class _LogFacts:
         self.n = len(lines)
         self.headers = index.headers
         # headers that end the text syzkaller reads (not crashpipe's extra ones)
-        self.main_headers = {i for i, h in enumerate(index.headers) if h >= 0 and not F.OOPSES[h].extra}
+        # (C-level iteration over the per-line header column: almost every entry is -1)
+        headers = index.headers
+        self.main_headers = {i for i in itertools.compress(range(len(headers)), map(_NONNEGATIVE, headers))
+                             if not F.OOPSES[headers[i]].extra}
         self.main_sorted = sorted(self.main_headers)
         self.info = index.info
         self.contexts = index.contexts
@@ -612,7 +620,7 @@ class _LogFacts:
         # lines _strip_line may change (all others read as they are)
         self.strip = index.holding(FR.QUESTIONABLE_MARK) | index.holding(FR.UNRELIABLE_SUFFIX)
         self.strip_sorted = sorted(self.strip)
-        self.texts = [ln.text for ln in lines]
+        self.texts = list(map(_TEXT_OF, lines))
         # lines _read_report must look at one by one; between them, runs of one
         # printer's plain lines are taken whole
         self.special = sorted(self.main_headers | self.info | self.marked | self.strip
