@@ -173,7 +173,8 @@ def test_store_cache_and_bad_inputs(tmp_path):
 KOS = sorted(glob.glob(os.path.join(OOPSES, "*", "crashlab.ko")))
 
 
-@pytest.mark.parametrize("path", (ELFS[::3] + KOS) or [None], ids=lambda p: "/".join(p.split(os.sep)[-2:]) if p else "none")
+# ELFS[::3] are the -O0 builds; ELFS[1::7] adds optimized ones (non-statement rows).
+@pytest.mark.parametrize("path", (ELFS[::3] + ELFS[1::7] + KOS) or [None], ids=lambda p: "/".join(p.split(os.sep)[-2:]) if p else "none")
 def test_cython_decoder_matches_pyelftools_twin(path):
     if path is None:
         pytest.skip("fixtures missing")
