@@ -219,19 +219,22 @@ def pick_line_rows(addr: np.ndarray, file: np.ndarray, line: np.ndarray, kind: n
     if not n:
         z = np.zeros(0, np.int32)
         return addr, file, line, z, z
-    has_row = (kind != ROW_END).astype(np.int8)
-    order = np.lexsort((np.arange(n), has_row, addr))
-    a, f, ln, k = addr[order], file[order], line[order], kind[order]
-    last = np.ones(n, dtype=bool)
-    last[:-1] = a[1:] != a[:-1]
+    # Sorted by (address, kind, position): the last entry of an address is gdb's row
+    # (statement rows after the others, end markers first).
+    order = np.lexsort((np.arange(n), kind, addr))
+    a = addr[order]
     first = np.ones(n, dtype=bool)
     first[1:] = a[1:] != a[:-1]
-    pos = np.arange(n)
-    group_start = np.maximum.accumulate(np.where(first, pos, 0))
-    last_stmt = np.maximum.accumulate(np.where(k == ROW_STMT, pos, -1))
-    ends = np.flatnonzero(last)
-    g = np.where(last_stmt[ends] >= group_start[ends], last_stmt[ends], ends)
-    return a[ends], f[ends], ln[ends], f[g], ln[g]
+    starts = np.flatnonzero(first)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:] - 1
+    ends[-1] = n - 1
+    gdb = order[ends]
+    # binutils' row: the latest in program order among the address's rows (the end
+    # marker where there is no row).
+    latest = np.maximum.reduceat(np.where(kind[order] != ROW_END, order, -1), starts)
+    binu = np.where(latest >= 0, latest, gdb)
+    return a[starts], file[binu], line[binu], file[gdb], line[gdb]
 
 
 def _die_name(die, cache: dict[int, str]) -> str:
