@@ -45,6 +45,13 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O2"] if not debug else ["-O0", "-g"],
     ),
+    # Line cleaning and report splitting loops (parse engineer; twin: crashpipe/lines.py,
+    # crashpipe/split.py).
+    Extension(
+        "crashpipe._lines",
+        ["crashpipe/_lines.pyx"],
+        extra_compile_args=["-O2"] if not debug else ["-O0", "-g"],
+    ),
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

@@ -168,10 +168,25 @@ def _encodable(text: str) -> str:
 
 def clean_lines(text: str) -> list[Line]:
     """Split `text` on newlines (only "\\n": other Unicode breaks are content) and clean
-    every line.  Never raises on any str."""
+    every line.  Never raises on any str.  The loop runs in crashpipe._lines when that
+    extension is built (the same Line objects: tests/test_lines_fast.py); otherwise, and
+    for str subclasses, in `clean_lines_py`."""
     if not isinstance(text, str):
         text = str(text)
     text = _encodable(text)
+    if _ext is not None and type(text) is str:
+        return _ext.clean_lines(text, clean_line, MAX_LINE)
+    return _clean_lines_py(text)
+
+
+def clean_lines_py(text: str) -> list[Line]:
+    """clean_lines in pure Python: the reference the extension is tested against."""
+    if not isinstance(text, str):
+        text = str(text)
+    return _clean_lines_py(_encodable(text))
+
+
+def _clean_lines_py(text: str) -> list[Line]:
     out: list[Line] = []
     append = out.append
     dmesg = _DMESG.match
@@ -191,3 +206,11 @@ def clean_lines(text: str) -> list[Line]:
                     continue
         append(clean_line(i, raw))
     return out
+
+
+try:
+    from crashpipe import _lines as _ext
+except ImportError:  # not built: the pure-Python loop
+    _ext = None
+if _ext is not None and not _ext.bind_line(Line):
+    _ext = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import sys
 from dataclasses import dataclass, field
 
 import re2
@@ -83,9 +84,48 @@ class LogIndex:
     index of each line, the lines holding an informational message with a stack or one
     of the splitter's end/backtrace hints, and each line's printer (`Line.context`)."""
 
-    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues", "_starts", "_changes")
+    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues", "_starts", "_changes", "_cstarts")
 
-    def __init__(self, lines: list[Line]) -> None:
+    def __init__(self, lines: list[Line], fast: bool | None = None) -> None:
+        """`fast`: scan with crashpipe._lines (default: when built); False runs the
+        pure-Python reference.  Both give the same answers (tests/test_lines_fast.py)."""
+        if fast is None:
+            fast = _ext is not None
+        if fast and _ext is not None and type(lines) is list:
+            self._init_fast(lines)
+        else:
+            self._init_py(lines)
+
+    def _init_fast(self, lines: list[Line]) -> None:
+        self.lines = lines
+        self.n = len(lines)
+        self.contexts, texts, starts = _ext.index_scan(lines)
+        blob = "\n".join(texts)
+        self._blob = blob
+        self._found = {}
+        self._sorted = {}
+        self._continues = {}
+        self._starts = None
+        self._changes = None
+        self._exact = blob.count("\n") == self.n - 1
+        if not self._exact:  # some text held "\n": line by line, as _init_py does then
+            self._cstarts = None
+            self.headers = [match_header(ln.text) for ln in lines]
+            self.info = {i for i, ln in enumerate(lines) if is_info_with_stack(ln.text)}
+            self.hinted = {i for i, ln in enumerate(lines) if any(h in ln.text for h in _SPLIT_HINTS)}
+            return
+        self._cstarts = starts
+        headers = self.headers = [-1] * self.n
+        for i, held in zip(*_HEADER_SET.lines_holding(blob, starts)):
+            headers[i] = _first_header(lines[i].text, held)
+        self.info = set()
+        for m in F.INFO_MESSAGES_WITH_STACK:
+            self.info.update(self._holding_sorted(m))
+        self.hinted = set()
+        for h in _SPLIT_HINTS:
+            self.hinted.update(self._holding_sorted(h))
+
+    def _init_py(self, lines: list[Line]) -> None:
         self.lines = lines
         self.n = len(lines)
         self.contexts = [ln.tag if ln.tag is not None else ("console" if ln.ts is not None else "")
@@ -113,6 +153,7 @@ class LogIndex:
         self._starts: list[int] | None = None
         self._changes: list[int] | None = None
         self._exact = blob.count("\n") == self.n - 1
+        self._cstarts = None
         if not self._exact:  # some text held "\n": the offsets are off
             self.headers = [match_header(ln.text) for ln in lines]
             self.info = {i for i, ln in enumerate(lines) if is_info_with_stack(ln.text)}
@@ -122,11 +163,20 @@ class LogIndex:
         """Indexes of the lines whose text holds `literal` (no "\n" in it)."""
         got = self._found.get(literal)
         if got is None:
-            if self._exact:
+            if self._cstarts is not None and type(literal) is str and literal:
+                got = set(self._holding_sorted(literal))
+            elif self._exact:
                 got = set(_lines_holding(self._blob, _find_all(self._blob, literal)))
             else:
                 got = {i for i, ln in enumerate(self.lines) if literal in ln.text}
             self._found[literal] = got
+        return got
+
+    def _holding_sorted(self, literal: str) -> list[int]:
+        """holding(literal) in ascending order, by the extension's scan (_cstarts set)."""
+        got = self._sorted.get(literal)
+        if got is None:
+            got = self._sorted[literal] = _ext.holding(self._blob, self._cstarts, literal)
         return got
 
     def continues(self, i: int) -> bool:
@@ -152,7 +202,10 @@ class LogIndex:
         before."""
         if self._changes is None:
             c = self.contexts
-            self._changes = [i for i in range(1, self.n) if c[i] != c[i - 1]]
+            if self._cstarts is not None and type(c) is list:
+                self._changes = _ext.printer_changes(c)
+            else:
+                self._changes = [i for i in range(1, self.n) if c[i] != c[i - 1]]
         return self._changes
 
     def one_printer(self, lo: int, hi: int) -> bool:
@@ -165,7 +218,10 @@ class LogIndex:
         """Whether a line with index in [lo, hi) holds `literal`."""
         got = self._sorted.get(literal)
         if got is None:
-            got = self._sorted[literal] = sorted(self.holding(literal))
+            if self._cstarts is not None and type(literal) is str and literal:
+                got = self._holding_sorted(literal)
+            else:
+                got = self._sorted[literal] = sorted(self.holding(literal))
         i = bisect.bisect_left(got, lo)
         return i < len(got) and got[i] < hi
 
@@ -189,6 +245,24 @@ def match_header(text: str) -> int:
     for i, header in enumerate(_HEADERS):
         if header in text and not any(rx.search(text) for rx in _HEADER_SUPPRESS[i]):
             return i
+    return -1
+
+
+# Each header's suppressions as one alternation (one search: whether any matches).
+_HEADER_SUPPRESS_ANY = tuple(Fast(re2.compile("|".join(f"(?:{p})" for p in o.suppressions))) if o.suppressions else None
+                             for o in F.OOPSES)
+
+
+def _first_header(text: str, held: int) -> int:
+    """match_header(text), given the bit mask of the headers the text holds (bit i:
+    _HEADERS[i] in text)."""
+    while held:
+        low = held & -held
+        i = low.bit_length() - 1
+        sup = _HEADER_SUPPRESS_ANY[i]
+        if sup is None or sup.search(text) is None:
+            return i
+        held ^= low
     return -1
 
 
@@ -240,11 +314,29 @@ def _leading_start(lines: list[Line], idx: int, ctx: str, floor: int, index: Log
 
 
 def split_reports(lines: list[Line]) -> list[Span]:
-    """Every report in the log, in order of start; none for a log without a report."""
+    """Every report in the log, in order of start; none for a log without a report.
+    The loop runs in crashpipe._lines when built (the same spans:
+    tests/test_lines_fast.py), otherwise in `_split_py`."""
+    index = log_index(lines)
+    if _ext is not None and index._cstarts is not None and type(lines) is list:
+        spans = _ext.split_loop(lines, index.headers, index.contexts, index.info, index.hinted,
+                                [(rx, back, index._holding_sorted(hint)) for rx, back, hint in _LEADING],
+                                sys.modules[__name__])
+        if spans is not None:
+            return spans
+    return _split_py(lines, index)
+
+
+def split_reports_py(lines: list[Line]) -> list[Span]:
+    """split_reports in pure Python (its own LogIndex, also pure Python): the reference
+    the extension is tested against."""
+    return _split_py(lines, LogIndex(lines, fast=False))
+
+
+def _split_py(lines: list[Line], index: LogIndex) -> list[Span]:
     spans: list[Span] = []
     open_by_ctx: dict[str, _Open] = {}
     floor = 0  # lines before this belong to earlier reports
-    index = log_index(lines)
     headers, info, hinted, contexts = index.headers, index.info, index.hinted, index.contexts
 
     all_cpus = [0]  # open reports taking every CPU's lines
@@ -331,3 +423,15 @@ def split_reports(lines: list[Line]) -> list[Span]:
         elif S.CLOSING_RULE_HINT in text and _CLOSING_RULE.search(text) is not None and len(o.span.lines) > 3:
             close(o.span.context, "closing-rule")
     return spans
+
+
+try:
+    from crashpipe import _lines as _ext
+except ImportError:  # not built: the pure-Python loops
+    _ext = None
+_HEADER_SET = None
+if _ext is not None:
+    try:
+        _HEADER_SET = _ext.LiteralSet(_HEADERS)
+    except ValueError:  # (a header the two-character filter cannot take)
+        _ext = None

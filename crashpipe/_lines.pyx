@@ -1,0 +1,723 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""The per-line loops of line cleaning and report splitting, in C.
+
+The pure-Python reference is `crashpipe.lines` / `crashpipe.split` (used when this
+extension is missing, and by tests/test_lines_fast.py, which checks both give the same
+Line objects, spans and LogIndex answers).  Only the common shapes are handled here: the
+dmesg prefix "[  12.345678] " / "[  12.3][ T31] " and plain lines without any prefix;
+every other line goes to the Python `clean_line`.  The splitter's loop runs here on
+per-line arrays (header index, printer, timestamp, hint marks); every regex and every
+rare branch calls back into the Python functions of `crashpipe.split`.
+
+All scans are single forward passes over the text (linear time); lines are never read
+past their end.  Works on every str kind (1, 2 and 4 bytes per character).
+"""
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.ref cimport Py_INCREF
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from libc.math cimport fabs
+from libc.stdlib cimport malloc, free
+from libc.string cimport memchr, memset
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    bint PyUnicode_CheckExact(object)
+    object PyUnicode_Substring(object, Py_ssize_t, Py_ssize_t)
+    Py_ssize_t PyUnicode_Find(object, object, Py_ssize_t, Py_ssize_t, int) except -2
+    double PyOS_string_to_double(const char*, char**, PyObject*) except? -1.0
+    bint PyFloat_CheckExact(object)
+    double PyFloat_AS_DOUBLE(object)
+    int PyList_Append(object, object) except -1
+    object PyLong_FromSsize_t(Py_ssize_t)
+
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        const char* name
+        int type
+        Py_ssize_t offset
+        int flags
+    int T_OBJECT_EX
+
+cdef extern from *:
+    """
+    typedef PyMemberDescrObject cp_memberdescr;  /* a member (slot) descriptor */
+
+    /* slot (member) of an object, borrowed, NULL when unset */
+    static inline PyObject *cp_slot(PyObject *o, Py_ssize_t off) {
+        return *(PyObject **)((char *)o + off);
+    }
+    static inline void cp_slot_init(PyObject *o, Py_ssize_t off, PyObject *v) {
+        Py_INCREF(v);
+        *(PyObject **)((char *)o + off) = v;
+    }
+    static inline PyObject *cp_alloc(PyObject *tp) {
+        return ((PyTypeObject *)tp)->tp_alloc((PyTypeObject *)tp, 0);
+    }
+    """
+    ctypedef struct cp_memberdescr:
+        PyMemberDef* d_member
+    PyObject* cp_slot(object o, Py_ssize_t off)
+    void cp_slot_init(object o, Py_ssize_t off, object v)
+    object cp_alloc(object tp)
+
+DEF MAX_TS = 32  # the prefix limits of lines._bracket: a bracket closes within 32 chars
+
+
+# --- the Line type ------------------------------------------------------------------
+
+cdef object _Line = None  # crashpipe.lines.Line (a slots dataclass)
+cdef Py_ssize_t _off_no = -1, _off_text = -1, _off_tag = -1, _off_ts = -1
+
+
+cdef Py_ssize_t _member_offset(object cls, str name) except -2:
+    import types
+    d = cls.__dict__.get(name)
+    if type(d) is not types.MemberDescriptorType:
+        return -1
+    cdef PyMemberDef* m = (<cp_memberdescr*><PyObject*>d).d_member
+    if m.type != T_OBJECT_EX:
+        return -1
+    return m.offset
+
+
+def bind_line(cls):
+    """Use `cls` (lines.Line) for the objects built here: its four slots are filled
+    directly, as its __init__ would.  False when cls does not have that shape (then the
+    caller keeps the Python path)."""
+    global _Line, _off_no, _off_text, _off_tag, _off_ts
+    offs = [_member_offset(cls, f) for f in ("no", "text", "tag", "ts")]
+    if min(offs) < 0 or getattr(cls, "__init__", None) is None:
+        _Line = None
+        return False
+    _off_no, _off_text, _off_tag, _off_ts = offs
+    _Line = cls
+    return True
+
+
+cdef inline object _new_line(object no, object text, object tag, object ts):
+    o = cp_alloc(_Line)
+    cp_slot_init(o, _off_no, no)
+    cp_slot_init(o, _off_text, text)
+    cp_slot_init(o, _off_tag, tag)
+    cp_slot_init(o, _off_ts, ts)
+    return o
+
+
+ctypedef fused chars:
+    uint8_t
+    uint16_t
+    uint32_t
+
+cdef struct Cls:
+    Py_ssize_t mend  # start of the text after the prefix
+    Py_ssize_t tag_s, tag_e  # the caller tag, if any
+    Py_ssize_t lim  # end of a plain line's text (capped)
+    Py_ssize_t d0, end1  # the timestamp digits
+    double ts
+    bint ts_done  # ts set (else: convert the digits in buf)
+    char buf[MAX_TS + 1]
+
+DEF C_OTHER = 0  # for clean_line
+DEF C_DMESG = 1
+DEF C_DMESG_TAG = 2
+DEF C_PLAIN = 3
+
+cdef double[23] _POW10
+for _i in range(23):
+    _POW10[_i] = float(10 ** _i)
+
+
+cdef inline bint _digit(uint32_t c) noexcept nogil:
+    return c >= 48 and c <= 57  # ASCII 0-9 only, as [0-9]
+
+
+cdef int _classify(const chars* d, Py_ssize_t s, Py_ssize_t e, Py_ssize_t max_line, Cls* r) noexcept nogil:
+    """What clean_lines does with line [s, e): C_DMESG / C_DMESG_TAG (the inline fast path
+    of lines.clean_lines: the _DMESG pattern and its length limits), C_PLAIN (no prefix
+    clean_line could strip), or C_OTHER."""
+    cdef Py_ssize_t L = e - s, p, q, t0, t1, k, f0, lim
+    cdef uint32_t c
+    cdef uint64_t m
+    cdef bint has_tag = False
+    if L == 0:
+        r.lim = s
+        return C_PLAIN
+    c = d[s]
+    if c == 91:  # "["
+        if L > max_line:
+            return C_OTHER
+        # _DMESG: \[ *([0-9]+\.[0-9]+)\](?:( ?)\[ *([TC][0-9]+)\])?( ?)
+        p = s + 1
+        while p < e and d[p] == 32:
+            p += 1
+        r.d0 = p
+        while p < e and _digit(d[p]):
+            p += 1
+        if p == r.d0 or p >= e or d[p] != 46:  # "."
+            return C_OTHER
+        p += 1
+        f0 = p
+        while p < e and _digit(d[p]):
+            p += 1
+        if p == f0 or p >= e or d[p] != 93:  # "]"
+            return C_OTHER
+        r.end1 = p  # m.end(1)
+        if r.end1 - s >= MAX_TS:
+            return C_OTHER
+        p += 1
+        # the optional caller tag, after an optional space
+        q = p + 1 if (p < e and d[p] == 32) else p
+        if q < e and d[q] == 91:
+            t0 = q + 1
+            while t0 < e and d[t0] == 32:
+                t0 += 1
+            if t0 < e and (d[t0] == 84 or d[t0] == 67):  # T, C
+                t1 = t0 + 1
+                while t1 < e and _digit(d[t1]):
+                    t1 += 1
+                if t1 > t0 + 1 and t1 < e and d[t1] == 93:
+                    has_tag = True
+                    r.tag_s = t0
+                    r.tag_e = t1
+                    r.mend = t1 + 1
+        if has_tag:
+            if r.tag_e - q >= MAX_TS:
+                return C_OTHER
+        else:
+            if p < e and d[p] == 91:
+                return C_OTHER  # "[ts][something else]": clean_line decides
+            r.mend = p
+        if r.mend < e and d[r.mend] == 32:
+            r.mend += 1
+        # no "\r" (clean_line removes those)
+        if chars is uint8_t:
+            if r.mend < e and memchr(d + r.mend, 13, e - r.mend) != NULL:
+                return C_OTHER
+        else:
+            for k in range(r.mend, e):
+                if d[k] == 13:
+                    return C_OTHER
+        # the stamp: exact when its digits fit a double's mantissa (Clinger's fast path:
+        # one correctly rounded division, as float() rounds); else float()'s own routine
+        m = 0
+        r.ts_done = (r.end1 - r.d0 - 1) <= 15 and (r.end1 - f0) <= 22
+        for k in range(r.d0, r.end1):
+            r.buf[k - r.d0] = <char>d[k]
+            if d[k] != 46:
+                m = m * 10 + (d[k] - 48)
+        r.buf[r.end1 - r.d0] = 0
+        if r.ts_done:
+            r.ts = <double>m / _POW10[r.end1 - f0]
+        return C_DMESG_TAG if has_tag else C_DMESG
+    if c == 62 or c == 60 or c == 42:  # ">", "<", "*"
+        return C_OTHER
+    # A plain line: nothing of clean_line applies unless it holds "\r", "kernel: " or
+    # " login: " (those go to clean_line).
+    lim = s + (L if L < max_line else max_line)
+    for k in range(s, lim):
+        c = d[k]
+        if c == 13:
+            return C_OTHER
+        if c == 58 and k >= s + 6 and k + 1 < lim and d[k + 1] == 32:  # ": "
+            if (d[k - 6] == 107 and d[k - 5] == 101 and d[k - 4] == 114  # "kernel"
+                    and d[k - 3] == 110 and d[k - 2] == 101 and d[k - 1] == 108):
+                return C_OTHER
+            if (d[k - 6] == 32 and d[k - 5] == 108 and d[k - 4] == 111  # " login"
+                    and d[k - 3] == 103 and d[k - 2] == 105 and d[k - 1] == 110):
+                return C_OTHER
+    r.lim = lim
+    return C_PLAIN
+
+
+cdef bint _same(const chars* d, Py_ssize_t a, Py_ssize_t b, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t k
+    for k in range(n):
+        if d[a + k] != d[b + k]:
+            return False
+    return True
+
+
+cdef Py_ssize_t _eol(const chars* d, Py_ssize_t s, Py_ssize_t n) noexcept nogil:
+    cdef const uint8_t* p
+    if chars is uint8_t:
+        p = <const uint8_t*>memchr(d + s, 10, n - s)
+        return n if p == NULL else p - d
+    else:
+        for k in range(s, n):
+            if d[k] == 10:
+                return k
+        return n
+
+
+# --- clean_lines ----------------------------------------------------------------------
+
+def clean_lines(str text, clean_line, Py_ssize_t max_line):
+    """lines.clean_lines on an already encodable str: the dmesg-prefixed and the plain
+    lines built here, every other line by `clean_line(no, raw)`."""
+    if _Line is None:
+        raise RuntimeError("bind_line was not called")
+    cdef int kind = PyUnicode_KIND(text)
+    cdef const void* data = PyUnicode_DATA(text)
+    if kind == 1:
+        return _clean(<const uint8_t*>data, text, clean_line, max_line)
+    if kind == 2:
+        return _clean(<const uint16_t*>data, text, clean_line, max_line)
+    return _clean(<const uint32_t*>data, text, clean_line, max_line)
+
+
+cdef list _clean(const chars* d, str text, clean_line, Py_ssize_t max_line):
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+    cdef Py_ssize_t s = 0, e, no = 1, prev_s = -1, prev_len = 0
+    cdef int code
+    cdef Cls r
+    cdef list out = []
+    cdef object tag, prev_tag = None, line, ts
+    while True:
+        e = _eol(d, s, n)
+        code = _classify(d, s, e, max_line, &r)
+        if code == C_PLAIN:
+            line = _new_line(no, PyUnicode_Substring(text, s, r.lim), None, None)
+        elif code == C_OTHER:
+            line = clean_line(no, PyUnicode_Substring(text, s, e))
+        else:
+            ts = r.ts if r.ts_done else PyOS_string_to_double(r.buf, NULL, NULL)
+            if code == C_DMESG_TAG:
+                # consecutive lines of one printer share the tag object
+                if prev_tag is not None and r.tag_e - r.tag_s == prev_len and _same(d, r.tag_s, prev_s, prev_len):
+                    tag = prev_tag
+                else:
+                    tag = PyUnicode_Substring(text, r.tag_s, r.tag_e)
+                    prev_tag, prev_s, prev_len = tag, r.tag_s, r.tag_e - r.tag_s
+            else:
+                tag = None
+            line = _new_line(no, PyUnicode_Substring(text, r.mend, e), tag, ts)
+        PyList_Append(out, line)
+        if e >= n:
+            break
+        s = e + 1
+        no += 1
+    return out
+
+
+# --- LogIndex helpers -------------------------------------------------------------------
+
+cdef class Starts:
+    """Start offset of every line in the joined text (lines joined by "\\n"), and one
+    past the end: line k is [at[k], at[k + 1] - 1)."""
+    cdef Py_ssize_t* at
+    cdef readonly Py_ssize_t n
+
+    def __dealloc__(self):
+        free(self.at)
+
+
+def index_scan(list lines):
+    """(contexts, texts, starts) of a list of Line: each line's printer (Line.context),
+    its text, and the line starts of "\\n".join(texts)."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(lines), i, pos = 0
+    cdef list contexts = [None] * n
+    cdef list texts = [None] * n
+    cdef object ln, tag, ts, txt
+    cdef PyObject* slot
+    cdef Starts st = Starts.__new__(Starts)
+    st.at = <Py_ssize_t*>malloc((n + 1) * sizeof(Py_ssize_t))
+    if st.at == NULL:
+        raise MemoryError()
+    st.n = n
+    for i in range(n):
+        ln = <object>PyList_GET_ITEM(lines, i)
+        if _Line is not None and type(ln) is _Line and cp_slot(ln, _off_tag) != NULL \
+                and cp_slot(ln, _off_ts) != NULL and cp_slot(ln, _off_text) != NULL:
+            tag = <object>cp_slot(ln, _off_tag)
+            ts = <object>cp_slot(ln, _off_ts)
+            txt = <object>cp_slot(ln, _off_text)
+        else:
+            tag, ts, txt = ln.tag, ln.ts, ln.text
+        contexts[i] = tag if tag is not None else ("console" if ts is not None else "")
+        texts[i] = txt
+        st.at[i] = pos
+        if not PyUnicode_CheckExact(txt):
+            raise TypeError("line text is not a str")
+        pos += PyUnicode_GET_LENGTH(txt) + 1
+    st.at[n] = pos
+    return contexts, texts, st
+
+
+def holding(str blob, Starts st, str literal):
+    """Ascending indexes of the lines of `blob` holding `literal` (non-empty), each once;
+    split._lines_holding(blob, split._find_all(blob, literal))."""
+    cdef list out = []
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(blob), m = PyUnicode_GET_LENGTH(literal)
+    cdef Py_ssize_t pos = 0, k = 0, found
+    if m == 0:
+        raise ValueError("empty literal")
+    if n != st.at[st.n] - 1 and st.n > 0:
+        raise ValueError("blob and starts disagree")
+    while pos <= n - m:
+        found = PyUnicode_Find(blob, literal, pos, n, 1)
+        if found < 0:
+            break
+        while k + 1 <= st.n and st.at[k + 1] <= found:
+            k += 1
+        PyList_Append(out, PyLong_FromSsize_t(k))
+        if k + 1 > st.n:
+            break
+        pos = st.at[k + 1]  # the next line: this one is counted
+    return out
+
+
+DEF MAX_LITERALS = 64
+
+
+cdef class LiteralSet:
+    """Up to 64 ASCII literals of two characters or more, for `lines_holding`."""
+    cdef unsigned char bits[8192]  # the first two characters of some literal
+    cdef uint32_t lit[MAX_LITERALS][64]  # (first 64 characters; longer ones: see full)
+    cdef Py_ssize_t lens[MAX_LITERALS]
+    cdef Py_ssize_t n
+    cdef readonly tuple literals
+
+    def __init__(self, literals):
+        literals = tuple(literals)
+        if len(literals) > MAX_LITERALS:
+            raise ValueError("at most 64 literals")
+        for lit in literals:
+            if type(lit) is not str or len(lit) < 2 or len(lit) > 64 or not lit.isascii():
+                raise ValueError("literals must be ASCII str of 2 to 64 characters")
+        memset(self.bits, 0, sizeof(self.bits))
+        self.literals = literals
+        self.n = len(literals)
+        cdef Py_ssize_t i, j, k
+        for i in range(self.n):
+            lit = literals[i]
+            self.lens[i] = len(lit)
+            for j in range(len(lit)):
+                self.lit[i][j] = ord(lit[j])
+            k = self.lit[i][0] << 8 | self.lit[i][1]
+            self.bits[k >> 3] |= <unsigned char>(1 << (k & 7))
+
+    def lines_holding(self, str blob, Starts st):
+        """(lines, masks): the ascending indexes of the lines of `blob` holding one of the
+        literals or more, and for each, the bit mask of the literals it holds (bit i:
+        literals[i] in the line).  One pass, a two-character filter before each compare."""
+        cdef int kind = PyUnicode_KIND(blob)
+        cdef const void* data = PyUnicode_DATA(blob)
+        if PyUnicode_GET_LENGTH(blob) != st.at[st.n] - 1 and st.n > 0:
+            raise ValueError("blob and starts disagree")
+        if kind == 1:
+            return self._scan(<const uint8_t*>data, st)
+        if kind == 2:
+            return self._scan(<const uint16_t*>data, st)
+        return self._scan(<const uint32_t*>data, st)
+
+    cdef tuple _scan(self, const chars* d, Starts st):
+        cdef list lines = [], masks = []
+        cdef Py_ssize_t ln_i, a, b, j, i, k, m
+        cdef uint32_t c0, c1
+        cdef uint64_t mask
+        for ln_i in range(st.n):
+            a = st.at[ln_i]
+            b = st.at[ln_i + 1] - 1  # end of the line (its "\n", or the text's end)
+            mask = 0
+            for j in range(a, b - 1):
+                c0 = d[j]
+                c1 = d[j + 1]
+                if c0 >= 128 or c1 >= 128:
+                    continue
+                k = c0 << 8 | c1
+                if not self.bits[k >> 3] & (1 << (k & 7)):
+                    continue
+                for i in range(self.n):
+                    m = self.lens[i]
+                    if self.lit[i][0] != c0 or self.lit[i][1] != c1 or j + m > b:
+                        continue
+                    for k in range(2, m):
+                        if d[j + k] != self.lit[i][k]:
+                            break
+                    else:
+                        mask |= (<uint64_t>1) << i
+            if mask:
+                lines.append(ln_i)
+                masks.append(mask)
+        return lines, masks
+
+
+def printer_changes(list contexts):
+    """[i for i in range(1, n) if contexts[i] != contexts[i - 1]]"""
+    cdef Py_ssize_t i, n = PyList_GET_SIZE(contexts)
+    cdef list out = []
+    cdef object a, b
+    for i in range(1, n):
+        a = <object>PyList_GET_ITEM(contexts, i)
+        b = <object>PyList_GET_ITEM(contexts, i - 1)
+        if a is not b and a != b:
+            PyList_Append(out, PyLong_FromSsize_t(i))
+    return out
+
+
+# --- split_reports -----------------------------------------------------------------------
+
+cdef class _Open:
+    cdef object span
+    cdef list lines  # span.lines
+    cdef Py_ssize_t ctx  # printer id
+    cdef Py_ssize_t last  # index of the last line appended
+    cdef Py_ssize_t seq  # opening order (dict order of split.split_reports' open_by_ctx)
+    cdef bint trailer, all_cpus
+
+
+cdef class _Marks:
+    """Sorted line indexes (holding a literal) as a C array, for bisection."""
+    cdef Py_ssize_t* v
+    cdef Py_ssize_t n
+
+    def __cinit__(self, list idx):
+        self.n = len(idx)
+        self.v = <Py_ssize_t*>malloc((self.n + 1) * sizeof(Py_ssize_t))
+        if self.v == NULL:
+            raise MemoryError()
+        for i in range(self.n):
+            self.v[i] = idx[i]
+
+    def __dealloc__(self):
+        free(self.v)
+
+    cdef Py_ssize_t first_at_or_after(self, Py_ssize_t x):
+        cdef Py_ssize_t lo = 0, hi = self.n, mid
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self.v[mid] < x:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    cdef bint any_in(self, Py_ssize_t lo, Py_ssize_t hi):
+        cdef Py_ssize_t i = self.first_at_or_after(lo)
+        return i < self.n and self.v[i] < hi
+
+    cdef bint has(self, Py_ssize_t x):
+        cdef Py_ssize_t i = self.first_at_or_after(x)
+        return i < self.n and self.v[i] == x
+
+
+def split_loop(list lines, list headers, list contexts, info, hinted, leading, S):
+    """The loop of split.split_reports.  `leading`: (pattern, back, sorted line indexes
+    holding the hint) per split.LEADING entry; `S`: the split module (Span, the regexes,
+    continues_report, _right_after_header, the formats.spans constants).  Returns the
+    spans, or None when a line's timestamp is neither a float nor None (the caller then
+    runs the Python loop)."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(lines), i, idx, c, h, first, k, j, seen, back, nctx
+    cdef Py_ssize_t n_open = 0, n_allcpus = 0, floor = 0, seq = 0
+    cdef double gap = float(S.S.QUIET_GAP_SECONDS)
+    if len(headers) != n or len(contexts) != n:
+        return None
+    # per-line arrays
+    cdef int* hdr = <int*>malloc(n * sizeof(int) + 1)
+    cdef Py_ssize_t* cid = <Py_ssize_t*>malloc(n * sizeof(Py_ssize_t) + 1)
+    cdef double* ts = <double*>malloc(n * sizeof(double) + 1)
+    cdef char* has_ts = <char*>malloc(n + 1)
+    cdef char* flags = <char*>malloc(n + 1)  # 1: info message, 2: hinted
+    cdef char* ctx_tag = NULL  # per printer: 1 a caller tag, 2 a "C" tag
+    if hdr == NULL or cid == NULL or ts == NULL or has_ts == NULL or flags == NULL:
+        free(hdr); free(cid); free(ts); free(has_ts); free(flags)
+        raise MemoryError()
+    cdef dict ids = {}
+    cdef list names = []
+    cdef list opened = []  # per printer: its open report or None
+    cdef list all_open = []  # every report opened (to set end_line at the end)
+    cdef list spans = []
+    cdef list marks
+    cdef _Open o, cur, x
+    cdef object ln, t, ctx, prev_ctx = None, text, rx
+    cdef Py_ssize_t prev_id = -1
+    cdef list untagged
+    try:
+        for i in range(n):
+            hdr[i] = headers[i]
+            ln = <object>PyList_GET_ITEM(lines, i)
+            if _Line is not None and type(ln) is _Line and cp_slot(ln, _off_ts) != NULL:
+                t = <object>cp_slot(ln, _off_ts)
+            else:
+                t = ln.ts
+            if t is None:
+                has_ts[i] = 0
+                ts[i] = 0.0
+            elif PyFloat_CheckExact(t):
+                has_ts[i] = 1
+                ts[i] = PyFloat_AS_DOUBLE(t)
+            else:
+                return None
+            ctx = <object>PyList_GET_ITEM(contexts, i)
+            if ctx is prev_ctx:
+                cid[i] = prev_id
+            else:
+                got = ids.get(ctx)
+                if got is None:
+                    got = ids[ctx] = len(names)
+                    names.append(ctx)
+                cid[i] = got
+                prev_ctx, prev_id = ctx, got
+            flags[i] = 0
+        for i in info:
+            if 0 <= i < n:
+                flags[i] |= 1
+        for i in hinted:
+            if 0 <= i < n:
+                flags[i] |= 2
+        nctx = len(names)
+        ctx_tag = <char*>malloc(nctx + 1)
+        if ctx_tag == NULL:
+            raise MemoryError()
+        for c in range(nctx):
+            name = names[c]
+            ctx_tag[c] = 0
+            if name[:1] in ("T", "C"):
+                ctx_tag[c] = 2 if name[0] == "C" else 1
+        untagged = [c for c in range(nctx) if ctx_tag[c] == 0]  # (closing order is no matter)
+        opened = [None] * nctx
+        marks = [_Marks(m) for _, _, m in leading]
+        patterns = [(rx, b) for rx, b, _ in leading]
+        Span = S.Span
+        continues_report = S.continues_report
+        right_after = S._right_after_header
+        trailer_keep = S._TRAILER_KEEP.search
+        trailer_skip = S._TRAILER_SKIP.search
+        end_marker = S._END_MARKER.search
+        closing_rule = S._CLOSING_RULE.search
+        ALL_CPU = S.S.ALL_CPU_BACKTRACE
+        END_HINT = S.S.END_MARKER_HINT
+        CLOSING_HINT = S.S.CLOSING_RULE_HINT
+
+        for idx in range(n):
+            h = hdr[idx]
+            if h < 0 and n_open == 0:
+                continue  # noise between reports
+            ln = <object>PyList_GET_ITEM(lines, idx)
+            c = cid[idx]
+            o = opened[c]
+            if o is not None and has_ts[idx]:
+                # Either way: a clock that jumps back is a new boot of the machine.
+                if has_ts[o.last] and fabs(ts[idx] - ts[o.last]) > gap:
+                    o.span.closed_by = "quiet-gap"
+                    opened[c] = None
+                    n_open -= 1
+                    if o.all_cpus:
+                        n_allcpus -= 1
+            if h >= 0:
+                cur = opened[c]
+                if cur is not None:
+                    text = ln.text
+                    if (not cur.trailer and (continues_report(text) or right_after(cur.span, text))) or (
+                            cur.trailer and continues_report(text) and trailer_keep(text)):
+                        PyList_Append(cur.lines, ln)
+                        cur.last = idx
+                        continue
+                # A new report: it ends the open report of the same printer, and every
+                # open report not told apart by a caller tag.
+                if ctx_tag[c]:
+                    todo = [c] + untagged
+                else:
+                    todo = range(nctx) if n_open else ()
+                for k in todo:
+                    x = opened[k]
+                    if x is not None:
+                        x.span.closed_by = "next-report"
+                        opened[k] = None
+                        n_open -= 1
+                        if x.all_cpus:
+                            n_allcpus -= 1
+                # _leading_start
+                first = idx
+                for i in range(len(patterns)):
+                    if not (<_Marks>marks[i]).any_in(floor, idx):
+                        continue
+                    rx, back = patterns[i]
+                    j = idx - 1
+                    seen = 0
+                    while j >= floor and seen < back:
+                        k = j
+                        j -= 1
+                        if cid[k] != c:
+                            continue
+                        seen += 1
+                        if (<_Marks>marks[i]).has(k) and rx.search((<object>PyList_GET_ITEM(lines, k)).text) is not None:
+                            if k < first:
+                                first = k
+                            break
+                span_lines = [<object>PyList_GET_ITEM(lines, k) for k in range(first, idx) if cid[k] == c]
+                span_lines.append(ln)
+                span = Span((<object>PyList_GET_ITEM(lines, first)).no, ln.no, span_lines, ln.no, h, names[c])
+                spans.append(span)
+                o = _Open.__new__(_Open)
+                o.span = span
+                o.lines = span_lines
+                o.ctx = c
+                o.last = idx
+                o.seq = seq
+                seq += 1
+                o.trailer = False
+                o.all_cpus = False
+                opened[c] = o
+                all_open.append(o)
+                n_open += 1
+                floor = idx + 1
+                continue
+            if n_open == 0:
+                continue
+            o = opened[c]
+            if o is None:
+                # Lines of all CPUs belong to a report that asked for an all-CPU backtrace
+                # (the first opened of those: dict order in the Python loop).
+                if n_allcpus and ctx_tag[c] == 2:
+                    for k in range(nctx):
+                        x = opened[k]
+                        if x is not None and x.all_cpus and (o is None or x.seq < o.seq):
+                            o = x
+                if o is None:
+                    continue
+            if flags[idx] & 1 and not ctx_tag[o.ctx]:
+                o.span.closed_by = "info-message"
+                opened[o.ctx] = None
+                n_open -= 1
+                if o.all_cpus:
+                    n_allcpus -= 1
+                continue
+            if o.trailer:
+                text = ln.text
+                if trailer_keep(text) is not None:
+                    PyList_Append(o.lines, ln)
+                    o.last = idx
+                    floor = idx + 1
+                elif trailer_skip(text) is None:
+                    o.span.closed_by = "end-marker"
+                    opened[o.ctx] = None
+                    n_open -= 1
+                    if o.all_cpus:
+                        n_allcpus -= 1
+                continue
+            PyList_Append(o.lines, ln)
+            o.last = idx
+            floor = idx + 1
+            if not flags[idx] & 2:
+                continue
+            text = ln.text
+            if ALL_CPU in text and not o.all_cpus:
+                o.all_cpus = True
+                n_allcpus += 1
+            if END_HINT in text and end_marker(text) is not None:
+                o.trailer = True
+            elif CLOSING_HINT in text and closing_rule(text) is not None and len(o.lines) > 3:
+                o.span.closed_by = "closing-rule"
+                opened[o.ctx] = None
+                n_open -= 1
+                if o.all_cpus:
+                    n_allcpus -= 1
+        for x in all_open:
+            x.span.end_line = (<object>PyList_GET_ITEM(lines, x.last)).no
+        return spans
+    finally:
+        free(hdr); free(cid); free(ts); free(has_ts); free(flags); free(ctx_tag)
