@@ -372,10 +372,25 @@ def holding(str blob, Starts st, str literal):
 DEF MAX_LITERALS = 64
 
 
+cdef int _commonness(str ch):
+    """How common a character is in log text, roughly: lower-case letters and spaces most,
+    then digits and word punctuation; the rest (capitals, colons...) least."""
+    if ch == " " or "a" <= ch <= "z":
+        return 3
+    if "0" <= ch <= "9" or ch in "_-.,/":
+        return 2
+    return 1
+
+
 cdef class LiteralSet:
-    """Up to 64 ASCII literals of two characters or more, for `lines_holding`."""
-    cdef unsigned char bits[8192]  # the first two characters of some literal
-    cdef uint32_t lit[MAX_LITERALS][64]  # (first 64 characters; longer ones: see full)
+    """Up to 64 ASCII literals of 2 to 64 characters (no newline), for `lines_holding`.
+    Each literal is looked for at one of its character pairs, the least common-looking;
+    a table maps each pair to the literals filed under it."""
+    cdef uint8_t bucket[16384]  # pair c0 << 7 | c1 -> bucket + 1; 0: none; 255: newline
+    cdef uint8_t bstart[MAX_LITERALS + 1]  # bucket b: entries [bstart[b], bstart[b + 1])
+    cdef uint8_t ent[MAX_LITERALS]  # literal of each entry
+    cdef uint8_t off[MAX_LITERALS]  # offset of its pair in the literal
+    cdef uint32_t lit[MAX_LITERALS][64]
     cdef Py_ssize_t lens[MAX_LITERALS]
     cdef Py_ssize_t n
     cdef readonly tuple literals
@@ -385,39 +400,57 @@ cdef class LiteralSet:
         if len(literals) > MAX_LITERALS:
             raise ValueError("at most 64 literals")
         for lit in literals:
-            if type(lit) is not str or len(lit) < 2 or len(lit) > 64 or not lit.isascii():
-                raise ValueError("literals must be ASCII str of 2 to 64 characters")
-        memset(self.bits, 0, sizeof(self.bits))
+            if type(lit) is not str or len(lit) < 2 or len(lit) > 64 or not lit.isascii() or "\n" in lit:
+                raise ValueError("literals must be ASCII str of 2 to 64 characters, no newline")
         self.literals = literals
         self.n = len(literals)
-        cdef Py_ssize_t i, j, k
+        cdef Py_ssize_t i, j, k, best, nb = 0, e = 0
+        filed = {}  # pair -> [(literal, offset)]
         for i in range(self.n):
             lit = literals[i]
             self.lens[i] = len(lit)
             for j in range(len(lit)):
                 self.lit[i][j] = ord(lit[j])
-            k = self.lit[i][0] << 8 | self.lit[i][1]
-            self.bits[k >> 3] |= <unsigned char>(1 << (k & 7))
+            best = min(range(len(lit) - 1), key=lambda o: (_commonness(lit[o]) + _commonness(lit[o + 1]), o))
+            filed.setdefault((ord(lit[best]) << 7) | ord(lit[best + 1]), []).append((i, best))
+        memset(self.bucket, 0, sizeof(self.bucket))
+        for k in range(128):
+            self.bucket[(10 << 7) | k] = 255
+        for pair, entries in filed.items():
+            self.bucket[pair] = nb + 1
+            self.bstart[nb] = e
+            for i, j in entries:
+                self.ent[e] = i
+                self.off[e] = j
+                e += 1
+            nb += 1
+        self.bstart[nb] = e
 
-    def lines_holding(self, str blob, Starts st):
-        """(lines, masks): the ascending indexes of the lines of `blob` holding one of the
-        literals or more, and for each, the bit mask of the literals it holds (bit i:
-        literals[i] in the line).  One pass, a two-character filter before each compare."""
+    def lines_holding(self, str blob, Starts st, Py_ssize_t n_masked=-1):
+        """(lines, masks, each), or None when a line of `blob` (per `st`) holds a
+        newline.  `lines`: the ascending indexes of the lines holding one of the first
+        `n_masked` literals or more (default: all), and `masks`, for each, the bit mask of
+        the literals it holds (bit i: literals[i] in the line); `each`, per literal, the
+        ascending indexes of the lines holding it.  One pass over the text."""
         cdef int kind = PyUnicode_KIND(blob)
         cdef const void* data = PyUnicode_DATA(blob)
         if PyUnicode_GET_LENGTH(blob) != st.at[st.n] - 1 and st.n > 0:
             raise ValueError("blob and starts disagree")
+        if n_masked < 0 or n_masked > self.n:
+            n_masked = self.n
         if kind == 1:
-            return self._scan(<const uint8_t*>data, st)
+            return self._scan(<const uint8_t*>data, st, n_masked)
         if kind == 2:
-            return self._scan(<const uint16_t*>data, st)
-        return self._scan(<const uint32_t*>data, st)
+            return self._scan(<const uint16_t*>data, st, n_masked)
+        return self._scan(<const uint32_t*>data, st, n_masked)
 
-    cdef tuple _scan(self, const chars* d, Starts st):
+    cdef object _scan(self, const chars* d, Starts st, Py_ssize_t n_masked):
         cdef list lines = [], masks = []
-        cdef Py_ssize_t ln_i, a, b, j, i, k, m
+        cdef list each = [[] for _ in range(self.n)]
+        cdef Py_ssize_t ln_i, a, b, j, i, k, m, s0, e
         cdef uint32_t c0, c1
-        cdef uint64_t mask
+        cdef uint8_t bk
+        cdef uint64_t mask, bit, head = ((<uint64_t>1) << n_masked) - 1 if n_masked < 64 else ~(<uint64_t>0)
         for ln_i in range(st.n):
             a = st.at[ln_i]
             b = st.at[ln_i + 1] - 1  # end of the line (its "\n", or the text's end)
@@ -425,24 +458,37 @@ cdef class LiteralSet:
             for j in range(a, b - 1):
                 c0 = d[j]
                 c1 = d[j + 1]
-                if c0 >= 128 or c1 >= 128:
+                if (c0 | c1) >= 128:
+                    if c0 == 10:
+                        return None  # a newline inside a line
                     continue
-                k = c0 << 8 | c1
-                if not self.bits[k >> 3] & (1 << (k & 7)):
+                bk = self.bucket[c0 << 7 | c1]
+                if bk == 0:
                     continue
-                for i in range(self.n):
+                if bk == 255:
+                    return None  # a newline inside a line
+                for e in range(self.bstart[bk - 1], self.bstart[bk]):
+                    i = self.ent[e]
+                    bit = (<uint64_t>1) << i
+                    s0 = j - self.off[e]
                     m = self.lens[i]
-                    if self.lit[i][0] != c0 or self.lit[i][1] != c1 or j + m > b:
+                    if mask & bit or s0 < a or s0 + m > b:
                         continue
-                    for k in range(2, m):
-                        if d[j + k] != self.lit[i][k]:
+                    for k in range(m):
+                        if d[s0 + k] != self.lit[i][k]:
                             break
                     else:
-                        mask |= (<uint64_t>1) << i
+                        mask |= bit
+            if b > a and d[b - 1] == 10:
+                return None
             if mask:
-                lines.append(ln_i)
-                masks.append(mask)
-        return lines, masks
+                for i in range(self.n):
+                    if mask & ((<uint64_t>1) << i):
+                        PyList_Append(<list>each[i], PyLong_FromSsize_t(ln_i))
+                if mask & head:
+                    PyList_Append(lines, PyLong_FromSsize_t(ln_i))
+                    PyList_Append(masks, mask & head)
+        return lines, masks, each
 
 
 def printer_changes(list contexts):

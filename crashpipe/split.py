@@ -107,23 +107,25 @@ class LogIndex:
         self._continues = {}
         self._starts = None
         self._changes = None
-        self._exact = blob.count("\n") == self.n - 1
-        if not self._exact:  # some text held "\n": line by line, as _init_py does then
+        # one pass for the headers and every literal the splitter asks about (None when
+        # a text holds "\n": then line by line, as _init_py does)
+        found = _SCAN_SET.lines_holding(blob, starts, len(_HEADERS)) if self.n else None
+        self._exact = found is not None
+        if not self._exact:
             self._cstarts = None
             self.headers = [match_header(ln.text) for ln in lines]
             self.info = {i for i, ln in enumerate(lines) if is_info_with_stack(ln.text)}
             self.hinted = {i for i, ln in enumerate(lines) if any(h in ln.text for h in _SPLIT_HINTS)}
             return
         self._cstarts = starts
+        cand, held, each = found
         headers = self.headers = [-1] * self.n
-        for i, held in zip(*_HEADER_SET.lines_holding(blob, starts)):
-            headers[i] = _first_header(lines[i].text, held)
-        self.info = set()
-        for m in F.INFO_MESSAGES_WITH_STACK:
-            self.info.update(self._holding_sorted(m))
-        self.hinted = set()
-        for h in _SPLIT_HINTS:
-            self.hinted.update(self._holding_sorted(h))
+        for i, h in zip(cand, held):
+            headers[i] = _first_header(lines[i].text, h)
+        for literal, got in zip(_SCAN_LITERALS, each):
+            self._sorted[literal] = got
+        self.info = set().union(*(self._sorted[m] for m in F.INFO_MESSAGES_WITH_STACK))
+        self.hinted = set().union(*(self._sorted[h] for h in _SPLIT_HINTS))
 
     def _init_py(self, lines: list[Line]) -> None:
         self.lines = lines
@@ -429,9 +431,13 @@ try:
     from crashpipe import _lines as _ext
 except ImportError:  # not built: the pure-Python loops
     _ext = None
-_HEADER_SET = None
+# The literals LogIndex finds in one pass: the headers first (their bit masks give
+# match_header's answer), then the splitter's hints.
+_SCAN_LITERALS = _HEADERS + tuple(dict.fromkeys(
+    x for x in (*F.INFO_MESSAGES_WITH_STACK, *_SPLIT_HINTS, *(hint for _, _, hint in _LEADING)) if x not in _HEADERS))
+_SCAN_SET = None
 if _ext is not None:
     try:
-        _HEADER_SET = _ext.LiteralSet(_HEADERS)
-    except ValueError:  # (a header the two-character filter cannot take)
+        _SCAN_SET = _ext.LiteralSet(_SCAN_LITERALS)
+    except ValueError:  # (a literal the two-character filter cannot take)
         _ext = None

@@ -1,0 +1,251 @@
+"""The Cython loops of crashpipe._lines against the pure-Python reference: the same Line
+objects from clean_lines, the same spans from split_reports and the same LogIndex
+answers, on the shared corpora, the synthetic noisy logs and hypothesis-random text."""
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import noisy_logs as NL
+from crashpipe import lines as L
+from crashpipe import split as S
+from crashpipe.formats import oopses as F
+
+ext = pytest.importorskip("crashpipe._lines")
+
+SHARED = os.environ.get("CRASHPIPE_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+CORPUS = os.path.join(SHARED, "corpus", "syzkaller-linux")
+OOPSES = os.path.join(SHARED, "oopses")
+
+# literals LogIndex.holding / any_holding are asked about (titles' markers and a few
+# more: one that spans lines, one non-ASCII, one character)
+LITERALS = ("Disabling lock debugging due to kernel taint", "Sending NMI from CPU", "Kernel panic - not syncing",
+            " ? ", "Call Trace:", " from ", "=" * 40, "end trace", " cut here ", "BUG:", "\n", "é", "x",
+            "WARNING: CPU", "</TASK>\n")
+
+
+def test_extension_is_used():
+    assert L._ext is ext and S._ext is ext
+    assert type(L.clean_lines("[ 1.0] a")[0]) is L.Line
+
+
+def same_lines(text):
+    got, want = L.clean_lines(text), L.clean_lines_py(text)
+    assert got == want
+    assert [(type(a.ts), type(a.tag), type(a.text)) for a in got] == [(type(b.ts), type(b.tag), type(b.text)) for b in want]
+    return got
+
+
+def span_tuple(sp):
+    return (sp.start_line, sp.end_line, [id(ln) for ln in sp.lines], sp.header_line, sp.oops, sp.context, sp.closed_by)
+
+
+def same_split(lines):
+    S._LAST_INDEX.clear()
+    got = S.split_reports(lines)
+    want = S.split_reports_py(lines)
+    assert [span_tuple(s) for s in got] == [span_tuple(s) for s in want]
+    fast, ref = S.LogIndex(lines), S.LogIndex(lines, fast=False)
+    assert fast.headers == ref.headers
+    assert fast.info == ref.info and fast.hinted == ref.hinted
+    assert fast.contexts == ref.contexts and fast._exact == ref._exact
+    assert fast.printer_changes() == ref.printer_changes()
+    n = len(lines)
+    ranges = [(0, n), (n // 3, n // 2), (1, min(n, 7)), (n - 1, n)]
+    for lit in LITERALS:
+        assert fast.holding(lit) == ref.holding(lit), lit
+        for lo, hi in ranges:
+            assert fast.any_holding(lit, lo, hi) == ref.any_holding(lit, lo, hi)
+    for lo, hi in ranges:
+        if 0 <= lo <= hi <= n:
+            assert fast.text_of(lo, hi) == ref.text_of(lo, hi)
+            if lo < hi:
+                assert fast.one_printer(lo, hi) == ref.one_printer(lo, hi)
+    return got
+
+
+def check_text(text):
+    lines = same_lines(text)
+    return same_split(lines)
+
+
+def _files(root):
+    for d, _, names in os.walk(root):
+        for name in sorted(names):
+            if name.endswith((".log", ".txt")) or "." not in name:
+                yield os.path.join(d, name)
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="shared syzkaller corpus not present")
+def test_syzkaller_corpus_identical():
+    n = 0
+    for path in _files(CORPUS):
+        with open(path, "rb") as f:
+            raw = f.read()
+        n += len(check_text(raw.decode("utf-8", "surrogateescape")))
+        same_lines(raw.decode("latin-1"))
+    assert n > 100  # the corpus holds reports: the comparison saw spans
+
+
+@pytest.mark.skipif(not os.path.isdir(OOPSES), reason="shared oopses corpus not present")
+def test_debian_oopses_identical():
+    n = 0
+    for path in _files(OOPSES):
+        if path.endswith(".log"):
+            with open(path, "rb") as f:
+                n += len(check_text(f.read().decode("utf-8", "replace")))
+    assert n > 10
+
+
+def test_noisy_logs_identical():
+    logs = [v for k, v in vars(NL).items() if k.isupper() and isinstance(v, str)]
+    assert len(logs) > 5
+    for log in logs:
+        check_text(log)
+    assert check_text("\n".join(logs))  # several reports, several printers
+
+
+@pytest.mark.parametrize("text", [
+    "", "\n", "\n\n\n", "\r", "\r\n", "a\r\nb\r", "[ 1.0] a\r", "[ 1.0]\r[T1] x",
+    "[   12.345678] x", "[12.345678]x", "[ 1.5][ T31] a", "[ 1.5] [ T31] a", "[ 1.5]  [T31] a",
+    "[ 1.5][T31]a", "[ 1.5][ X31] a", "[ 1.5][T] a", "[ 1.5][T31 a", "[ 1.5][foo] a", "[ 1.5] [foo] a",
+    "[1.]", "[.5] a", "[1.5", "[ 1.5]", "[ 1.5] ", "[1.5][C1]", "[1.5][C1] ", "[ ]", "[",
+    "[" + " " * 40 + "1.5] a", "[" + "1" * 30 + ".5] a", "[" + "1" * 29 + ".5] a", "[1.5][" + " " * 30 + "T1] a",
+    "[1.5][" + " " * 28 + "T1] a", "[1.5][" + " " * 29 + "T1] a", "[1.5] [" + " " * 28 + "T1] a",
+    "[" + "1" * 27 + ".5] a", "[" + "1" * 28 + ".5] a", "[" + " " * 27 + "1.5][T1] a", "[" + " " * 28 + "1.5][T1] a",
+    "[1.5][T" + "9" * 40 + "] a", "[" + "9" * 20 + ".123456789012345678901234] a", "[0.1] a", "[0000000.000001] a",
+    "[99999999999999.9] a", "[9007199254740993.0] a", "[1.00000000000000000000000001] a",
+    "<4>[ 1.0] x", "<4>WARNING: foo", "> > [ 1.0] BUG: x", ">", "*", "** 3 printk messages dropped ** [ 1.0] x",
+    "Nov 25 01:02:03 host kernel: [  12.3] Oops: 0000", "kernel: Call Trace:", "x kernel: y", "host login: [ 1.0] x",
+    "a login: b", " login: ", "kernel: ", "xkernel: ", "[T1] x", "[ C12] x", "[ 1.0] x\u2028y", "a\x0cb",
+    "[ 1.0] caf\xe9", "[ 1.0] \u1234\n[ 2.0][T1] \U0001F600", "[ 1.0] \udcff\udc80 bad", "\udcff[ 1.0] x",
+    "[\u0661.5] arabic digit", "[1.5][T\u0661] x", "\U0001F600" * 3 + "\n[ 1.0] BUG: x",
+    "[ 1.0] " + "x" * 100_000, "y" * 100_000, "[ 1.0] " + "x" * (L.MAX_LINE - 7), "[ 1.0] " + "x" * (L.MAX_LINE - 6),
+    "z" * L.MAX_LINE + " login: x", "z" * (L.MAX_LINE - 10) + "kernel: ", "\r" * 5000 + "[ 1.0] x",
+])
+def test_shapes_identical(text):
+    check_text(text)
+    check_text(text + "\n" + text + "\n")
+
+
+def test_header_bits_give_match_header():
+    # every suppression of every header, in lines that also carry the header
+    samples = ["warning: `foo' uses wireless extensions", "WARNING: `foo' uses deprecated v2 capabilities",
+               "BUG: no syscalls can create resource", "INFO: NMI handler (x) took too long to run",
+               "general protection fault, probably for non-canonical address 0x1 error:4 in x",
+               "panicked at thread 'main' panicked at src/x.rs", "Kernel panic - not syncing: ODEBUG: x",
+               "WARNING: The mand mount option", "WARNING: the mand mount option", "ALSA fatal error: x"]
+    for o in F.OOPSES:
+        samples.append(o.header)
+        samples.append("x " + o.header + " y")
+        samples.extend(p.replace("\\", "").replace(".*", " ") + " " + o.header for p in o.suppressions)
+    for text in samples:
+        lines = [L.Line(1, text, None, 1.0)]
+        idx = S.LogIndex(lines)
+        assert idx.headers == [S.match_header(text)], text
+
+
+def test_odd_line_lists_take_the_python_path():
+    # timestamps that are not floats, texts with newlines, a tuple: same answers
+    odd = [L.Line(1, "[x] BUG: a", None, 1), L.Line(2, "b\nWARNING: c", "T1", None), L.Line(3, "end trace", "T1", 5.0)]
+    same_split(odd)
+    same_split([L.Line(1, "BUG: a", None, 1.0), L.Line(2, " f+0x1/0x2", None, 1)])
+    assert S.split_reports(tuple(L.clean_lines(NL.TWO_OOPSES))) is not None
+    assert [span_tuple(s) for s in S.split_reports(tuple(L.clean_lines(NL.TWO_OOPSES)))]
+
+
+def _tagged(rows):
+    return "\n".join(f"[{t:12.6f}][{who:>6s}] {body}" for t, who, body in rows) + "\n"
+
+
+def test_all_cpu_lines_join_the_first_opened_report():
+    # Two tasks' reports both ask for an all-CPU backtrace; a CPU's lines go to the one
+    # opened first (whatever order the printers first appeared in).
+    for first, second, noise in (("T1", "T2", "T1"), ("T1", "T2", "T2"), ("T2", "T1", "T1")):
+        text = _tagged([
+            (1.0, noise, "usb 1-1: noise"),
+            (1.1, first, "INFO: task a:1 blocked for more than 120 seconds."),
+            (1.2, second, "INFO: task b:2 blocked for more than 120 seconds."),
+            (1.3, first, "Sending NMI from CPU 0 to CPUs 1:"),
+            (1.4, second, "Sending NMI from CPU 0 to CPUs 1:"),
+            (1.5, "C1", "NMI backtrace for cpu 1"),
+            (1.6, "C1", " f+0x1/0x2"),
+        ])
+        spans = check_text(text)
+        owner = {sp.context: [ln.text for ln in sp.lines] for sp in spans}
+        assert "NMI backtrace for cpu 1" in owner[first] and "NMI backtrace for cpu 1" not in owner[second]
+    # a report reopened later is the later one
+    text = _tagged([
+        (1.0, "T1", "INFO: task a:1 blocked for more than 120 seconds."),
+        (1.1, "T2", "INFO: task b:2 blocked for more than 120 seconds."),
+        (1.2, "T1", "WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2"),
+        (1.3, "T1", "Sending NMI from CPU 0 to CPUs 1:"),
+        (1.4, "T2", "Sending NMI from CPU 0 to CPUs 1:"),
+        (1.5, "C1", "NMI backtrace for cpu 1"),
+    ])
+    spans = check_text(text)
+    assert [ln.text for ln in spans[1].lines][-1] == "NMI backtrace for cpu 1" and spans[1].context == "T2"
+
+
+# --- random text ---------------------------------------------------------------------
+
+_PIECES = st.sampled_from([
+    "[", "]", " ", "  ", ".", "0", "1", "12", "345678", "T", "C", "T31", "C1", "\n", "\r", ">", "> ", "<4>", "*",
+    "kernel: ", " login: ", "Nov 25 01:02:03 host kernel: ", "2026-11-25T01:02:03Z h kernel: ", "é", "\u1234",
+    "\U0001F600", "\udcff", "\x00", "\t", "BUG: ", "WARNING: ", "INFO: ", " ilc:", "end trace", "=" * 40,
+    "---[ end trace 0 ]---", "------------[ cut here ]------------", "Sending NMI from CPU 0 to CPUs 1:",
+    "Kernel panic - not syncing: x", "RIP: 0010:x", " ? f+0x1/0x2", "vmalloc: allocation failure: x",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=80).map("".join))
+def test_random_pieces_identical(text):
+    check_text(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_random_text_identical(text):
+    check_text(text)
+
+
+# Log lines of the shapes the splitter reacts to, with printers and clocks that jump.
+_BODY = st.sampled_from([
+    "BUG: KASAN: use-after-free in f+0x1/0x2", "WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2",
+    "------------[ cut here ]------------", "Unhandled fault: x", "8<--- cut here ---",
+    "Unable to handle kernel paging request at 0", "Internal error: Oops: 5 [#1] ARM",
+    "general protection fault: 0000 [#1] SMP", "Kernel panic - not syncing: Fatal exception",
+    "invalid opcode: 0000 [#1] SMP", "INFO: task x:1 blocked for more than 120 seconds.",
+    "Sending NMI from CPU 0 to CPUs 1:", "NMI backtrace for cpu 1", "---[ end trace 0000000000000000 ]---",
+    "=" * 66, "=" * 30, "note: sh[1] exited with irqs disabled", "RIP: 0010:f+0x1/0x2", "Code: 00 11",
+    "Kernel Offset: 0x1 from 0x2", "vmalloc: allocation failure: 0 bytes", "list_add corruption. next x",
+    "Insufficient stack space to handle exception!", "Call Trace:", " <TASK>", " f+0x1/0x2", " ? g+0x3/0x4",
+    " </TASK>", "usb 1-1: new device", "unreferenced object 0xffff (size 8):", "x86/x: noise", "",
+    "panic: x", "SYZFAIL: x", "kernel BUG at mm/x.c:1!", "Watchdog detected hard LOCKUP on cpu 1",
+])
+_PREFIX = st.sampled_from(["", "T1", "T2", "C0", "C1", "ts"])
+
+
+@st.composite
+def _logs(draw):
+    out, t = [], 0.0
+    for _ in range(draw(st.integers(0, 60))):
+        t += draw(st.sampled_from([0.0, 0.001, 0.5, 3.0, -10.0]))
+        t = max(t, 0.0)
+        who = draw(_PREFIX)
+        body = draw(_BODY)
+        if who == "":
+            out.append(body)
+        elif who == "ts":
+            out.append(f"[{t:12.6f}] {body}")
+        else:
+            out.append(f"[{t:12.6f}][{who:>6s}] {body}")
+    return "\n".join(out) + draw(st.sampled_from(["", "\n"]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_logs())
+def test_random_logs_identical(text):
+    check_text(text)
