@@ -109,7 +109,8 @@ class LogIndex:
         self._changes = None
         # one pass for the headers and every literal the splitter asks about (None when
         # a text holds "\n": then line by line, as _init_py does)
-        found = _SCAN_SET.lines_holding(blob, starts, len(_HEADERS)) if self.n else None
+        literals, scan = _scan_set()
+        found = scan.lines_holding(blob, starts, len(_HEADERS)) if self.n else None
         self._exact = found is not None
         if not self._exact:
             self._cstarts = None
@@ -122,7 +123,7 @@ class LogIndex:
         headers = self.headers = [-1] * self.n
         for i, h in zip(cand, held):
             headers[i] = _first_header(lines[i].text, h)
-        for literal, got in zip(_SCAN_LITERALS, each):
+        for literal, got in zip(literals, each):
             self._sorted[literal] = got
         self.info = set().union(*(self._sorted[m] for m in F.INFO_MESSAGES_WITH_STACK))
         self.hinted = set().union(*(self._sorted[h] for h in _SPLIT_HINTS))
@@ -179,6 +180,7 @@ class LogIndex:
         got = self._sorted.get(literal)
         if got is None:
             got = self._sorted[literal] = _ext.holding(self._blob, self._cstarts, literal)
+            _ask(literal)
         return got
 
     def continues(self, i: int) -> bool:
@@ -441,3 +443,21 @@ if _ext is not None:
         _SCAN_SET = _ext.LiteralSet(_SCAN_LITERALS)
     except ValueError:  # (a literal the two-character filter cannot take)
         _ext = None
+# Literals other modules asked holding() about (the titler's and parser's markers): the
+# next logs find them in the same pass, up to the scan's 64 literals.
+_ASKED: dict[str, None] = {}
+_SCAN_NOW: list = [_SCAN_LITERALS, _SCAN_SET]
+
+
+def _ask(literal: str) -> None:
+    if (literal not in _ASKED and len(_SCAN_LITERALS) + len(_ASKED) < 64 and 2 <= len(literal) <= 64
+            and literal.isascii() and "\n" not in literal):
+        _ASKED[literal] = None
+
+
+def _scan_set():
+    """(literals, LiteralSet) of the one pass: _SCAN_LITERALS and the asked ones."""
+    if len(_SCAN_NOW[0]) != len(_SCAN_LITERALS) + len(_ASKED):
+        literals = _SCAN_LITERALS + tuple(_ASKED)
+        _SCAN_NOW[:] = [literals, _ext.LiteralSet(literals)]
+    return _SCAN_NOW[0], _SCAN_NOW[1]

@@ -135,7 +135,11 @@ def test_header_bits_give_match_header():
                "BUG: no syscalls can create resource", "INFO: NMI handler (x) took too long to run",
                "general protection fault, probably for non-canonical address 0x1 error:4 in x",
                "panicked at thread 'main' panicked at src/x.rs", "Kernel panic - not syncing: ODEBUG: x",
-               "WARNING: The mand mount option", "WARNING: the mand mount option", "ALSA fatal error: x"]
+               "WARNING: The mand mount option", "WARNING: the mand mount option", "ALSA fatal error: x",
+               # a case-insensitive suppression must not make the others case-insensitive
+               "WARNING: x warning: `foo' uses wireless extensions",
+               "WARNING: y warning: unsupported flag value(s) of 0x%x in dt_flags_1",
+               "WARNING: y warning: see https://x for mitigation options.", "WARNING: kernel not compiled with cpu_srso"]
     for o in F.OOPSES:
         samples.append(o.header)
         samples.append("x " + o.header + " y")
@@ -144,6 +148,7 @@ def test_header_bits_give_match_header():
         lines = [L.Line(1, text, None, 1.0)]
         idx = S.LogIndex(lines)
         assert idx.headers == [S.match_header(text)], text
+    assert S.match_header(samples[10]) == -1 and S.match_header(samples[11]) == 1  # (the samples bite)
 
 
 def test_odd_line_lists_take_the_python_path():
@@ -249,3 +254,28 @@ def _logs(draw):
 @given(_logs())
 def test_random_logs_identical(text):
     check_text(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("ab =?:\t", min_size=2, max_size=6), min_size=1, max_size=64, unique=True),
+       st.lists(st.text("ab =?:\t\u00e9\u1234\U0001F600", max_size=40), min_size=1, max_size=8),
+       st.integers(-1, 70))
+def test_literal_set_finds_what_find_finds(literals, texts, n_masked):
+    blob = "\n".join(texts)
+    _, _, starts = ext.index_scan([L.Line(i, t, None, None) for i, t in enumerate(texts)])
+    lines, masks, each = ext.LiteralSet(literals).lines_holding(blob, starts, n_masked)
+    head = len(literals) if n_masked < 0 else min(n_masked, len(literals))
+    for lit, got in zip(literals, each):
+        assert got == S._lines_holding(blob, S._find_all(blob, lit)) == ext.holding(blob, starts, lit)
+    want = [(k, sum(1 << i for i in range(head) if literals[i] in t)) for k, t in enumerate(texts)]
+    assert list(zip(lines, masks)) == [(k, m) for k, m in want if m]
+
+
+def test_literal_set_rejects_what_it_cannot_take():
+    for bad in (["a"], ["a\nb"], ["\u00e9\u00e9"], ["x" * 65], ["ab"] * 65, [b"ab"]):
+        with pytest.raises(ValueError):
+            ext.LiteralSet(bad)
+    _, _, starts = ext.index_scan([L.Line(1, "ab\ncd", None, None)])
+    assert ext.LiteralSet(["cd"]).lines_holding("ab\ncd", starts) is None  # a newline inside a line
+    with pytest.raises(ValueError):
+        ext.LiteralSet(["cd"]).lines_holding("abc", starts)  # text and starts disagree
