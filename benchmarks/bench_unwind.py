@@ -17,7 +17,13 @@ the other tenants' noise, so the figures are what one core can do, not a mean):
 * the twin on --twin-n dumps, same two modes -> rates and the ratio;
 Plus the loop's compute ceiling: 256 dumps (~2.3 MB) walked over and over from cache.
 Rates are per CPU-second of the walking thread (time.thread_time), wall-clock rates
-are printed beside them.
+are printed beside them.  Conditions printed with them, because the fp walk is bound by
+memory and by page mapping: the load average; the share of the container the kernel
+maps with 2 MiB entries (it depends on how the file came into the page cache, see
+page_state); the fp walk with the mapping's CPU time left out (labelled: the honest
+figure includes it); and the stream rate of this core (numpy reading one word per
+64-byte line of the mapped stack bytes) with the fp-walk rate it would allow if the
+walk read nothing but the bytes its chains span and cost nothing else.
 * memory: peak anonymous RSS (the output arrays are preallocated once per record
   batch, so it must not grow with the number of dumps) and VmHWM, which also counts
   mapped file pages: the container releases each walked batch's pages
@@ -156,10 +162,77 @@ class Walker:
         self.scan = scan
 
 
+def _chain_bytes(w: Walker, i0: int, i1: int, pos: int) -> int:
+    """Bytes of stack under the fp chains of dumps i0..i1-1 just walked: per dump, from
+    its first frame record's return-address slot to its last one's (plus one word).
+    Only for the ceiling estimate below; off the clock."""
+    start, count = w.per[0][i0:i1], w.per[1][i0:i1]
+    meth, slot = w.out[3][:pos], w.out[1][:pos]
+    nfp = np.add.reduceat((meth == 2).astype(np.int64), start) if len(start) else np.zeros(0, np.int64)
+    nfp = np.where(count > 0, nfp, 0)
+    has = nfp > 0
+    first = start[has] + (meth[start[has]] != 2)
+    last = first + nfp[has] - 1
+    return int((slot[last] - slot[first]).sum()) + 8 * int(has.sum())
+
+
+def _rollup() -> dict[str, int]:
+    out = {}
+    with open("/proc/self/smaps_rollup") as f:
+        for ln in f:
+            k, _, v = ln.partition(":")
+            if k in ("Rss", "FilePmdMapped"):
+                out[k] = int(v.split()[0]) * 1024
+    return out
+
+
+def page_state(path: str) -> dict:
+    """A condition of the run, not set by it: how much of the container the kernel maps
+    with 2 MiB entries (its page cache in 2 MiB folios: ext4 makes them for large writes
+    and for readahead, Linux 6.16+), read from /proc/self/smaps_rollup after mapping
+    each record batch's stack bytes the way a pass does; and the cost of that mapping
+    per 4 KiB.  With 4 KiB entries mapping costs ~100-180 ns per 4 KiB on this VM,
+    with 2 MiB entries ~1-8 ns."""
+    pmd = nbytes = nreal = 0
+    cpu = 0.0
+    try:
+        with stackdump.Container(path) as c:
+            for k in range(c.num_batches):
+                r0 = _rollup()
+                c0 = time.thread_time()
+                cb = c.batch(k)
+                cpu += time.thread_time() - c0
+                pmd += _rollup()["FilePmdMapped"] - r0["FilePmdMapped"]
+                # the 2 MiB blocks the batch's bytes touch (edges shared with neighbours)
+                a0 = cb.data.ctypes.data
+                nreal += len(cb.data)
+                nbytes += -(-(a0 + len(cb.data)) // (2 << 20)) * (2 << 20) - a0 // (2 << 20) * (2 << 20)
+                c.release(cb)
+    except OSError:
+        return {}
+    return dict(pmd_share=pmd / nbytes if nbytes else 0.0, map_ns_per_4k=cpu / max(nreal / 4096, 1) * 1e9)
+
+
+def stream(path: str) -> dict:
+    """The memory ceiling in the same run: numpy reading one 8-byte word per 64-byte line
+    of every mapped batch's stack bytes (pages mapped first, off the clock), GB/s."""
+    cpu = 0.0
+    nbytes = 0
+    with stackdump.Container(path) as c:
+        for cb in c.batches():
+            d = cb.data
+            words = d[: len(d) // 8 * 8].view(np.uint64)[::8]
+            c0 = time.thread_time()
+            words.sum()
+            cpu += time.thread_time() - c0
+            nbytes += len(d)
+    return dict(gb_per_s=nbytes / cpu / 1e9 if cpu else 0.0)
+
+
 def one_pass(c: stackdump.Container, w: Walker, impl: str, fp: bool, limit: int | None = None) -> dict:
     """Walk the open container (or its first `limit` dumps) once; returns totals."""
-    frames = fpframes = dumps = nbytes = 0
-    elapsed = cpu = 0.0
+    frames = fpframes = dumps = nbytes = region = 0
+    elapsed = cpu = map_cpu = 0.0
     anon_peak = 0
     it = c.batches()
     while True:
@@ -167,6 +240,7 @@ def one_pass(c: stackdump.Container, w: Walker, impl: str, fp: bool, limit: int 
         t0 = time.perf_counter()
         c0 = time.thread_time()
         cb = next(it, None)
+        map_cpu += time.thread_time() - c0  # mapping this batch (and dropping the last one)
         if cb is None:
             break
         n = len(cb)
@@ -181,12 +255,14 @@ def one_pass(c: stackdump.Container, w: Walker, impl: str, fp: bool, limit: int 
         flags = cb.flags[:n] if fp else (cb.flags[:n] & ~np.uint8(stackdump.FLAG_FP))
         i = 0
         while i < n:
+            i0 = i
             i, pos = w.fn(cb.data, cb.offsets[: n + 1], cb.arch_id, cb.base, cb.ip, cb.sp, cb.fp, cb.lr, flags,
                           w.abi, w.lo, w.hi, w.toff, tset, i, n, 0, MAX_FRAMES, w.scan, *w.out, *w.per)
             frames += pos
             if fp:  # counting is measurement, not walking: off the clock
                 c1, t1 = time.thread_time(), time.perf_counter()
                 fpframes += int(np.count_nonzero(w.out[3][:pos] == 2))
+                region += _chain_bytes(w, i0, i, pos)
                 c0 += time.thread_time() - c1
                 t0 += time.perf_counter() - t1
         cpu += time.thread_time() - c0
@@ -200,7 +276,9 @@ def one_pass(c: stackdump.Container, w: Walker, impl: str, fp: bool, limit: int 
                 seconds=cpu, wall_seconds=elapsed, frames_per_s=frames / cpu if cpu else 0.0,
                 fp_frames_per_s=fpframes / cpu if cpu else 0.0, gb_per_s=nbytes / cpu / 1e9 if cpu else 0.0,
                 wall_fp_frames_per_s=fpframes / elapsed if elapsed else 0.0,
-                wall_gb_per_s=nbytes / elapsed / 1e9 if elapsed else 0.0, rss_anon_peak=anon_peak)
+                wall_gb_per_s=nbytes / elapsed / 1e9 if elapsed else 0.0, rss_anon_peak=anon_peak,
+                chain_bytes=region, map_seconds=map_cpu,
+                unmapped_fp_frames_per_s=fpframes / (cpu - map_cpu) if cpu > map_cpu else 0.0)
 
 
 def measure(path: str, impl: str, scan: bool, fp: bool, repeat: int, limit: int | None = None) -> dict:
@@ -240,6 +318,10 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is reported")
     ap.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--cold-read", action="store_true",
+                    help="first drop the container from the page cache (POSIX_FADV_DONTNEED, this file only), "
+                         "so the warm-up pass reads it from disk through the container's own mapping and the "
+                         "page cache holds what that read makes, not what earlier runs left")
     a = ap.parse_args(argv)
     os.makedirs(a.data, exist_ok=True)
     path = os.path.join(a.data, f"unwind-{a.n}.arrow")
@@ -249,13 +331,22 @@ def main(argv=None) -> int:
         generate(path, a.n)
         print(f"generated {path} ({os.path.getsize(path) / 1e9:.2f} GB) in {time.perf_counter() - t:.1f}s",
               file=sys.stderr)
+    if a.cold_read:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
     measure(path, "c", False, True, 1)  # bring the file into the page cache
+    pages = page_state(path)
     res = {
         "fp_c": measure(path, "c", False, True, a.repeat),
         "scan_c": measure(path, "c", True, False, a.repeat),
         "fp_py": measure(path, "py", False, True, 1, a.twin_n),
         "scan_py": measure(path, "py", True, False, 1, max(1, a.twin_n // 10)),
     }
+    res["pages"] = pages
+    res["stream"] = stream(path)
     res["fp_cached"] = cached(path, False)
     res["scan_cached"] = cached(path, True)
     res["fp_speedup"] = res["fp_c"]["fp_frames_per_s"] / max(res["fp_py"]["fp_frames_per_s"], 1e-9)
@@ -265,13 +356,25 @@ def main(argv=None) -> int:
     if a.json:
         print(json.dumps(res))
         return 0
-    print(f"container: {a.n:,} dumps, {res['fp_c']['bytes'] / 1e9:.2f} GB of stack, memory-mapped")
+    print(f"container: {a.n:,} dumps, {res['fp_c']['bytes'] / 1e9:.2f} GB of stack, memory-mapped"
+          f"{' (read cold first)' if a.cold_read else ''}; "
+          f"load average {os.getloadavg()[0]:.2f}")
+    if pages:
+        print(f"page cache: {pages['pmd_share'] * 100:.1f}% of the stack bytes' 2 MiB blocks mapped with 2 MiB entries, "
+              f"mapping {pages['map_ns_per_4k']:.1f} ns per 4 KiB")
     print(f"{'measure':<28} {'Cython':>16} {'twin':>16} {'ratio':>8}")
     print(f"{'fp walk, M frames/s':<28} {res['fp_c']['fp_frames_per_s'] / 1e6:>16.1f} "
           f"{res['fp_py']['fp_frames_per_s'] / 1e6:>16.3f} {res['fp_speedup']:>7.0f}x")
     print(f"{'fp walk, GB/s of stack':<28} {res['fp_c']['gb_per_s']:>16.2f} {res['fp_py']['gb_per_s']:>16.4f}")
     print(f"{'fp walk, M frames/s (wall)':<28} {res['fp_c']['wall_fp_frames_per_s'] / 1e6:>16.1f}")
+    print(f"{'  same, mapping not counted':<28} {res['fp_c']['unmapped_fp_frames_per_s'] / 1e6:>16.1f}   "
+          f"(mapping took {res['fp_c']['map_seconds'] / max(res['fp_c']['seconds'], 1e-9) * 100:.0f}% of the pass)")
     print(f"{'fp walk, in cache':<28} {res['fp_cached']['fp_frames_per_s'] / 1e6:>16.1f}")
+    fc = res["fp_c"]
+    per_frame = fc["chain_bytes"] / max(fc["fp_frames"], 1)
+    print(f"{'stream, 1 word/line, GB/s':<28} {res['stream']['gb_per_s']:>16.2f}   "
+          f"(chains span {per_frame:.0f} B of stack per frame: reading just those bytes at this rate, "
+          f"with no walk, is {res['stream']['gb_per_s'] * 1e9 / max(per_frame, 1) / 1e6:.0f} M frames/s)")
     print(f"{'scan, GB/s of stack':<28} {res['scan_c']['gb_per_s']:>16.2f} {res['scan_py']['gb_per_s']:>16.4f} "
           f"{res['scan_speedup']:>7.0f}x")
     print(f"{'scan, GB/s (wall)':<28} {res['scan_c']['wall_gb_per_s']:>16.2f}")

@@ -335,6 +335,16 @@ class Container:
         self.path = path
         with open(path, "rb") as f:
             self._mm = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+        # Where the kernel keeps the file in 2 MiB folios (ext4 with large folios, Linux
+        # 6.16+, makes them for large writes and for readahead), a populate maps 2 MiB per
+        # entry instead of 4 KiB (~1 ns instead of ~100-180 ns per 4 KiB on this VM).  The
+        # hint also makes faults on pages not yet cached read ahead in 2 MiB folios.
+        # Nothing is copied; the kernel ignores the hint where it cannot honour it.
+        if len(self._mm) and hasattr(mmap, "MADV_HUGEPAGE"):
+            try:
+                self._mm.madvise(mmap.MADV_HUGEPAGE)
+            except OSError:
+                pass
         self._base_addr = np.frombuffer(self._mm, np.uint8).ctypes.data
         self._reader = ipc.open_file(pa.BufferReader(pa.py_buffer(self._mm)))
         md = self._reader.schema.metadata or {}
