@@ -550,6 +550,20 @@ cdef class _Marks:
         return i < self.n and self.v[i] == x
 
 
+cdef inline object _text(object ln):
+    """ln.text (read from the slot when ln is a Line with it set)."""
+    if type(ln) is _Line and cp_slot(ln, _off_text) != NULL:
+        return <object>cp_slot(ln, _off_text)
+    return ln.text
+
+
+cdef inline object _no(object ln):
+    """ln.no (read from the slot when ln is a Line with it set)."""
+    if type(ln) is _Line and cp_slot(ln, _off_no) != NULL:
+        return <object>cp_slot(ln, _off_no)
+    return ln.no
+
+
 def split_loop(list lines, list headers, list contexts, info, hinted, leading, S):
     """The loop of split.split_reports.  `leading`: (pattern, back, sorted line indexes
     holding the hint) per split.LEADING entry; `S`: the split module (Span, the regexes,
@@ -644,7 +658,7 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                 continue  # noise between reports
             ln = <object>PyList_GET_ITEM(lines, idx)
             c = cid[idx]
-            o = opened[c]
+            o = <_Open>opened[c]
             if o is not None and has_ts[idx]:
                 # Either way: a clock that jumps back is a new boot of the machine.
                 if has_ts[o.last] and fabs(ts[idx] - ts[o.last]) > gap:
@@ -654,9 +668,9 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                     if o.all_cpus:
                         n_allcpus -= 1
             if h >= 0:
-                cur = opened[c]
+                cur = <_Open>opened[c]
                 if cur is not None:
-                    text = ln.text
+                    text = _text(ln)
                     if (not cur.trailer and (continues_report(text) or right_after(cur.span, text))) or (
                             cur.trailer and continues_report(text) and trailer_keep(text)):
                         PyList_Append(cur.lines, ln)
@@ -669,7 +683,7 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                 else:
                     todo = range(nctx) if n_open else ()
                 for k in todo:
-                    x = opened[k]
+                    x = <_Open>opened[k]
                     if x is not None:
                         x.span.closed_by = "next-report"
                         opened[k] = None
@@ -690,13 +704,13 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                         if cid[k] != c:
                             continue
                         seen += 1
-                        if (<_Marks>marks[i]).has(k) and rx.search((<object>PyList_GET_ITEM(lines, k)).text) is not None:
+                        if (<_Marks>marks[i]).has(k) and rx.search(_text(<object>PyList_GET_ITEM(lines, k))) is not None:
                             if k < first:
                                 first = k
                             break
                 span_lines = [<object>PyList_GET_ITEM(lines, k) for k in range(first, idx) if cid[k] == c]
                 span_lines.append(ln)
-                span = Span((<object>PyList_GET_ITEM(lines, first)).no, ln.no, span_lines, ln.no, h, names[c])
+                span = Span(_no(<object>PyList_GET_ITEM(lines, first)), _no(ln), span_lines, _no(ln), h, names[c])
                 spans.append(span)
                 o = _Open.__new__(_Open)
                 o.span = span
@@ -714,13 +728,13 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                 continue
             if n_open == 0:
                 continue
-            o = opened[c]
+            o = <_Open>opened[c]
             if o is None:
                 # Lines of all CPUs belong to a report that asked for an all-CPU backtrace
                 # (the first opened of those: dict order in the Python loop).
                 if n_allcpus and ctx_tag[c] == 2:
                     for k in range(nctx):
-                        x = opened[k]
+                        x = <_Open>opened[k]
                         if x is not None and x.all_cpus and (o is None or x.seq < o.seq):
                             o = x
                 if o is None:
@@ -733,7 +747,7 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                     n_allcpus -= 1
                 continue
             if o.trailer:
-                text = ln.text
+                text = _text(ln)
                 if trailer_keep(text) is not None:
                     PyList_Append(o.lines, ln)
                     o.last = idx
@@ -750,7 +764,7 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
             floor = idx + 1
             if not flags[idx] & 2:
                 continue
-            text = ln.text
+            text = _text(ln)
             if ALL_CPU in text and not o.all_cpus:
                 o.all_cpus = True
                 n_allcpus += 1
@@ -763,7 +777,7 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                 if o.all_cpus:
                     n_allcpus -= 1
         for x in all_open:
-            x.span.end_line = (<object>PyList_GET_ITEM(lines, x.last)).no
+            x.span.end_line = _no(<object>PyList_GET_ITEM(lines, x.last))
         return spans
     finally:
         free(hdr); free(cid); free(ts); free(has_ts); free(flags); free(ctx_tag)
