@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+# cython: language_level=3
 """The per-line loops of line cleaning and report splitting, in C.
 
 The pure-Python reference is `crashpipe.lines` / `crashpipe.split` (used when this
