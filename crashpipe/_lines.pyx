@@ -313,6 +313,17 @@ cdef class Starts:
     def __dealloc__(self):
         free(self.at)
 
+    def __len__(self):
+        return self.n + 1
+
+    def __getitem__(self, Py_ssize_t i):
+        """[0, *itertools.accumulate(len(text) + 1 for text in texts)][i]"""
+        if i < 0:
+            i += self.n + 1
+        if i < 0 or i > self.n:
+            raise IndexError("Starts index out of range")
+        return self.at[i]
+
 
 def index_scan(list lines):
     """(contexts, texts, starts) of a list of Line: each line's printer (Line.context),

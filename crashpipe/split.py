@@ -196,7 +196,10 @@ class LogIndex:
         if not self._exact:
             return None
         if self._starts is None:
-            self._starts = [0, *itertools.accumulate(len(ln.text) + 1 for ln in self.lines)]
+            if self._cstarts is not None:  # the same offsets, from the extension's scan
+                self._starts = self._cstarts
+            else:
+                self._starts = [0, *itertools.accumulate(len(ln.text) + 1 for ln in self.lines)]
         if lo >= hi:
             return ""
         return self._blob[self._starts[lo]:self._starts[hi] - 1] + "\n"

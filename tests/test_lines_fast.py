@@ -1,6 +1,7 @@
 """The Cython loops of crashpipe._lines against the pure-Python reference: the same Line
 objects from clean_lines, the same spans from split_reports and the same LogIndex
 answers, on the shared corpora, the synthetic noisy logs and hypothesis-random text."""
+import itertools
 import os
 
 import pytest
@@ -57,6 +58,8 @@ def same_split(lines):
         assert fast.holding(lit) == ref.holding(lit), lit
         for lo, hi in ranges:
             assert fast.any_holding(lit, lo, hi) == ref.any_holding(lit, lo, hi)
+    if fast._cstarts is not None:
+        assert list(fast._cstarts) == [0, *itertools.accumulate(len(ln.text) + 1 for ln in lines)]
     for lo, hi in ranges:
         if 0 <= lo <= hi <= n:
             assert fast.text_of(lo, hi) == ref.text_of(lo, hi)
