@@ -282,3 +282,29 @@ def test_literal_set_rejects_what_it_cannot_take():
     assert ext.LiteralSet(["cd"]).lines_holding("ab\ncd", starts) is None  # a newline inside a line
     with pytest.raises(ValueError):
         ext.LiteralSet(["cd"]).lines_holding("abc", starts)  # text and starts disagree
+
+
+def test_without_the_extension_the_python_loops_run():
+    # An install without the built extension imports and parses the same.
+    import json
+    import subprocess
+    import sys
+    code = (
+        "import sys, json; sys.modules['crashpipe._lines'] = None\n"
+        "import noisy_logs as NL\n"
+        "from crashpipe import lines, split\n"
+        "assert lines._ext is None and split._ext is None\n"
+        "ls = lines.clean_lines(NL.TWO_OOPSES + NL.INTERLEAVED)\n"
+        "sp = split.split_reports(ls)\n"
+        "print(json.dumps([[(l.no, l.text, l.tag, l.ts) for l in ls],"
+        " [(s.start_line, s.end_line, [l.no for l in s.lines], s.oops, s.context, s.closed_by) for s in sp]]))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(__file__) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    ls = L.clean_lines(NL.TWO_OOPSES + NL.INTERLEAVED)
+    S._LAST_INDEX.clear()
+    sp = S.split_reports(ls)
+    want = [[(ln.no, ln.text, ln.tag, ln.ts) for ln in ls],
+            [(s.start_line, s.end_line, [ln.no for ln in s.lines], s.oops, s.context, s.closed_by) for s in sp]]
+    assert json.loads(out) == json.loads(json.dumps(want))
+    assert len(sp) >= 3
