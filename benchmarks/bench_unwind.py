@@ -210,7 +210,7 @@ def page_state(path: str) -> dict:
                 c.release(cb)
     except OSError:
         return {}
-    return dict(pmd_share=pmd / nbytes if nbytes else 0.0, map_ns_per_4k=cpu / max(nreal / 4096, 1) * 1e9)
+    return dict(pmd_share=min(1.0, pmd / nbytes) if nbytes else 0.0, map_ns_per_4k=cpu / max(nreal / 4096, 1) * 1e9)
 
 
 def stream(path: str) -> dict:
