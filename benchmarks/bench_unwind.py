@@ -202,7 +202,7 @@ def page_state(path: str) -> dict:
                 c0 = time.thread_time()
                 cb = c.batch(k)
                 cpu += time.thread_time() - c0
-                pmd += _rollup()["FilePmdMapped"] - r0["FilePmdMapped"]
+                pmd += _rollup().get("FilePmdMapped", 0) - r0.get("FilePmdMapped", 0)
                 # the 2 MiB blocks the batch's bytes touch (edges shared with neighbours)
                 a0 = cb.data.ctypes.data
                 nreal += len(cb.data)
