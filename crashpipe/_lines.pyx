@@ -24,7 +24,7 @@ cdef extern from "Python.h":
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
-    bint PyUnicode_CheckExact(object)
+    bint PyUnicode_Check(object)
     object PyUnicode_Substring(object, Py_ssize_t, Py_ssize_t)
     Py_ssize_t PyUnicode_Find(object, object, Py_ssize_t, Py_ssize_t, int) except -2
     double PyOS_string_to_double(const char*, char**, PyObject*) except? -1.0
@@ -318,11 +318,21 @@ cdef class Starts:
 
     def __getitem__(self, Py_ssize_t i):
         """[0, *itertools.accumulate(len(text) + 1 for text in texts)][i]"""
+        _check(self)
         if i < 0:
             i += self.n + 1
         if i < 0 or i > self.n:
             raise IndexError("Starts index out of range")
         return self.at[i]
+
+
+cdef int _check(Starts st, object blob=None) except -1:
+    """Raise unless `st` was made by index_scan (and, given `blob`, for that text)."""
+    if st is None or st.at == NULL:
+        raise ValueError("Starts not made by index_scan")
+    if blob is not None and PyUnicode_GET_LENGTH(blob) != (st.at[st.n] - 1 if st.n > 0 else 0):
+        raise ValueError("blob and starts disagree")
+    return 0
 
 
 def index_scan(list lines):
@@ -350,7 +360,7 @@ def index_scan(list lines):
         contexts[i] = tag if tag is not None else ("console" if ts is not None else "")
         texts[i] = txt
         st.at[i] = pos
-        if not PyUnicode_CheckExact(txt):
+        if not PyUnicode_Check(txt):
             raise TypeError("line text is not a str")
         pos += PyUnicode_GET_LENGTH(txt) + 1
     st.at[n] = pos
@@ -365,8 +375,7 @@ def holding(str blob, Starts st, str literal):
     cdef Py_ssize_t pos = 0, k = 0, found
     if m == 0:
         raise ValueError("empty literal")
-    if n != st.at[st.n] - 1 and st.n > 0:
-        raise ValueError("blob and starts disagree")
+    _check(st, blob)
     while pos <= n - m:
         found = PyUnicode_Find(blob, literal, pos, n, 1)
         if found < 0:
@@ -445,8 +454,7 @@ cdef class LiteralSet:
         ascending indexes of the lines holding it.  One pass over the text."""
         cdef int kind = PyUnicode_KIND(blob)
         cdef const void* data = PyUnicode_DATA(blob)
-        if PyUnicode_GET_LENGTH(blob) != st.at[st.n] - 1 and st.n > 0:
-            raise ValueError("blob and starts disagree")
+        _check(st, blob)
         if n_masked < 0 or n_masked > self.n:
             n_masked = self.n
         if kind == 1:

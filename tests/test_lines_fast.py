@@ -308,3 +308,25 @@ def test_without_the_extension_the_python_loops_run():
             [(s.start_line, s.end_line, [ln.no for ln in s.lines], s.oops, s.context, s.closed_by) for s in sp]]
     assert json.loads(out) == json.loads(json.dumps(want))
     assert len(sp) >= 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"[0-9]{1,20}\.[0-9]{1,25}", fullmatch=True), st.sampled_from(["", "[T7]", " [ C12]"]))
+def test_stamps_read_as_float_reads_them(stamp, tag):
+    text = f"[{stamp}]{tag} x"
+    (got,) = same_lines(text)
+    if len(stamp) + 1 < 32:  # (longer stamps: the console pattern's reading, also float())
+        assert got.ts == float(stamp) and got.text == "x"
+
+
+def test_starts_refuse_what_they_do_not_describe():
+    _, _, starts = ext.index_scan([L.Line(1, "ab", None, None), L.Line(2, "c", None, None)])
+    assert list(starts) == [0, 3, 5] and starts[-1] == 5
+    with pytest.raises(IndexError):
+        starts[3]
+    for bad in (ext.Starts(), None):
+        with pytest.raises((ValueError, TypeError)):
+            ext.holding("ab\nc", bad, "c")
+    with pytest.raises(ValueError):
+        ext.holding("ab\ncd", starts, "c")
+    assert ext.holding("ab\nc", starts, "c") == [1]
