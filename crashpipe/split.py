@@ -10,6 +10,7 @@ handle ...") continue the open report instead of opening another.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 import sys
@@ -273,8 +274,11 @@ def _first_header(text: str, held: int) -> int:
     return -1
 
 
+@functools.lru_cache(maxsize=1024)
 def continues_report(text: str) -> bool:
-    """A header that, inside an open report, belongs to it (panic after an oops...)."""
+    """A header that, inside an open report, belongs to it (panic after an oops...).
+    Remembered: the splitter and the titler ask about the same header lines, and a
+    log's reports repeat them ("Kernel panic - not syncing: Fatal exception")."""
     return _START_IGNORE.search(text) is not None
 
 
