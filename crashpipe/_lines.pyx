@@ -406,11 +406,13 @@ cdef class LiteralSet:
     """Up to 64 ASCII literals of 2 to 64 characters (no newline), for `lines_holding`.
     Each literal is looked for at one of its character pairs, the least common-looking;
     a table maps each pair to the literals filed under it."""
-    cdef uint8_t bucket[16384]  # pair c0 << 7 | c1 -> bucket + 1; 0: none; 255: newline
+    cdef uint8_t bits[2048]  # pair c0 << 7 | c1 filed (or a newline first): a small
+    #                            table first, so a log touches few cache lines
+    cdef uint8_t bucket[16384]  # pair -> bucket + 1; 0: none; 255: newline
     cdef uint8_t bstart[MAX_LITERALS + 1]  # bucket b: entries [bstart[b], bstart[b + 1])
     cdef uint8_t ent[MAX_LITERALS]  # literal of each entry
     cdef uint8_t off[MAX_LITERALS]  # offset of its pair in the literal
-    cdef uint32_t lit[MAX_LITERALS][64]
+    cdef uint8_t lit[MAX_LITERALS][64]
     cdef Py_ssize_t lens[MAX_LITERALS]
     cdef Py_ssize_t n
     cdef readonly tuple literals
@@ -434,10 +436,13 @@ cdef class LiteralSet:
             best = min(range(len(lit) - 1), key=lambda o: (_commonness(lit[o]) + _commonness(lit[o + 1]), o))
             filed.setdefault((ord(lit[best]) << 7) | ord(lit[best + 1]), []).append((i, best))
         memset(self.bucket, 0, sizeof(self.bucket))
+        memset(self.bits, 0, sizeof(self.bits))
         for k in range(128):
             self.bucket[(10 << 7) | k] = 255
+            self.bits[((10 << 7) | k) >> 3] |= <uint8_t>(1 << (k & 7))
         for pair, entries in filed.items():
             self.bucket[pair] = nb + 1
+            self.bits[pair >> 3] |= <uint8_t>(1 << (pair & 7))
             self.bstart[nb] = e
             for i, j in entries:
                 self.ent[e] = i
@@ -451,7 +456,8 @@ cdef class LiteralSet:
         newline.  `lines`: the ascending indexes of the lines holding one of the first
         `n_masked` literals or more (default: all), and `masks`, for each, the bit mask of
         the literals it holds (bit i: literals[i] in the line); `each`, per literal, the
-        ascending indexes of the lines holding it.  One pass over the text."""
+        ascending indexes of the lines holding it (None for none).  One pass over the
+        text."""
         cdef int kind = PyUnicode_KIND(blob)
         cdef const void* data = PyUnicode_DATA(blob)
         _check(st, blob)
@@ -465,7 +471,7 @@ cdef class LiteralSet:
 
     cdef object _scan(self, const chars* d, Starts st, Py_ssize_t n_masked):
         cdef list lines = [], masks = []
-        cdef list each = [[] for _ in range(self.n)]
+        cdef list each = [None] * self.n
         cdef Py_ssize_t ln_i, a, b, j, i, k, m, s0, e
         cdef uint32_t c0, c1
         cdef uint8_t bk
@@ -481,9 +487,10 @@ cdef class LiteralSet:
                     if c0 == 10:
                         return None  # a newline inside a line
                     continue
-                bk = self.bucket[c0 << 7 | c1]
-                if bk == 0:
+                k = c0 << 7 | c1
+                if not self.bits[k >> 3] & (1 << (k & 7)):
                     continue
+                bk = self.bucket[k]
                 if bk == 255:
                     return None  # a newline inside a line
                 for e in range(self.bstart[bk - 1], self.bstart[bk]):
@@ -503,7 +510,10 @@ cdef class LiteralSet:
             if mask:
                 for i in range(self.n):
                     if mask & ((<uint64_t>1) << i):
-                        PyList_Append(<list>each[i], PyLong_FromSsize_t(ln_i))
+                        got = each[i]
+                        if got is None:
+                            got = each[i] = []
+                        PyList_Append(got, PyLong_FromSsize_t(ln_i))
                 if mask & head:
                     PyList_Append(lines, PyLong_FromSsize_t(ln_i))
                     PyList_Append(masks, mask & head)
@@ -539,7 +549,7 @@ cdef class _Marks:
     cdef Py_ssize_t* v
     cdef Py_ssize_t n
 
-    def __cinit__(self, list idx):
+    def __cinit__(self, idx):
         self.n = len(idx)
         self.v = <Py_ssize_t*>malloc((self.n + 1) * sizeof(Py_ssize_t))
         if self.v == NULL:

@@ -85,7 +85,7 @@ class LogIndex:
     index of each line, the lines holding an informational message with a stack or one
     of the splitter's end/backtrace hints, and each line's printer (`Line.context`)."""
 
-    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues", "_starts", "_changes", "_cstarts")
+    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues", "_starts", "_changes", "_cstarts", "_each", "_each_at")
 
     def __init__(self, lines: list[Line], fast: bool | None = None) -> None:
         """`fast`: scan with crashpipe._lines (default: when built); False runs the
@@ -110,9 +110,10 @@ class LogIndex:
         self._changes = None
         # one pass for the headers and every literal the splitter asks about (None when
         # a text holds "\n": then line by line, as _init_py does)
-        literals, scan = _scan_set()
+        each_at, scan = _scan_set()
         found = scan.lines_holding(blob, starts, len(_HEADERS)) if self.n else None
         self._exact = found is not None
+        self._each = None
         if not self._exact:
             self._cstarts = None
             self.headers = [match_header(ln.text) for ln in lines]
@@ -120,14 +121,13 @@ class LogIndex:
             self.hinted = {i for i, ln in enumerate(lines) if any(h in ln.text for h in _SPLIT_HINTS)}
             return
         self._cstarts = starts
-        cand, held, each = found
+        cand, held, self._each = found  # (_each: per scanned literal, its lines or None)
+        self._each_at = each_at
         headers = self.headers = [-1] * self.n
         for i, h in zip(cand, held):
             headers[i] = _first_header(lines[i].text, h)
-        for literal, got in zip(literals, each):
-            self._sorted[literal] = got
-        self.info = set().union(*(self._sorted[m] for m in F.INFO_MESSAGES_WITH_STACK))
-        self.hinted = set().union(*(self._sorted[h] for h in _SPLIT_HINTS))
+        self.info = set().union(*(self._holding_sorted(m) for m in F.INFO_MESSAGES_WITH_STACK))
+        self.hinted = set().union(*(self._holding_sorted(h) for h in _SPLIT_HINTS))
 
     def _init_py(self, lines: list[Line]) -> None:
         self.lines = lines
@@ -157,7 +157,7 @@ class LogIndex:
         self._starts: list[int] | None = None
         self._changes: list[int] | None = None
         self._exact = blob.count("\n") == self.n - 1
-        self._cstarts = None
+        self._cstarts = self._each = None
         if not self._exact:  # some text held "\n": the offsets are off
             self.headers = [match_header(ln.text) for ln in lines]
             self.info = {i for i, ln in enumerate(lines) if is_info_with_stack(ln.text)}
@@ -180,8 +180,13 @@ class LogIndex:
         """holding(literal) in ascending order, by the extension's scan (_cstarts set)."""
         got = self._sorted.get(literal)
         if got is None:
-            got = self._sorted[literal] = _ext.holding(self._blob, self._cstarts, literal)
-            _ask(literal)
+            k = self._each_at.get(literal) if self._each is not None else None
+            if k is not None:  # found by the one pass
+                got = self._each[k] or _NONE
+            else:
+                got = _ext.holding(self._blob, self._cstarts, literal)
+                _ask(literal)
+            self._sorted[literal] = got
         return got
 
     def continues(self, i: int) -> bool:
@@ -453,18 +458,20 @@ if _ext is not None:
 # Literals other modules asked holding() about (the titler's and parser's markers): the
 # next logs find them in the same pass, up to the scan's 64 literals.
 _ASKED: dict[str, None] = {}
-_SCAN_NOW: list = [_SCAN_LITERALS, _SCAN_SET]
+_SCAN_NOW: list = [len(_SCAN_LITERALS), {x: i for i, x in enumerate(_SCAN_LITERALS)}, _SCAN_SET]
+_NONE = ()  # the lines of a scanned literal no line holds (read only)
 
 
 def _ask(literal: str) -> None:
-    if (literal not in _ASKED and len(_SCAN_LITERALS) + len(_ASKED) < 64 and 2 <= len(literal) <= 64
+    if (literal not in _ASKED and literal not in _SCAN_NOW[1] and len(_SCAN_LITERALS) + len(_ASKED) < 64 and 2 <= len(literal) <= 64
             and literal.isascii() and "\n" not in literal):
         _ASKED[literal] = None
 
 
 def _scan_set():
-    """(literals, LiteralSet) of the one pass: _SCAN_LITERALS and the asked ones."""
-    if len(_SCAN_NOW[0]) != len(_SCAN_LITERALS) + len(_ASKED):
+    """({literal: its index}, LiteralSet) of the one pass: _SCAN_LITERALS and the asked
+    ones."""
+    if _SCAN_NOW[0] != len(_SCAN_LITERALS) + len(_ASKED):
         literals = _SCAN_LITERALS + tuple(_ASKED)
-        _SCAN_NOW[:] = [literals, _ext.LiteralSet(literals)]
-    return _SCAN_NOW[0], _SCAN_NOW[1]
+        _SCAN_NOW[:] = [len(literals), {x: i for i, x in enumerate(literals)}, _ext.LiteralSet(literals)]
+    return _SCAN_NOW[1], _SCAN_NOW[2]
