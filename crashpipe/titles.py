@@ -167,6 +167,16 @@ def _format(fmt: str, args: list[str]) -> str:
 
 
 def _strip_frame(name: str) -> str:
+    got = _STRIPPED.get(name)
+    if got is None:
+        got = remember(_STRIPPED, name, _strip_frame_uncached(name), len(name))
+    return got
+
+
+_STRIPPED: dict[str, str] = {}  # frame names repeat across reports: each is stripped once
+
+
+def _strip_frame_uncached(name: str) -> str:
     best = name
     for p in FR.STRIP_FRAME_PREFIXES:
         if name.startswith(p) and len(name) - len(p) < len(best):
@@ -198,9 +208,9 @@ def _key_frame(raw: list[str], extractor: str | None) -> tuple[str, str]:
     """(canonical, raw) name of the guilty frame among `raw`, or ("", "")."""
     if not raw:
         return "", ""
-    stripped = [_strip_frame(f) for f in raw]
     if extractor is None:
-        return stripped[0], raw[0]
+        return _strip_frame(raw[0]), raw[0]
+    stripped = [_strip_frame(f) for f in raw]
     if extractor == "stall":
         i = _stall_frame(stripped)
         if i < 0:
@@ -262,17 +272,17 @@ def _is_corrupted_line(ln: bytes) -> bool:
 
 
 def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str | None, may_corrupt: bool = True,
-          text: bytes | None = None, starts: list[int] | bool | None = None):
+          text: bytes | None = None, whole: bool = False):
     """Walk the report's lines along `parts`; ([(canonical, raw) frame per trace], ok).
     `may_corrupt` False says no line holds the fault-injection marker; `text` is the
-    lines joined by newlines and `starts` the offset of each line in it (True: work
-    them out when needed)."""
+    lines joined by newlines, and `whole` lets line-local parts search it in one go."""
     raw: list[str] = []
     results: list[tuple[str, str]] = []
     ok = True
     traces = 0
     pos = 0
     n = len(text_lines)
+    opos = ooff = 0
     i = 0
     while True:
         if i == len(parts) or (parts[i] == F.PARSE_STACK and traces > 0):
@@ -310,23 +320,35 @@ def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str 
                         break
                 if frame is not None:
                     _add_groups(raw, frame, skip)
-        elif text is not None and starts is not None and not may_corrupt and _line_local(part):
+        elif whole and text is not None and not may_corrupt and _line_local(part):
             # the first line holding a match is where the first match in the whole text
             # is (see _line_local): one search instead of one per line
-            if starts is True:
-                starts = _line_starts(text_lines)
-            m = _rx(part).search(text, starts[pos]) if pos < n else None
+            # (the offset of line `pos` in `text` is kept as (opos, ooff) and advanced
+            # with C-level finds: only as far as the walk goes, not for every line)
+            m = None
+            if pos < n:
+                while opos < pos:
+                    ooff = text.index(b"\n", ooff) + 1
+                    opos += 1
+                m = _rx(part).search(text, ooff)
             if m is None:
                 pos = n
             else:
                 _add_frames(raw, m, skip)
-                pos = bisect.bisect_right(starts, m.start())
+                at = m.start()
+                nl = text.find(b"\n", at)
+                if nl < 0:
+                    pos = n  # the match is on the last line
+                else:
+                    # the line after the match's: its index and offset
+                    pos = opos + text.count(b"\n", ooff, at) + 1
+                    opos, ooff = pos, nl + 1
         else:
             rx = _rx(part)
             while pos < n:
                 ln = text_lines[pos]
                 pos += 1
-                if _is_corrupted_line(ln):
+                if may_corrupt and _is_corrupted_line(ln):  # (no line holds the marker otherwise)
                     ok = False
                     break
                 m = rx.search(ln)
@@ -354,14 +376,6 @@ def _line_local(pattern: str) -> bool:
         got = not any(t in exp for t in _NOT_LINE_LOCAL) and "(?" not in exp.replace("(?:", "")
         _LOCAL_CACHE[pattern] = got
     return got
-
-
-def _line_starts(text_lines: list[bytes]) -> list[int]:
-    """Offset of each line in the lines joined by newlines (C-level iteration only)."""
-    return list(itertools.accumulate(map(_PLUS_ONE, map(len, text_lines[:-1])), initial=0))
-
-
-_PLUS_ONE = (1).__add__
 
 
 def _stack_frames(stack: F.Stack, text: bytes):
