@@ -614,7 +614,7 @@ class _LogFacts:
     printer of each line, informational messages), the lines holding a marker that
     report_text reacts to, and whether the console connection dropped."""
 
-    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup")
+    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "marked_sorted", "_dropped")
 
     def __init__(self, lines: list[Line]) -> None:
         index = log_index(lines)
@@ -634,12 +634,22 @@ class _LogFacts:
         # lines _strip_line may change (all others read as they are)
         self.strip = index.holding(FR.QUESTIONABLE_MARK) | index.holding(FR.UNRELIABLE_SUFFIX)
         self.strip_sorted = sorted(self.strip)
+        self.marked_sorted = sorted(self.marked)
+        self._dropped: list[int] | None = None
         self.texts = list(map(_TEXT_OF, lines))
         # lines _read_report must look at one by one; between them, runs of one
         # printer's plain lines are taken whole
         self.special = sorted(self.main_headers | self.info | self.marked | self.strip
                               | set(index.printer_changes()))
         self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
+
+    def dropped(self) -> list[int]:
+        """Ascending indexes of the lines _strip_line reads as unreliable frames (left
+        out of a report's text unless they are its header), decided once per log."""
+        if self._dropped is None:
+            lines = self.lines
+            self._dropped = [j for j in self.strip_sorted if _strip_line(lines[j])[1]]
+        return self._dropped
 
 
 _FACTS: list[_LogFacts] = []  # the last log seen: title_for runs once per report of a log
@@ -734,7 +744,7 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
             if opens_tail:
                 second = True
                 if early and not tagged:
-                    text = "".join(s + "\n" for s in out)
+                    text = "\n".join(out) + "\n" if out else ""
                     yield text, None, j
                     fast = _fast_tail(facts, j, ctx, len(out), last_header, skip_text, cpu_traceback)
                     if fast is not None:
@@ -774,8 +784,8 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
             report_end = len(out)
         if len(out) >= _MAX_REPORT_LINES:
             break
-    text = "".join(s + "\n" for s in out[:report_end])
-    full = text if report_end == len(out) else text + "".join(s + "\n" for s in out[report_end:])
+    text = "\n".join(out[:report_end]) + "\n" if report_end else ""
+    full = text if report_end == len(out) else text + "\n".join(out[report_end:]) + "\n"
     yield text, full, last_header
 
 
@@ -799,12 +809,13 @@ def _fast_tail(facts: "_LogFacts", j0: int, ctx: str, n_out: int, last_header: i
         return "", last_header  # every line after is skipped
     if n_out + (end - j0) >= _MAX_REPORT_LINES or not index.one_printer(j0, end) or facts.contexts[j0] != ctx:
         return None
-    if any(index.any_holding(m, j0, end) for m in _SKIP_MARKERS):
+    ms = facts.marked_sorted  # the lines holding one of _SKIP_MARKERS
+    i = bisect.bisect_left(ms, j0)
+    if i < len(ms) and ms[i] < end:
         return None
     # unreliable frames are left out, the other lines go in as they are
-    st = facts.strip_sorted
-    lo, hi = bisect.bisect_left(st, j0), bisect.bisect_left(st, end)
-    drop = [j for j in st[lo:hi] if _strip_line(facts.lines[j])[1]]
+    st = facts.dropped()
+    drop = st[bisect.bisect_left(st, j0):bisect.bisect_left(st, end)]
     pieces = []
     at = j0
     for j in drop + [end]:
