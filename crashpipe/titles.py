@@ -394,7 +394,12 @@ def _stack_frames(stack: F.Stack, text: bytes):
     return res, ok
 
 
+_STRIP_PREFIXES = tuple(FR.STRIP_FRAME_PREFIXES)
+
+
 def _partially_stripped(prefix: list[str], frames: list[tuple[str, str]]) -> list[list[str]]:
+    if not any(raw.startswith(_STRIP_PREFIXES) for _, raw in frames):
+        return [prefix + [raw for _, raw in frames]]  # no prefix strips anything: only the first list
     out = []
     for i in range(len(FR.STRIP_FRAME_PREFIXES) + 1):
         strip = "" if i == 0 else FR.STRIP_FRAME_PREFIXES[i - 1]
