@@ -270,14 +270,17 @@ def clean_lines(str text, clean_line, Py_ssize_t max_line):
 
 cdef list _clean(const chars* d, str text, clean_line, Py_ssize_t max_line):
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
-    cdef Py_ssize_t s = 0, e, no = 1, prev_s = -1, prev_len = 0
+    cdef Py_ssize_t s = 0, e, e1, no = 1, prev_s = -1, prev_len = 0
     cdef int code
     cdef Cls r
     cdef list out = []
     cdef object tag, prev_tag = None, line, ts
     while True:
         e = _eol(d, s, n)
-        code = _classify(d, s, e, max_line, &r)
+        # A line ending in "\r" (CRLF captures) reads as the line without it when that
+        # is its only "\r" (clean_line removes them; _classify sends any other to it).
+        e1 = e - 1 if e > s and d[e - 1] == 13 else e
+        code = _classify(d, s, e1, max_line, &r)
         if code == C_PLAIN:
             line = _new_line(no, PyUnicode_Substring(text, s, r.lim), None, None)
         elif code == C_OTHER:
@@ -293,7 +296,7 @@ cdef list _clean(const chars* d, str text, clean_line, Py_ssize_t max_line):
                     prev_tag, prev_s, prev_len = tag, r.tag_s, r.tag_e - r.tag_s
             else:
                 tag = None
-            line = _new_line(no, PyUnicode_Substring(text, r.mend, e), tag, ts)
+            line = _new_line(no, PyUnicode_Substring(text, r.mend, e1), tag, ts)
         PyList_Append(out, line)
         if e >= n:
             break

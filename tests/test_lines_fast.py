@@ -88,6 +88,7 @@ def test_syzkaller_corpus_identical():
             raw = f.read()
         n += len(check_text(raw.decode("utf-8", "surrogateescape")))
         same_lines(raw.decode("latin-1"))
+        same_lines(raw.decode("utf-8", "replace").replace("\n", "\r\n"))  # a CRLF capture
     assert n > 100  # the corpus holds reports: the comparison saw spans
 
 
@@ -125,11 +126,14 @@ def test_noisy_logs_identical():
     "[ 1.0] caf\xe9", "[ 1.0] \u1234\n[ 2.0][T1] \U0001F600", "[ 1.0] \udcff\udc80 bad", "\udcff[ 1.0] x",
     "[\u0661.5] arabic digit", "[1.5][T\u0661] x", "\U0001F600" * 3 + "\n[ 1.0] BUG: x",
     "[ 1.0] " + "x" * 100_000, "y" * 100_000, "[ 1.0] " + "x" * (L.MAX_LINE - 7), "[ 1.0] " + "x" * (L.MAX_LINE - 6),
+    "[ 1.0] " + "x" * (L.MAX_LINE - 7) + "\r", "[ 1.0] " + "x" * (L.MAX_LINE - 6) + "\r", "w" * L.MAX_LINE + "\r",
+    "w" * (L.MAX_LINE - 1) + "\r", "w" * (L.MAX_LINE + 1) + "\r", "[ 1.0] a\rb\r", "a\rb\r", "\r\r", "[ 1.0][T1] x\r",
     "z" * L.MAX_LINE + " login: x", "z" * (L.MAX_LINE - 10) + "kernel: ", "\r" * 5000 + "[ 1.0] x",
 ])
 def test_shapes_identical(text):
     check_text(text)
     check_text(text + "\n" + text + "\n")
+    check_text(text + "\r\n" + text + "\r")  # CRLF captures
 
 
 def test_header_bits_give_match_header():
