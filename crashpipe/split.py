@@ -6,6 +6,10 @@ caller tag, or the timestamped console stream when there is no tag) until the ne
 header of that stream, the kernel's end-of-report marker and its trailer, or the end of
 the log.  A few headers (a panic after an oops, arm's "Internal error:" after "Unable to
 handle ...") continue the open report instead of opening another.
+
+The per-line loops (LogIndex's scans, the splitting loop) run in crashpipe._lines when it
+is built; the Python code here is the reference they are tested against
+(tests/test_lines_fast.py) and the fallback without the extension.
 """
 from __future__ import annotations
 
