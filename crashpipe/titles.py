@@ -415,6 +415,37 @@ def _partially_stripped(prefix: list[str], frames: list[tuple[str, str]]) -> lis
     return out
 
 
+_TITLE_SETS: dict[int, object] = {}  # id(oops) -> re2.Set of its formats' title patterns, or None
+
+
+def _title_hits(oops: F.Oops, text: bytes) -> set[int] | None:
+    """Indexes of the formats of `oops` whose title pattern matches somewhere in `text`,
+    found in one pass of re2's multi-pattern matcher (RE2::Set) instead of one search per
+    format; None when the set cannot answer (it does not compile, its DFA runs out of
+    memory, or nothing matches), and the caller then searches every format as before.
+    An index it gives is exact: the same pattern, options and text as `_search`."""
+    key = id(oops)
+    rs = _TITLE_SETS.get(key, _TITLE_SETS)
+    if rs is _TITLE_SETS:
+        rs = None
+        if len(oops.formats) > 2:
+            try:
+                rs = re2.Set.SearchSet()
+                for f in oops.formats:
+                    rs.Add(_expand(f.title).encode())
+                rs.Compile()
+            except Exception:  # noqa: BLE001 - no set: every format is searched
+                rs = None
+        _TITLE_SETS[key] = rs
+    if rs is None:
+        return None
+    try:
+        got = rs.Match(text)
+    except Exception:  # noqa: BLE001
+        return None
+    return set(got) if got else None
+
+
 def _describe(text: bytes, oops: F.Oops):
     """(title, corrupted reason, alt titles, format) from the report text."""
     start = len(text) + 1
@@ -423,7 +454,10 @@ def _describe(text: bytes, oops: F.Oops):
     alts: list[str] = []
     used: F.Format | None = None
     matched_title = False
-    for f in oops.formats:
+    hits = _title_hits(oops, text)
+    for k, f in enumerate(oops.formats):
+        if hits is not None and k not in hits:
+            continue  # its title pattern matches nowhere in the text: _search gives None
         m = _search(f.title, text)
         if m is None or m.start() > start:
             continue

@@ -247,3 +247,38 @@ def test_sanitize_counts_bytes_and_keeps_ascii():
     t = sanitize("a" * 118 + "\u20ac" + "bcd")
     assert t == "a" * 118
     assert sanitize("INFO: task \ufffd\ufffd blocked\ttwice") == "INFO: task blocked twice"
+
+
+def _texts_for_title_sets():
+    texts = [log for *_, log in _corpus_cases()]
+    texts += [v for k, v in vars(L).items() if k.isupper() and isinstance(v, str)]
+    return texts
+
+
+def test_title_set_answers_equal_one_search_per_format():
+    """titles._title_hits (one RE2::Set pass) names exactly the formats whose title
+    pattern _search finds, on every report text the corpora and synthetic logs give."""
+    import crashpipe.titles as T
+    from crashpipe.formats import oopses as F
+
+    texts = _texts_for_title_sets()
+    checked = 0
+    for log in texts:
+        lines = clean_lines(log)
+        for span in split_reports(lines):
+            start = next(i for i, ln in enumerate(lines) if ln.no == (span.header_line or span.start_line))
+            oops = F.OOPSES[span.oops] if span.oops >= 0 else None
+            if oops is None:
+                continue
+            text, _, _ = T.report_text(lines, start)
+            text = text.encode("utf-8", "replace")
+            hits = T._title_hits(oops, text)
+            brute = {k for k, f in enumerate(oops.formats) if T._search(f.title, text) is not None}
+            assert hits is None or hits == brute, (oops.header, hits, brute)
+            checked += hits is not None
+    # without a matching format the set says None; with the corpus there are many answers
+    if os.path.isdir(CORPUS):
+        assert checked > 200
+    # a text no title pattern matches: None, and the caller searches every format
+    oops = next(o for o in F.OOPSES if len(o.formats) > 2)
+    assert T._title_hits(oops, b"nothing to see here\n") is None
