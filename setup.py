@@ -52,6 +52,12 @@ extensions = [
         ["crashpipe/_lines.pyx"],
         extra_compile_args=["-O2"] if not debug else ["-O0", "-g"],
     ),
+    # Field extraction's per-line state machine (parse engineer; twin: crashpipe.parse._Extractor).
+    Extension(
+        "crashpipe._extract",
+        ["crashpipe/_extract.pyx"],
+        extra_compile_args=["-O2"] if not debug else ["-O0", "-g"],
+    ),
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

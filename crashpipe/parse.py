@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import gc
 import re
+import sys
 from dataclasses import dataclass
 
 from crashpipe import code as codemod
@@ -313,6 +314,24 @@ class _Extractor:
         self.ppc_le = False
         self.modules_open = False
         self.fault_pf = False  # an x86 page-fault line was seen (CR2 is then the fault address)
+
+    # ---------------------------------------------------------------- the loop
+    def feed(self, lines: list, cut_line: int | None) -> str | None:
+        """Read one report's lines (cleaned lines, or (line, aux) pairs from
+        `_with_continuations`), trailing blank lines left out; returns the block that was
+        open when line `cut_line` began or that it opened ("call trace", "stack dump")."""
+        items = [item if isinstance(item, tuple) else (item, False) for item in lines]
+        while items and not items[-1][0].text.strip():
+            items.pop()  # trailing blank lines: what the text ends inside is decided before them
+        inside = None
+        for line, aux in items:
+            if line.no == cut_line:  # what was open when the cut line began, or what it opened
+                inside = _open_block(self)
+                self.line(line.text, aux)
+                inside = inside or _open_block(self)
+            else:
+                self.line(line.text, aux)
+        return inside
 
     # ---------------------------------------------------------------- per line
     def line(self, text: str, aux: bool = False) -> None:
@@ -894,18 +913,8 @@ def extract_fields(rep: Report, lines: list, banner=(None, None), cut_line: int 
     kernel always closes (a `<TASK>`/`<IRQ>` trace section, a `Stack:` dump), or, with
     `cut_line` (the number of a line the input ended inside), when that line was cut
     inside a call trace or stack dump."""
-    ex = _Extractor(rep)
-    items = [item if isinstance(item, tuple) else (item, False) for item in lines]
-    while items and not items[-1][0].text.strip():
-        items.pop()  # trailing blank lines: what the text ends inside is decided before them
-    inside = None
-    for line, aux in items:
-        if line.no == cut_line:  # what was open when the cut line began, or what it opened
-            inside = _open_block(ex)
-            ex.line(line.text, aux)
-            inside = inside or _open_block(ex)
-        else:
-            ex.line(line.text, aux)
+    ex = EXTRACTOR(rep)
+    inside = ex.feed(lines, cut_line)
     cut = ex.finish()
     if inside:
         cut = f"{_MID_LINE} inside the {inside}"
@@ -1061,3 +1070,14 @@ def _frames(ex: _Extractor) -> list[Frame]:
             frames.insert(at, Frame(address=lr.address, symbol=lr.symbol, offset=lr.offset, size=lr.size,
                                     module=lr.module, method="regs", context=phys[0].context if phys else "task"))
     return frames
+
+
+# The extractor extract_fields runs: the compiled twin of `_Extractor` (crashpipe/_extract.pyx,
+# tests/test_extract_fast.py) when the extension is built, else `_Extractor` itself.
+try:
+    from crashpipe import _extract
+except ImportError:  # extension not built: the reference runs
+    _extract = None
+if _extract is not None:
+    _extract.init(sys.modules[__name__])
+EXTRACTOR = _extract.Extractor if _extract is not None else _Extractor

@@ -1,0 +1,740 @@
+# cython: language_level=3, boundscheck=True, wraparound=True, initializedcheck=True, cdivision=False
+"""The per-line state machine of `crashpipe.parse` (field extraction), in C.
+
+The pure-Python `crashpipe.parse._Extractor` is the reference and the fallback when this
+extension is missing; tests/test_extract_fast.py checks that both fill reports the same
+way on the corpora and on random text.  `Extractor` here has the same attributes and
+methods; the hot ones are compiled: the per-line dispatch (`line`), the plain-field
+prefix chain (`_fields`: first-character masks built at import from the prefix tables in
+`crashpipe.formats.fields`), call-trace lines (the frame itself still comes from
+`parse._read_trace_line`, remembered per distinct line), register pairs (a scanner for the
+`fields.REGISTER_PAIR` pattern, used only while the table holds that exact pattern: any
+other pattern is run with `re`), and arm hexdump rows.  Every rare shape calls the
+reference method of `parse._Extractor` itself on this object.
+
+Bounds and wraparound checks stay on (Python semantics: `ctx[-1]`, and an empty string
+indexed raises the IndexError the reference raises); the scanners check their indices.
+"""
+cimport cython
+from cpython.long cimport PyLong_FromUnsignedLongLong
+
+import re
+
+from crashpipe.formats import fields as F
+from crashpipe.memo import remember
+from crashpipe.model import Frame
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    unsigned int PyUnicode_READ(int kind, void* data, Py_ssize_t i)
+
+# ------------------------------------------------------------- bound from parse
+# crashpipe.parse calls init(parse) once it has defined its helpers (no import cycle).
+cdef object _PyEx = None
+cdef dict _TRACE_CACHE = None
+cdef dict _INERT = None
+cdef object _read_trace_line = None
+cdef object _is_inert = None
+cdef object _ARM_FROM = None
+cdef object _ARM_ENTERED = None
+cdef object _ARM_REGS_IN_TRACE = None
+cdef object _CPU_LINE = None
+cdef object _PID_LINE = None
+cdef object _KASLR = None
+cdef object _HEXDUMP_HEADERS = None
+cdef object _HEXDUMP_ROW = None
+cdef object _HEXDUMP_CELLS = None
+cdef object _PPC_GPR_ROW = None
+cdef object _MIPS_GPR_ROW = None
+cdef object _S390_PSW = None
+cdef object _REGISTER_PAIR = None
+cdef object _P = None
+cdef Py_ssize_t _MAX_FRAMES = 0
+cdef bint _bound = False
+
+cdef frozenset _REGISTER_NAMES = frozenset(F.REGISTER_NAMES)
+cdef object _Frame = Frame
+cdef object _remember = remember
+cdef dict _CONTEXT_MARKERS = F.CONTEXT_MARKERS
+cdef str _EXC_PREFIX = F.EXCEPTION_MARKER_PREFIX
+cdef str _EXC_CLOSE = "/" + F.EXCEPTION_MARKER_PREFIX
+cdef object _HEX = frozenset("0123456789abcdef")
+
+# The REGISTER_PAIR pattern `_pair_at` implements; with any other table pattern the
+# regex runs instead.
+_PAIR_PATTERN = (r"([A-Za-z][A-Za-z0-9_]{0,9}) {0,6}: {0,3}(?:[0-9a-f]{4}:)?(?:\[<)?([0-9a-fA-F]{2,16})"
+                 r"(?![0-9A-Za-z_:])")
+cdef bint _C_PAIRS = F.REGISTER_PAIR == _PAIR_PATTERN
+# The hexdump row shape `_hexdump_row` reads in C (4 hex digits, ":", 9-character cells).
+cdef bint _C_HEXROW = F.HEXDUMP_ROW == r"([0-9a-f]{4}):(.*)$" and F.HEXDUMP_CELL == 9
+
+
+def init(parse_module):
+    """Bind the reference helpers and tables of crashpipe.parse (called by parse itself)."""
+    global _PyEx, _TRACE_CACHE, _INERT, _read_trace_line, _is_inert, _ARM_FROM, _ARM_ENTERED
+    global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS, _HEXDUMP_ROW
+    global _HEXDUMP_CELLS, _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
+    P = parse_module
+    _P = P
+    _PyEx = P._Extractor
+    _TRACE_CACHE = P._TRACE_CACHE
+    _INERT = P._INERT
+    _read_trace_line = P._read_trace_line
+    _is_inert = P._is_inert
+    _ARM_FROM = P._ARM_FROM
+    _ARM_ENTERED = P._ARM_ENTERED
+    _ARM_REGS_IN_TRACE = P._ARM_REGS_IN_TRACE
+    _CPU_LINE = P._CPU_LINE
+    _PID_LINE = P._PID_LINE
+    _KASLR = P._KASLR
+    _HEXDUMP_HEADERS = P._HEXDUMP_HEADERS
+    _HEXDUMP_ROW = P._HEXDUMP_ROW
+    _HEXDUMP_CELLS = P._HEXDUMP_CELLS
+    _PPC_GPR_ROW = P._PPC_GPR_ROW
+    _MIPS_GPR_ROW = P._MIPS_GPR_ROW
+    _S390_PSW = P._S390_PSW
+    _REGISTER_PAIR = P._REGISTER_PAIR
+    _MAX_FRAMES = P.MAX_FRAMES
+    _bound = True
+
+
+# ------------------------------------------------------------ prefix tables
+# Group g of prefixes: a stripped line can start with one of them only when its first
+# character's mask has bit g (index 128 stands for every non-ASCII character, 129 for the
+# empty line).  The groups are the tuples the reference passes to str.startswith.
+cdef enum:
+    G_ARCH, G_CPU, G_PID, G_HW, G_MOD, G_KASLR, G_CODE, G_PPCDUMP, G_S390CODE, G_S390GPRS
+    G_WORDSTACK, G_HEXDUMP, G_TASK, G_FAULT, G_PC, G_GPR, G_DOLLAR, G_PSW, G_MSR
+    G_TRACE_HDR, G_TRACE_STOP, G_INTERLUDE, G_AUX, G_TAINT, G_COUNT
+
+cdef tuple _GROUPS = (
+    F.ARCH_LINE_PREFIXES, ("CPU: ",), ("Pid: ",), (F.HARDWARE,), (F.MODULES,), (F.KASLR_PREFIX,),
+    tuple(F.CODE_PREFIXES), (F.PPC_INSTRUCTION_DUMP,), (F.S390_CODE,), (F.S390_GPRS,),
+    tuple(F.WORD_STACK_HEADERS), tuple(F.HEXDUMP_PREFIXES), tuple(F.TASK_PREFIXES), tuple(F.FAULT_PREFIXES),
+    tuple(F.PC_PREFIXES), ("GPR",), ("$",), ("Krnl PSW",), ("MSR: ",),
+    tuple(F.TRACE_HEADERS), tuple(F.TRACE_STOP_HEADERS), tuple(F.TRACE_INTERLUDES), tuple(F.AUX_BLOCK_HEADERS),
+    tuple(F.TAINT_LINE_PREFIXES),
+)
+assert len(_GROUPS) == G_COUNT
+cdef unsigned int _MASK[130]
+
+
+cdef void _build_masks():
+    cdef int g, c
+    for c in range(130):
+        _MASK[c] = 0
+    for g in range(G_COUNT):
+        for p in _GROUPS[g]:
+            if not p:  # an empty prefix matches every line
+                for c in range(130):
+                    _MASK[c] |= (<unsigned int>1) << g
+                continue
+            c = ord(p[0])
+            _MASK[c if c < 128 else 128] |= (<unsigned int>1) << g
+
+
+_build_masks()
+
+
+cdef inline int _first(str t):
+    """Mask index of t's first character."""
+    if len(t) == 0:
+        return 129
+    cdef unsigned int c = PyUnicode_READ(PyUnicode_KIND(t), PyUnicode_DATA(t), 0)
+    return <int>c if c < 128 else 128
+
+
+cdef inline bint _sw(str t, int first, int g) except -1:
+    """t.startswith(group g), answered from the mask when t cannot start with it."""
+    if not (_MASK[first] >> g) & 1:
+        return False
+    return t.startswith(<tuple>_GROUPS[g])
+
+
+# -------------------------------------------------------- register pairs in C
+cdef inline bint _is_namech(unsigned int c):
+    return (c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122) or c == 95
+
+
+cdef inline bint _is_alpha(unsigned int c):
+    return (c >= 65 and c <= 90) or (c >= 97 and c <= 122)
+
+
+cdef inline int _hexval(unsigned int c):
+    """0-15 for [0-9a-fA-F], else -1."""
+    if c >= 48 and c <= 57:
+        return <int>(c - 48)
+    if c >= 97 and c <= 102:
+        return <int>(c - 87)
+    if c >= 65 and c <= 70:
+        return <int>(c - 55)
+    return -1
+
+
+cdef inline bint _is_lhex(unsigned int c):
+    return (c >= 48 and c <= 57) or (c >= 97 and c <= 102)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef Py_ssize_t _pair_at(int kind, void* data, Py_ssize_t n, Py_ssize_t i, Py_ssize_t* name_end,
+                         Py_ssize_t* val_start, Py_ssize_t* val_end):
+    """The REGISTER_PAIR pattern matched at i: the index after the match, or -1.
+
+    The pattern cannot backtrack into another success: the name's class excludes " " and
+    ":", the spaces are followed by a fixed ":" or a non-space, the segment "xxxx:" leaves
+    no value match when skipped, and the value must end the hex run.  So each piece takes
+    its maximal run and checks its bound."""
+    cdef Py_ssize_t j, k, q, r
+    cdef unsigned int c
+    if i >= n or not _is_alpha(PyUnicode_READ(kind, data, i)):
+        return -1
+    j = i + 1
+    while j < n and j - i < 10 and _is_namech(PyUnicode_READ(kind, data, j)):
+        j += 1
+    if j < n and _is_namech(PyUnicode_READ(kind, data, j)):
+        return -1  # a name of more than 10 characters never ends in " " or ":"
+    k = j
+    while k < n and PyUnicode_READ(kind, data, k) == 32:
+        k += 1
+    if k - j > 6 or k >= n or PyUnicode_READ(kind, data, k) != 58:
+        return -1
+    q = k + 1
+    k = q
+    while k < n and PyUnicode_READ(kind, data, k) == 32:
+        k += 1
+    if k - q > 3:
+        return -1
+    q = k
+    # optional segment "xxxx:" (lower-case hex)
+    if (q + 4 < n and _is_lhex(PyUnicode_READ(kind, data, q)) and _is_lhex(PyUnicode_READ(kind, data, q + 1))
+            and _is_lhex(PyUnicode_READ(kind, data, q + 2)) and _is_lhex(PyUnicode_READ(kind, data, q + 3))
+            and PyUnicode_READ(kind, data, q + 4) == 58):
+        q += 5
+    # optional "[<"
+    if q + 1 < n and PyUnicode_READ(kind, data, q) == 91 and PyUnicode_READ(kind, data, q + 1) == 60:
+        q += 2
+    r = q
+    while r < n and _hexval(PyUnicode_READ(kind, data, r)) >= 0:
+        r += 1
+    if r - q < 2 or r - q > 16:
+        return -1
+    if r < n:
+        c = PyUnicode_READ(kind, data, r)
+        if _is_namech(c) or c == 58:
+            return -1
+    name_end[0] = j
+    val_start[0] = q
+    val_end[0] = r
+    return r
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef object _hexint(int kind, void* data, Py_ssize_t a, Py_ssize_t b):
+    """int(text[a:b], 16) of at most 16 hex digits."""
+    cdef unsigned long long v = 0
+    cdef Py_ssize_t k
+    for k in range(a, b):
+        v = (v << 4) | <unsigned long long>_hexval(PyUnicode_READ(kind, data, k))
+    return PyLong_FromUnsignedLongLong(v)
+
+
+# ------------------------------------------------------------------ extractor
+cdef class Extractor:
+    """crashpipe.parse._Extractor, compiled (same attributes, same answers)."""
+
+    cdef public object rep
+    cdef public dict regs
+    cdef public bint regs_frozen
+    cdef public object pc, lr
+    cdef public object arch_hint, shape_hint
+    cdef public Py_ssize_t addr_width
+    cdef public bint in_trace, trace_done
+    cdef public Py_ssize_t section_frames
+    cdef public list frames
+    cdef public list ctx
+    cdef public object arm_pending
+    cdef public bint stop_trace, saw_marker
+    cdef public object hexdump, wordstack
+    cdef public list _pending_wordstacks
+    cdef public object code_text, code_rows, code_kind, code_rows_done
+    cdef public bint thumb
+    cdef public object s390_gprs
+    cdef public bint ppc_le, modules_open, fault_pf
+
+    def __init__(self, rep):
+        if not _bound:
+            raise RuntimeError("crashpipe._extract used before crashpipe.parse bound it")
+        self.rep = rep
+        self.regs = {}
+        self.regs_frozen = False
+        self.pc = None
+        self.lr = None
+        self.arch_hint = None
+        self.shape_hint = None
+        self.addr_width = 0
+        self.in_trace = False
+        self.trace_done = False
+        self.section_frames = 0
+        self.frames = []
+        self.ctx = ["task"]
+        self.arm_pending = None
+        self.stop_trace = False
+        self.saw_marker = False
+        self.hexdump = None
+        self.wordstack = None
+        self._pending_wordstacks = []
+        self.code_text = None
+        self.code_rows = None
+        self.code_kind = None
+        self.code_rows_done = None
+        self.thumb = False
+        self.s390_gprs = None
+        self.ppc_le = False
+        self.modules_open = False
+        self.fault_pf = False
+
+    # ------------------------------------------------------------ the loop
+    def feed(self, lines, cut_line):
+        """Read every line (see parse._Extractor.feed); returns the block open at the cut line."""
+        cdef list items = [item if isinstance(item, tuple) else (item, False) for item in lines]
+        while items and not items[-1][0].text.strip():
+            items.pop()
+        inside = None
+        cdef bint check = cut_line is not None
+        for line, aux in items:
+            if check and line.no == cut_line:
+                inside = self._open_block()
+                self.line(line.text, aux)
+                inside = inside or self._open_block()
+            else:
+                self.line(line.text, aux)
+        return inside
+
+    cdef object _open_block(self):
+        return "call trace" if self.in_trace else "stack dump" if self.hexdump is not None else None
+
+    # ------------------------------------------------------------ per line
+    cpdef line(self, text, aux=False):
+        cdef str t = text.strip()
+        cdef int first = _first(t)
+        if aux:
+            if not t or self.modules_open and self._modules_more(t):
+                return
+            if self.s390_gprs is not None and self._s390_gprs_row(t, quiet=True):
+                return
+            if self.code_rows is not None and self._code_row(t, quiet=True):
+                return
+            if _sw(t, first, G_AUX):
+                self._fields(t)
+            return
+        if not t:
+            self._end_blocks()
+            self._end_trace()
+            return
+        if self.hexdump is not None and self._hexdump_row(t):
+            return
+        if self.wordstack is not None and self._word_row(t):
+            return
+        if self.code_rows is not None and self._code_row(t):
+            return
+        if self.s390_gprs is not None and self._s390_gprs_row(t):
+            return
+        if self.modules_open and self._modules_more(t):
+            return
+        self.modules_open = False
+        cdef str hdr, rest
+        if self.in_trace:
+            if self._trace_line(t):
+                return
+            if not _sw(t, first, G_INTERLUDE) and not self._register_line(t):
+                self._end_trace()
+        elif not self.trace_done and not self.stop_trace:
+            if _sw(t, first, G_TRACE_HDR):
+                for hdr in F.TRACE_HEADERS:
+                    if t.startswith(hdr):
+                        self._start_trace(hdr)
+                        rest = t[len(hdr):].strip()
+                        if rest:
+                            self._trace_line(rest)
+                        return
+            if " from " in t and _ARM_FROM.match(t):
+                self.shape_hint = self.shape_hint or "arm"
+                self._start_trace(None)
+                self._trace_line(t)
+                return
+        self._fields(t)
+
+    def finish(self):
+        return _PyEx.finish(self)
+
+    # -------------------------------------------------------- plain fields
+    cdef int _fields(self, str t) except -1:
+        inert = _INERT.get(t)
+        if inert is None:
+            inert = _remember(_INERT, t, _is_inert(t), len(t))
+        if inert:
+            return 0
+        cdef int first = _first(t)
+        rep = self.rep
+        if self.arch_hint is None and _sw(t, first, G_ARCH):
+            for prefix, arch in F.ARCH_BY_LINE:
+                if t.startswith(prefix):
+                    self.arch_hint = arch
+                    break
+        if _sw(t, first, G_CPU):
+            m = _CPU_LINE.match(t)
+            if m is not None:
+                self._task(cpu=int(m.group(1)), pid=int(m.group(2)), process=m.group(3))
+                self._taint_release(m.group(4), m.group(5))
+                return 0
+        if _sw(t, first, G_PID):
+            m = _PID_LINE.match(t)
+            if m is not None:
+                self._task(pid=int(m.group(1)), process=m.group(2))
+                self._taint_release(m.group(3), m.group(4), hardware=True)
+                return 0
+        if _sw(t, first, G_HW):
+            if rep.hardware is None:
+                rep.hardware = t[len(F.HARDWARE):].strip() or None
+            return 0
+        if _sw(t, first, G_MOD):
+            if not rep.modules:
+                self.modules_open = self._modules_add(t[len(F.MODULES):])
+            return 0
+        if _sw(t, first, G_KASLR):
+            m = _KASLR.match(t)
+            if m is not None and rep.kaslr_offset is None:
+                rep.kaslr_offset = 0 if m.group(2) else int(m.group(1), 16)
+            return 0
+        if _sw(t, first, G_CODE):
+            if self.code_text is None and self.code_rows is None:
+                self.code_text = t.split(":", 1)[1]
+            return 0
+        if _sw(t, first, G_PPCDUMP):
+            if self.code_text is None and self.code_rows is None:
+                self.code_rows, self.code_kind = [], "words"
+            return 0
+        if _sw(t, first, G_S390CODE):
+            if self.code_text is None and self.code_rows is None:
+                self.code_rows, self.code_kind = [], "s390"
+                self._code_row(t)
+            return 0
+        if _sw(t, first, G_S390GPRS):
+            if "r0" not in self.regs:
+                self.s390_gprs = []
+                self._s390_gprs_row(t[len(F.S390_GPRS):].strip())
+            return 0
+        if _sw(t, first, G_WORDSTACK) and not _sw(t, first, G_HEXDUMP):
+            if self.wordstack is None:
+                self.wordstack = {"words": [], "width": 0}
+                rest = t.split(":", 1)[1].strip()
+                if rest:
+                    self._word_row(rest)
+            return 0
+        if _sw(t, first, G_HEXDUMP):
+            for rx, what in _HEXDUMP_HEADERS:
+                m = rx.match(t)
+                if m is not None:
+                    self._end_blocks()
+                    self.hexdump = {"start": int(m.group(1), 16), "end": int(m.group(2), 16),
+                                    "what": what, "words": {}}
+                    return 0
+        if "#" in t or _sw(t, first, G_TASK):
+            self._task_lines(t)
+        if _sw(t, first, G_FAULT):
+            self._fault(t)
+        if _sw(t, first, G_PC):
+            self._pc_lines(t)
+        self._registers(t, first)
+        return 0
+
+    # the rare shapes: the reference methods, run on this object
+    def _task(self, cpu=None, pid=None, process=None):
+        return _PyEx._task(self, cpu, pid, process)
+
+    def _taint_release(self, tainted, rest, hardware=False):
+        return _PyEx._taint_release(self, tainted, rest, hardware)
+
+    def _task_lines(self, t):
+        return _PyEx._task_lines(self, t)
+
+    def _fault(self, t):
+        return _PyEx._fault(self, t)
+
+    def _pc_lines(self, t):
+        return _PyEx._pc_lines(self, t)
+
+    @staticmethod
+    def _user_segment(t):
+        return _PyEx._user_segment(t)
+
+    def _s390_gprs_row(self, t, quiet=False):
+        return _PyEx._s390_gprs_row(self, t, quiet)
+
+    def _modules_add(self, text):
+        return _PyEx._modules_add(self, text)
+
+    def _modules_more(self, t):
+        return _PyEx._modules_more(self, t)
+
+    def _end_hexdump(self):
+        return _PyEx._end_hexdump(self)
+
+    def _word_row(self, t):
+        return _PyEx._word_row(self, t)
+
+    def _end_wordstack(self):
+        return _PyEx._end_wordstack(self)
+
+    def _resolve_wordstacks(self):
+        return _PyEx._resolve_wordstacks(self)
+
+    def _stack(self, base, data, word, little, what):
+        return _PyEx._stack(self, base, data, word, little, what)
+
+    def _little(self):
+        return _PyEx._little(self)
+
+    def _code_row(self, t, quiet=False):
+        return _PyEx._code_row(self, t, quiet)
+
+    def _end_code_rows(self):
+        return _PyEx._end_code_rows(self)
+
+    def _arm_from(self, m):
+        return _PyEx._arm_from(self, m)
+
+    def _arm_entered(self, m):
+        return _PyEx._arm_entered(self, m)
+
+    cpdef _end_blocks(self):
+        if self.hexdump is not None:
+            self._end_hexdump()
+        self.hexdump = None
+        if self.wordstack is not None:
+            self._end_wordstack()
+        self.wordstack = None
+        if self.s390_gprs is not None:
+            self.s390_gprs = None
+        if self.code_rows is not None:
+            self._end_code_rows()
+        self.modules_open = False
+
+    # ----------------------------------------------------------- registers
+    def _is_register_line(self, str t):
+        return self._register_line(t)
+
+    cdef bint _register_line(self, str t) except -1:
+        cdef Py_ssize_t ne, vs, ve
+        if not _C_PAIRS:
+            m = _REGISTER_PAIR.match(t)
+            return m is not None and m.group(1) in _REGISTER_NAMES
+        cdef int kind = PyUnicode_KIND(t)
+        cdef void* data = PyUnicode_DATA(t)
+        if _pair_at(kind, data, len(t), 0, &ne, &vs, &ve) < 0:
+            return False
+        return t[:ne] in _REGISTER_NAMES
+
+    cdef int _registers(self, str t, int first) except -1:
+        m = _PPC_GPR_ROW.match(t) if _sw(t, first, G_GPR) else None
+        if m is not None:
+            base = int(m.group(1))
+            self._set_regs([(f"GPR{base + i:02d}", v) for i, v in enumerate(m.group(2).split())])
+            return 0
+        m = _MIPS_GPR_ROW.match(t) if _sw(t, first, G_DOLLAR) else None
+        if m is not None:
+            base = int(m.group(1))
+            self._set_regs([(f"${base + i}", v) for i, v in enumerate(m.group(2).split())])
+            return 0
+        if _sw(t, first, G_PSW):
+            m = _S390_PSW.match(t)
+            if m is not None:
+                self._set_regs([("PSW_mask", m.group(1)), ("PSW_addr", m.group(2))])
+            return 0
+        if _sw(t, first, G_MSR) and "<" in t:
+            flags = t[t.find("<") + 1:t.find(">")] if ">" in t else ""
+            self.ppc_le = F.PPC_MSR_LE in flags.split(",")
+        if "Flags:" in t[:8] and "ISA Thumb" in t:
+            self.thumb = True
+        if not _C_PAIRS:
+            first_m = _REGISTER_PAIR.match(t)
+            if first_m is None or first_m.group(1) not in _REGISTER_NAMES:
+                return 0
+            self._set_regs([(nm, v) for nm, v in _REGISTER_PAIR.findall(t) if nm in _REGISTER_NAMES])
+            return 0
+        self._c_pairs(t)
+        return 0
+
+    cdef int _c_pairs(self, str t) except -1:
+        """_registers' pair loop: findall's successive non-overlapping matches, in C."""
+        cdef int kind = PyUnicode_KIND(t)
+        cdef void* data = PyUnicode_DATA(t)
+        cdef Py_ssize_t n = len(t), i = 0, e, ne, vs, ve
+        e = _pair_at(kind, data, n, 0, &ne, &vs, &ve)
+        if e < 0:
+            return 0
+        name = t[:ne]
+        if name not in _REGISTER_NAMES:
+            return 0
+        if self.regs_frozen:
+            return 0
+        cdef dict regs = self.regs
+        while True:
+            if name in _REGISTER_NAMES:
+                if name in regs:
+                    self.regs_frozen = True
+                    return 0
+                regs[name] = _hexint(kind, data, vs, ve)
+            i = e
+            while True:
+                if i >= n:
+                    return 0
+                e = _pair_at(kind, data, n, i, &ne, &vs, &ve)
+                if e >= 0:
+                    break
+                i += 1
+            name = t[i:ne]
+
+    cpdef _set_regs(self, pairs):
+        if self.regs_frozen:
+            return
+        for name, value in pairs:
+            if name in self.regs:
+                self.regs_frozen = True
+                return
+            try:
+                self.regs[name] = int(value, 16)
+            except ValueError:
+                continue
+
+    # ---------------------------------------------------------- raw stacks
+    cdef int _hexdump_row(self, str t) except -1:
+        if not _C_HEXROW or "\n" in t:
+            return _PyEx._hexdump_row(self, t)
+        cdef dict hd = self.hexdump
+        cdef Py_ssize_t n = len(t), ncells, k, c
+        cdef int kind = PyUnicode_KIND(t)
+        cdef void* data = PyUnicode_DATA(t)
+        if (n < 5 or not _is_lhex(PyUnicode_READ(kind, data, 0)) or not _is_lhex(PyUnicode_READ(kind, data, 1))
+                or not _is_lhex(PyUnicode_READ(kind, data, 2)) or not _is_lhex(PyUnicode_READ(kind, data, 3))
+                or PyUnicode_READ(kind, data, 4) != 58):
+            self._end_hexdump()
+            return 0
+        # whole cells " xxxxxxxx", 1 to 8 of them: the common row (else the reference)
+        ncells = (n - 5) // 9
+        if (n - 5) % 9 or ncells < 1 or ncells > 8:
+            return _PyEx._hexdump_row(self, t)
+        for c in range(ncells):
+            if PyUnicode_READ(kind, data, 5 + 9 * c) != 32:
+                return _PyEx._hexdump_row(self, t)
+            for k in range(5 + 9 * c + 1, 5 + 9 * c + 9):
+                if not _is_lhex(PyUnicode_READ(kind, data, k)):
+                    return _PyEx._hexdump_row(self, t)
+        low = _hexint(kind, data, 0, 4)
+        start, end = hd["start"], hd["end"]
+        base = (start & ~0xFFFF) | low
+        if base + 32 <= start:
+            base += 0x10000
+        cdef dict words = hd["words"]
+        cdef Py_ssize_t max_words = _P.MAX_STACK_WORDS
+        for c in range(ncells):
+            addr = base + c * 4
+            if start <= addr < end and len(words) < max_words:
+                words[addr] = _hexint(kind, data, 5 + 9 * c + 1, 5 + 9 * c + 9)
+        return 1
+
+    # ------------------------------------------------------------ call trace
+    cdef int _start_trace(self, header) except -1:
+        if header == "Call trace:":
+            self.shape_hint = self.shape_hint or "arm64"
+        self.in_trace = True
+        self.section_frames = 0
+        self.arm_pending = None
+        return 0
+
+    cpdef _end_trace(self):
+        if not self.in_trace:
+            return
+        if self.arm_pending is not None:
+            self._add(self.arm_pending)
+            self.arm_pending = None
+        self.in_trace = False
+        if self.section_frames:
+            self.trace_done = True
+
+    cpdef _add(self, f):
+        if len(self.frames) < _MAX_FRAMES:
+            self.frames.append(f)
+            self.section_frames += 1
+
+    cdef int _trace_line(self, str t) except -1:
+        cdef Py_ssize_t j
+        cdef str tok
+        if _sw(t, _first(t), G_TRACE_STOP):
+            self._end_trace()
+            self.stop_trace = True
+            return 1
+        while t.startswith("<"):
+            if t.startswith("<<EOE>>"):
+                self._marker(None)
+                t = t[7:].lstrip()
+                continue
+            j = t.find(">")
+            if j < 0:
+                return 0
+            tok = t[1:j]
+            if self.shape_hint is None:
+                self.shape_hint = "x86"
+            self.saw_marker = True
+            if tok in _CONTEXT_MARKERS:
+                self._marker(_CONTEXT_MARKERS[tok])
+            elif tok.startswith(_EXC_PREFIX):
+                self._marker("exception")
+            elif tok.startswith(_EXC_CLOSE):
+                self._marker(None)
+            else:
+                return 0
+            t = t[j + 1:].lstrip()
+            if not t:
+                return 1
+        if " from " in t:
+            m = _ARM_FROM.match(t)
+            if m is not None:
+                self._arm_from(m)
+                return 1
+            m = _ARM_ENTERED.match(t)
+            if m is not None:
+                self._arm_entered(m)
+                return 1
+        if len(t) == 0:
+            raise IndexError("string index out of range")  # the reference's t[0]
+        if t[0] == u"r" and _ARM_REGS_IN_TRACE.match(t):
+            return 1
+        hit = _TRACE_CACHE.get(t)
+        if hit is None:
+            hit = _remember(_TRACE_CACHE, t, _read_trace_line(t), len(t))
+        if type(hit) is int:
+            if hit and self.shape_hint is None:
+                self.shape_hint = "x86"
+            return 0
+        address, sym, off, size, mod, file, line, inlined, reliable, q, ppc, addr_len = <tuple>hit
+        if q and self.shape_hint is None:
+            self.shape_hint = "x86"
+        if ppc:
+            self.shape_hint = self.shape_hint or "ppc"
+        if addr_len > self.addr_width:
+            self.addr_width = addr_len
+        self._add(_Frame(0, address, sym, off, size, mod, file, line, inlined, reliable, "trace", self.ctx[-1]))
+        return 1
+
+    cpdef _marker(self, ctx):
+        if ctx is None:
+            if len(self.ctx) > 1:
+                self.ctx.pop()
+        elif ctx == "task" and len(self.ctx) > 1 and self.ctx[-1] != "task":
+            self.ctx = ["task"]
+        else:
+            self.ctx.append(ctx)
