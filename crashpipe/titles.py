@@ -131,6 +131,34 @@ _STACK_START_HINTS = tuple(h.encode() for h in FR.STACK_START_HINTS)
 _STACK_START_KEYED = tuple((rx, max((h.encode() for h in FR.STACK_START_HINTS if h in p), key=len, default=b""))
                            for rx, p in zip(_STACK_START, FR.STACK_START))
 _STACK_START_HINT_STR = tuple(h.decode() for _, h in _STACK_START_KEYED)
+
+
+def _pattern_set(patterns) -> object | None:
+    """An RE2::Set of the (table) patterns, compiled for bytes like `_rx`; None if re2
+    cannot build one (callers then test each pattern)."""
+    try:
+        rs = re2.Set.SearchSet()
+        for p in patterns:
+            rs.Add(_expand(p).encode())
+        rs.Compile()
+        return rs
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _set_hits(rs, text: bytes) -> set[int] | None:
+    """Indexes of the set's patterns that match somewhere in `text`, or None when the set
+    cannot say (no set, its DFA ran out of memory, or nothing matches): exact when given."""
+    if rs is None:
+        return None
+    try:
+        got = rs.Match(text)
+    except Exception:  # noqa: BLE001
+        return None
+    return set(got) if got else None
+
+
+_STACK_START_SET = _pattern_set(FR.STACK_START)
 _CORRUPTED_LINE_HINT = FR.CORRUPTED_LINE_HINT.encode()
 # These two run on frame names and titles (str).
 _STALL_ANCHORS = Fast(re2.compile("|".join(FR.STALL_ANCHORS)))
@@ -427,23 +455,8 @@ def _title_hits(oops: F.Oops, text: bytes) -> set[int] | None:
     key = id(oops)
     rs = _TITLE_SETS.get(key, _TITLE_SETS)
     if rs is _TITLE_SETS:
-        rs = None
-        if len(oops.formats) > 2:
-            try:
-                rs = re2.Set.SearchSet()
-                for f in oops.formats:
-                    rs.Add(_expand(f.title).encode())
-                rs.Compile()
-            except Exception:  # noqa: BLE001 - no set: every format is searched
-                rs = None
-        _TITLE_SETS[key] = rs
-    if rs is None:
-        return None
-    try:
-        got = rs.Match(text)
-    except Exception:  # noqa: BLE001
-        return None
-    return set(got) if got else None
+        rs = _TITLE_SETS[key] = _pattern_set([f.title for f in oops.formats]) if len(oops.formats) > 2 else None
+    return _set_hits(rs, text)
 
 
 def _describe(text: bytes, oops: F.Oops):
@@ -507,7 +520,10 @@ def _stack_corruption(title: str, report: bytes, used: F.Format | None) -> str |
     if used is None or used.no_stack_trace:
         return None
     has_stack = False
-    for key, hint in _STACK_START_KEYED:
+    hits = _set_hits(_STACK_START_SET, report)
+    for k, (key, hint) in enumerate(_STACK_START_KEYED):
+        if hits is not None and k not in hits:
+            continue  # matches nowhere in the report
         if hint not in report:
             continue
         m = key.search(report)
@@ -566,8 +582,9 @@ def _tail_matters(text: bytes, used: F.Format | None, index, lo: int) -> bool:
         return False
     hi = lo + _TAIL_LINES
     has_stack = False
-    for (key, hint), hint_s in zip(_STACK_START_KEYED, _STACK_START_HINT_STR):
-        m = key.search(text) if hint in text else None
+    hits = _set_hits(_STACK_START_SET, text)
+    for k, ((key, hint), hint_s) in enumerate(zip(_STACK_START_KEYED, _STACK_START_HINT_STR)):
+        m = key.search(text) if (hits is None or k in hits) and hint in text else None
         if m is not None:
             has_stack = True
             if text.count(b"\n", m.start()) < 16 and not _decided_in(text[m.start():]):

@@ -276,6 +276,11 @@ def test_title_set_answers_equal_one_search_per_format():
             brute = {k for k, f in enumerate(oops.formats) if T._search(f.title, text) is not None}
             assert hits is None or hits == brute, (oops.header, hits, brute)
             checked += hits is not None
+            _, full, _ = T.report_text(lines, start)
+            full = full.encode("utf-8", "replace")
+            starts = T._set_hits(T._STACK_START_SET, full)
+            brute = {k for k, (rx, _) in enumerate(T._STACK_START_KEYED) if rx.search(full) is not None}
+            assert starts == (brute or None), (starts, brute)
     # without a matching format the set says None; with the corpus there are many answers
     if os.path.isdir(CORPUS):
         assert checked > 200
