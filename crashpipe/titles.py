@@ -670,7 +670,7 @@ class _LogFacts:
     printer of each line, informational messages), the lines holding a marker that
     report_text reacts to, and whether the console connection dropped."""
 
-    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "marked_sorted", "_dropped")
+    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "marked_sorted", "_dropped", "_dropped_set")
 
     def __init__(self, lines: list[Line]) -> None:
         index = log_index(lines)
@@ -692,12 +692,18 @@ class _LogFacts:
         self.strip_sorted = sorted(self.strip)
         self.marked_sorted = sorted(self.marked)
         self._dropped: list[int] | None = None
+        self._dropped_set: set[int] | None = None
         self.texts = list(map(_TEXT_OF, lines))
         # lines _read_report must look at one by one; between them, runs of one
         # printer's plain lines are taken whole
         self.special = sorted(self.main_headers | self.info | self.marked | self.strip
                               | set(index.printer_changes()))
         self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
+
+    def dropped_set(self) -> set[int]:
+        if self._dropped_set is None:
+            self._dropped_set = set(self.dropped())
+        return self._dropped_set
 
     def dropped(self) -> list[int]:
         """Ascending indexes of the lines _strip_line reads as unreliable frames (left
@@ -740,7 +746,8 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
     reads the rest (the printer's output the corruption check looks at) only when
     resumed."""
     facts = _log_facts(all_lines)
-    main_headers, info, contexts, marked, strip = facts.main_headers, facts.info, facts.contexts, facts.marked, facts.strip
+    main_headers, info, contexts, marked = facts.main_headers, facts.info, facts.contexts, facts.marked
+    dropped = facts.dropped_set()
     index = facts.index
     head = all_lines[start]
     ctx = contexts[start]
@@ -813,12 +820,12 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
             c = contexts[j]
             if c != ctx and not (cpu_traceback and c[:1] == "C"):
                 continue
-        if j in strip:
-            stripped, questionable = _strip_line(ln)
-            if questionable and not is_head:
+        if j in dropped:  # an unreliable frame (see _LogFacts.dropped)
+            if not is_head:
                 continue
+            stripped = _strip_line(ln)[0]
         else:
-            stripped = ln.text
+            stripped = ln.text  # _strip_line keeps every other line as it is
         text_lines += 1
         skip_line = skip_text
         if j in marked:
