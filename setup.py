@@ -58,6 +58,12 @@ extensions = [
         ["crashpipe/_extract.pyx"],
         extra_compile_args=["-O2"] if not debug else ["-O0", "-g"],
     ),
+    # The titler's per-line loops (titles engineer; twin: crashpipe/titles.py).
+    Extension(
+        "crashpipe._titles",
+        ["crashpipe/_titles.pyx"],
+        extra_compile_args=["-O2"] if not debug else ["-O0", "-g"],
+    ),
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

@@ -670,7 +670,7 @@ class _LogFacts:
     printer of each line, informational messages), the lines holding a marker that
     report_text reacts to, and whether the console connection dropped."""
 
-    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "marked_sorted", "_dropped", "_dropped_set")
+    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "marked_sorted", "_dropped", "_dropped_set", "_arrays")
 
     def __init__(self, lines: list[Line]) -> None:
         index = log_index(lines)
@@ -699,6 +699,14 @@ class _LogFacts:
         self.special = sorted(self.main_headers | self.info | self.marked | self.strip
                               | set(index.printer_changes()))
         self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
+        self._arrays = None
+
+    def arrays(self):
+        """These facts as crashpipe._titles.LogArrays (built once per log)."""
+        if self._arrays is None:
+            self._arrays = _ext.LogArrays(list(self.contexts), self.main_headers, self.info, self.marked,
+                                          self.dropped())
+        return self._arrays
 
     def dropped_set(self) -> set[int]:
         if self._dropped_set is None:
@@ -740,8 +748,9 @@ def report_text(all_lines: list[Line], start: int) -> tuple[str, str, int]:
     return list(_read_report(all_lines, start, False))[-1]
 
 
-def _read_report(all_lines: list[Line], start: int, early: bool):
-    """report_text as a generator.  With `early`, an untagged report first yields where
+def _read_report_py(all_lines: list[Line], start: int, early: bool):
+    """report_text as a generator (the reference; `_read_report_fast` runs its loop in
+    crashpipe._titles).  With `early`, an untagged report first yields where
     its title text ends, (text, None, index of the line where the rest starts), and
     reads the rest (the printer's output the corruption check looks at) only when
     resumed."""
@@ -852,6 +861,29 @@ def _read_report(all_lines: list[Line], start: int, early: bool):
     yield text, full, last_header
 
 
+def _read_report_fast(all_lines: list[Line], start: int, early: bool):
+    """_read_report_py with its loop run by crashpipe._titles.Reader over per-log C
+    arrays: the same yields."""
+    facts = _log_facts(all_lines)
+    if type(all_lines) is not list:
+        yield from _read_report_py(all_lines, start, early)
+        return
+    head = all_lines[start]
+    min_lines = 16 if "BUG: KMSAN:" in head.text else 22
+    r = _ext.Reader(facts.arrays(), facts.texts, all_lines, facts.index, _strip_line, start, min_lines,
+                    _TAIL_LINES, _TAIL_HEADERS, _MAX_REPORT_LINES)
+    if r.run(early):
+        text = r.text_so_far()
+        j = r.at
+        yield text, None, j
+        fast = _fast_tail(facts, j, facts.contexts[start], len(r.out), r.last_header, r.skip_text, r.cpu_traceback)
+        if fast is not None:
+            yield text, text + fast[0], fast[1]
+            return
+        r.run(early)
+    yield r.result()
+
+
 def _fast_tail(facts: "_LogFacts", j0: int, ctx: str, n_out: int, last_header: int, skip_text: bool,
                cpu_traceback: bool) -> tuple[str, int] | None:
     """What _read_report's loop adds after an untagged report's title text, from line
@@ -888,6 +920,14 @@ def _fast_tail(facts: "_LogFacts", j0: int, ctx: str, n_out: int, last_header: i
         pieces.append(piece)
         at = j + 1
     return "".join(pieces), last_header
+
+
+try:
+    from crashpipe import _titles as _ext
+except ImportError:  # not built: the pure-Python reference
+    _ext = None
+
+_read_report = _read_report_fast if _ext is not None else _read_report_py
 
 
 def raw_text(all_lines: list[Line], start: int, last_header: int) -> str:

@@ -1,0 +1,231 @@
+# cython: language_level=3
+"""The per-line loops of the titler (crashpipe.titles), in C.
+
+The pure-Python functions of `crashpipe.titles` are the reference: titles.py uses these
+when the extension is built and falls back to them otherwise; tests/test_titles_fast.py
+checks both give the same answers on the corpora and on random and mutated logs.
+
+`LogArrays`: per-log facts of `titles._LogFacts` as C arrays (a flag byte per line for
+main headers, informational messages, marker lines and dropped unreliable frames; the
+printer of each line interned to an int).  `Reader`: `titles._read_report`'s loop over
+them, resumable where the untagged report's title text ends (the early-yield protocol
+is kept by the Python generator that drives it).  Rare branches (a main header that may
+continue the report, a marker line, the header line stripped) call back into Python.
+"""
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset
+
+cdef extern from "Python.h":
+    int PyList_Append(object, object) except -1
+
+DEF F_MAIN = 1
+DEF F_INFO = 2
+DEF F_MARKED = 4
+DEF F_DROPPED = 8
+
+
+cdef class LogArrays:
+    """Per-line flags and interned printers of one log (see the module doc)."""
+
+    cdef unsigned char* flags
+    cdef int* ctx
+    cdef unsigned char* cpu  # per printer id: its name starts with "C" (a CPU tag)
+    cdef unsigned char* tagged  # per printer id: it starts with "T" or "C"
+    cdef readonly Py_ssize_t n
+    cdef readonly dict ids
+
+    def __cinit__(self):
+        self.flags = NULL
+        self.ctx = NULL
+        self.cpu = NULL
+        self.tagged = NULL
+        self.n = 0
+
+    def __init__(self, list contexts, main_headers, info, marked, dropped):
+        cdef Py_ssize_t n = len(contexts), i
+        cdef dict ids = {}
+        cdef list names = []
+        self.n = n
+        self.flags = <unsigned char*>malloc(n + 1)
+        self.ctx = <int*>malloc((n + 1) * sizeof(int))
+        if self.flags == NULL or self.ctx == NULL:
+            raise MemoryError()
+        memset(self.flags, 0, n + 1)
+        for i in range(n):
+            c = contexts[i]
+            k = ids.get(c)
+            if k is None:
+                k = ids[c] = len(names)
+                names.append(c)
+            self.ctx[i] = <int>k
+        self.ids = ids
+        m = len(names)
+        self.cpu = <unsigned char*>malloc(m + 1)
+        self.tagged = <unsigned char*>malloc(m + 1)
+        if self.cpu == NULL or self.tagged == NULL:
+            raise MemoryError()
+        for i in range(m):
+            first = names[i][:1]
+            self.cpu[i] = first == "C"
+            self.tagged[i] = first == "T" or first == "C"
+        for i in main_headers:
+            if 0 <= i < n:
+                self.flags[i] |= F_MAIN
+        for i in info:
+            if 0 <= i < n:
+                self.flags[i] |= F_INFO
+        for i in marked:
+            if 0 <= i < n:
+                self.flags[i] |= F_MARKED
+        for i in dropped:
+            if 0 <= i < n:
+                self.flags[i] |= F_DROPPED
+
+    def __dealloc__(self):
+        free(self.flags)
+        free(self.ctx)
+        free(self.cpu)
+        free(self.tagged)
+
+
+cdef str _DISABLING = "Disabling lock debugging due to kernel taint"
+cdef str _SENDING_NMI = "Sending NMI from CPU"
+cdef str _PANIC = "Kernel panic - not syncing"
+cdef str _CIRCULAR = "WARNING: possible circular locking dependency detected"
+
+
+cdef class Reader:
+    """The state of `titles._read_report_py`'s loop for one report; `run` advances it."""
+
+    cdef LogArrays a
+    cdef list texts, lines
+    cdef object index, strip_line
+    cdef Py_ssize_t start, n, j, tail_lines, tail_max_headers, max_lines
+    cdef int c0
+    cdef readonly Py_ssize_t report_end, text_lines, last_header, tail, tail_headers, min_lines
+    cdef readonly bint tagged, second, skip_text, cpu_traceback, paused, finished
+    cdef readonly list out
+
+    def __init__(self, LogArrays a, list texts, list lines, index, strip_line, Py_ssize_t start,
+                 Py_ssize_t min_lines, Py_ssize_t tail_lines, Py_ssize_t tail_max_headers, Py_ssize_t max_lines):
+        if not (0 <= start < a.n) or len(texts) != a.n or len(lines) != a.n:
+            raise ValueError("line index out of range")
+        self.a = a
+        self.texts = texts
+        self.lines = lines
+        self.index = index
+        self.strip_line = strip_line
+        self.start = start
+        self.n = a.n
+        self.j = start - 1
+        self.c0 = a.ctx[start]
+        self.tagged = a.tagged[self.c0]
+        self.min_lines = min_lines
+        self.tail_lines = tail_lines
+        self.tail_max_headers = tail_max_headers
+        self.max_lines = max_lines
+        self.out = []
+        self.report_end = 0
+        self.second = False
+        self.text_lines = 0
+        self.skip_text = self.cpu_traceback = False
+        self.last_header = start
+        self.tail = self.tail_headers = 0
+        self.paused = self.finished = False
+
+    @property
+    def at(self):
+        """The line where the loop stands (where it paused)."""
+        return self.j
+
+    def run(self, bint early):
+        """Advance the loop: True when it paused where an untagged report's title text
+        ends (only with `early`; call again to go on), False when it is done."""
+        if self.finished:
+            return False
+        cdef unsigned char* flags = self.a.flags
+        cdef int* ctx = self.a.ctx
+        cdef unsigned char* cpu = self.a.cpu
+        cdef Py_ssize_t j = self.j, n = self.n, start = self.start
+        cdef int c0 = self.c0, c
+        cdef bint is_head, opens_tail, skip_line, resuming = self.paused
+        cdef bint tagged = self.tagged
+        cdef unsigned char fl
+        cdef list out = self.out, texts = self.texts
+        self.paused = False
+        while True:
+            if resuming:
+                resuming = False
+                is_head = False  # (the pause is never on the header line)
+            else:
+                j += 1
+                if j >= n:
+                    break
+                is_head = j == start
+                if not is_head:
+                    # A new report header (or an info message) ends the first report's text.
+                    opens_tail = False
+                    fl = flags[j]
+                    if fl & F_MAIN:
+                        self.last_header = j
+                        if self.second:
+                            self.tail_headers += 1
+                            if self.tail_headers > self.tail_max_headers:
+                                break
+                        elif not self.index.continues(j):
+                            opens_tail = True
+                    elif not self.second and (fl & F_INFO):
+                        opens_tail = True
+                    if opens_tail:
+                        self.second = True
+                        if early and not tagged:
+                            self.j = j
+                            self.paused = True
+                            return True
+            if not is_head:
+                if self.second:
+                    self.tail += 1
+                    if self.tail > self.tail_lines:
+                        break
+                c = ctx[j]
+                if c != c0 and not (self.cpu_traceback and cpu[c]):
+                    continue
+            fl = flags[j]
+            if fl & F_DROPPED:  # an unreliable frame
+                if not is_head:
+                    continue
+                stripped = self.strip_line(self.lines[j])[0]
+            else:
+                stripped = texts[j]
+            self.text_lines += 1
+            skip_line = self.skip_text
+            if fl & F_MARKED:
+                t = texts[j]
+                if _DISABLING in t:
+                    skip_line = True
+                elif _SENDING_NMI in t:
+                    self.cpu_traceback = True
+                elif self.text_lines > self.min_lines and (_PANIC in t or _CIRCULAR in t):
+                    self.skip_text = skip_line = True
+            if not is_head and skip_line:
+                continue
+            PyList_Append(out, stripped)
+            if not self.second or tagged:
+                self.report_end = len(out)
+            if len(out) >= self.max_lines:
+                break
+        self.j = j
+        self.finished = True
+        return False
+
+    def text_so_far(self):
+        """The title text at a pause: every line read so far."""
+        return "\n".join(self.out) + "\n" if self.out else ""
+
+    def result(self):
+        """(title text, full text, last header index) once the loop is done."""
+        out = self.out
+        cdef Py_ssize_t re = self.report_end
+        text = "\n".join(out[:re]) + "\n" if re else ""
+        full = text if re == len(out) else text + "\n".join(out[re:]) + "\n"
+        return text, full, self.last_header

@@ -1,0 +1,207 @@
+"""The Cython loops of crashpipe._titles against the pure-Python reference in
+crashpipe.titles: the same report texts (every yield of _read_report, early or not) and
+the same TitleInfo from title_for, on the shared corpora, the samples, the synthetic
+noisy logs and hypothesis-random / mutated logs (tagged and untagged, interleaved
+printers, unreliable frames, marker lines, bytes that are not UTF-8)."""
+import contextlib
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import noisy_logs as NL
+from crashpipe import split as S
+from crashpipe import titles as T
+from crashpipe.lines import Line, clean_lines
+
+ext = pytest.importorskip("crashpipe._titles")
+
+HERE = os.path.dirname(__file__)
+SHARED = os.environ.get("CRASHPIPE_SHARED", os.path.join(HERE, "..", "..", "shared"))
+CORPUS = os.path.join(SHARED, "corpus", "syzkaller-linux")
+OOPSES = os.path.join(SHARED, "oopses")
+SAMPLES = os.path.join(HERE, "..", "samples")
+
+# (module attribute, fast version, Python reference)
+TWINS = (("_read_report", T._read_report_fast, T._read_report_py),)
+
+
+def test_extension_is_used():
+    assert T._ext is ext
+    for name, fast, _ in TWINS:
+        assert getattr(T, name) is fast, name
+
+
+@contextlib.contextmanager
+def reference():
+    """titles.py with every compiled path swapped for its Python reference."""
+    saved = [(name, getattr(T, name)) for name, _, _ in TWINS]
+    try:
+        for name, _, ref in TWINS:
+            setattr(T, name, ref)
+        yield
+    finally:
+        for name, v in saved:
+            setattr(T, name, v)
+
+
+def info_tuple(ti):
+    return (ti.title, ti.alt_titles, ti.kind, ti.corrupted, ti.corrupted_reason)
+
+
+def check_lines(lines):
+    """Both paths on every header of the log; returns how many headers were compared."""
+    S._LAST_INDEX.clear()
+    T._FACTS.clear()
+    idx = S.log_index(lines)
+    heads = [i for i, h in enumerate(idx.headers) if h >= 0]
+    for s in heads:
+        for early in (True, False):
+            want = list(T._read_report_py(lines, s, early))
+            got = list(T._read_report_fast(lines, s, early))
+            assert got == want, (s, early)
+    spans = S.split_reports(lines)
+    fast = [info_tuple(T.title_for(sp, lines)) for sp in spans]
+    with reference():
+        T._FACTS.clear()
+        ref = [info_tuple(T.title_for(sp, lines)) for sp in spans]
+    assert fast == ref
+    return len(heads)
+
+
+def check_text(text):
+    return check_lines(clean_lines(text))
+
+
+def _files(root):
+    for d, _, names in os.walk(root):
+        for name in sorted(names):
+            if name.endswith((".log", ".txt")) or "." not in name:
+                yield os.path.join(d, name)
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="shared syzkaller corpus not present")
+def test_syzkaller_corpus_identical():
+    n = 0
+    for path in _files(CORPUS):
+        with open(path, "rb") as f:
+            n += check_text(f.read().decode("utf-8", "surrogateescape"))
+    assert n > 100  # the corpus holds reports: the comparison saw headers
+
+
+@pytest.mark.skipif(not os.path.isdir(OOPSES), reason="shared oopses corpus not present")
+def test_debian_oopses_identical():
+    n = 0
+    for path in _files(OOPSES):
+        if path.endswith(".log"):
+            with open(path, "rb") as f:
+                n += check_text(f.read().decode("utf-8", "replace"))
+    assert n > 10
+
+
+def test_samples_identical():
+    n = 0
+    for path in _files(SAMPLES):
+        with open(path, "rb") as f:
+            raw = f.read()
+        if raw[:2] in (b"\x1f\x8b", b"\xfd7", b"BZ", b"\x28\xb5"):
+            continue  # compressed: covered through the corpora
+        n += check_text(raw.decode("utf-8", "surrogateescape"))
+    assert n > 0
+
+
+NOISY = [v for k, v in vars(NL).items() if k.isupper() and isinstance(v, str)]
+
+
+def test_noisy_logs_identical():
+    assert len(NOISY) > 5
+    for log in NOISY:
+        check_text(log)
+    assert check_text("\n".join(NOISY)) > 5  # several reports, several printers
+
+
+def test_odd_line_lists():
+    # a tuple of lines takes the Python loop; a text holding "\n" the slow index paths
+    lines = clean_lines(NL.TWO_OOPSES)
+    spans = S.split_reports(lines)
+    assert T.title_for(spans[0], tuple(lines)).title == T.title_for(spans[0], lines).title
+    odd = [Line(1, "BUG: unable to handle page fault for address: 0\nCall Trace:", None, 1.0),
+           Line(2, " f+0x1/0x2", None, 1.0), Line(3, "WARNING: CPU: 0 PID: 1 at x.c:1 g+0x1/0x2", "T1", 2.0)]
+    check_lines(odd)
+
+
+# --- random and mutated logs ----------------------------------------------------------
+
+# report-ish lines: headers, frames (reliable, "? ", "(unreliable)", arm "from"), markers
+PIECES = [
+    "BUG: KASAN: use-after-free in foo_bar+0x1/0x2", "Read of size 8 at addr ffff888000000000 by task x/1",
+    "BUG: unable to handle page fault for address: 0000000000000010", "RIP: 0010:cl_null_call+0x12/0x30",
+    "general protection fault, probably for non-canonical address 0xdead: 0000 [#1] SMP",
+    "WARNING: CPU: 1 PID: 2 at net/core/dev.c:1 dev_close_many+0x1/0x2", "Call Trace:", "<TASK>", "</TASK>",
+    " <IRQ>", " </IRQ>", " dump_stack_lvl+0x1/0x2", " ? rtnl_lock+0x1/0x2", " ? __schedule+0x10/0x20",
+    " vfs_write+0x1/0x2", " __x64_sys_write+0x1/0x2", " do_syscall_64+0x1/0x2", " kfree+0x1/0x2",
+    " sched_read_tx+0x76/0x7b3 (unreliable)", " [c0000000c96e30] [c00000000c96e3] udp_put+0x95/0x406",
+    "[<c0101234>] (foo) from [<c0105678>] (bar+0x10/0x20)", "foo [mod] from bar+0x10/0x18 [mod]",
+    "Kernel panic - not syncing: Fatal exception", "Kernel panic - not syncing: panic_on_warn set ...",
+    "WARNING: possible circular locking dependency detected", "Sending NMI from CPU 0 to CPUs 1:",
+    "NMI backtrace for cpu 1", "Disabling lock debugging due to kernel taint", "---[ end trace 0 ]---",
+    "INFO: task kworker:1 blocked for more than 120 seconds.", "INFO: rcu_sched self-detected stall on CPU",
+    "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", " synchronize_rcu+0x1/0x2", " should_fail+0x1/0x2",
+    " should_failslab+0x1/0x2", "Allocated by task 1:", "Freed by task 2:", "unreferenced object 0x1 (size 8):",
+    "  backtrace:", "    [<000000001>] kmalloc+0x1/0x2", "BUG: sleeping function called from invalid context",
+    "Internal error: Oops: 96000005 [#1] SMP", "pc : bad_fn+0x1/0x2", "lr : caller_fn+0x1/0x2",
+    "kernel BUG at mm/slub.c:419!", "invalid opcode: 0000 [#1] SMP", "Unable to handle kernel paging request",
+    "usb 1-1: new high-speed USB device", "IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready",
+    "BUG: KMSAN: uninit-value in kmsan_fn+0x1/0x2", "Uninit was created at:", "caf\xe9 \udcff\udc80 bytes",
+    "BUG: soft lockup - CPU#0 stuck for 22s!", "watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [x:1]",
+    " <EOI> ? foo+0x1/0x2", "possible deadlock", "======================================================",
+]
+PRINTERS = ["T1", "T2", "T31", "C0", "C1", None]
+
+
+@st.composite
+def random_logs(draw):
+    tagged = draw(st.booleans())
+    stamped = draw(st.booleans())
+    rows = draw(st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(PRINTERS)), min_size=1, max_size=80))
+    out = []
+    for k, (body, who) in enumerate(rows):
+        if tagged and who is not None:
+            out.append(f"[{k:6d}.000000][{who:>6s}] {body}")
+        elif stamped:
+            out.append(f"[{k:6d}.000000] {body}")
+        else:
+            out.append(body)
+    return "\n".join(out) + "\n"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(random_logs())
+def test_random_logs_identical(text):
+    check_text(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(NOISY), st.data())
+def test_mutated_noisy_logs_identical(log, data):
+    lines = log.split("\n")
+    ops = data.draw(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 10 ** 6), st.sampled_from(PIECES)),
+                             max_size=12))
+    for op, at, piece in ops:
+        if not lines:
+            break
+        i = at % len(lines)
+        if op == 0:
+            del lines[i]
+        elif op == 1:
+            lines.insert(i, piece)
+        elif op == 2:  # a frame turned unreliable
+            lines[i] = lines[i].replace("]  ", "]  ? ", 1)
+        elif op == 3:  # another printer's line spliced in
+            lines.insert(i, f"[ 9.000000][   T99] {piece}")
+        elif op == 4:
+            lines[i] = lines[i] + " (unreliable)"
+        else:  # bytes that are not UTF-8, as the reader decodes them
+            lines[i] = lines[i][: at % (len(lines[i]) + 1)] + "\udcff\udcfe"
+    check_text("\n".join(lines))
