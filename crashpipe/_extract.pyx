@@ -50,6 +50,12 @@ cdef object _MIPS_GPR_ROW = None
 cdef object _S390_PSW = None
 cdef object _REGISTER_PAIR = None
 cdef object _P = None
+cdef dict _PC_CACHE = None
+cdef object _read_pc_line = None
+cdef object _arm_from_groups = None
+cdef object _Loc = None
+cdef object _merge = None
+cdef object _MISSING = None
 cdef Py_ssize_t _MAX_FRAMES = 0
 cdef bint _bound = False
 
@@ -75,6 +81,7 @@ def init(parse_module):
     global _PyEx, _TRACE_CACHE, _INERT, _read_trace_line, _is_inert, _ARM_FROM, _ARM_ENTERED
     global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS, _HEXDUMP_ROW
     global _HEXDUMP_CELLS, _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
+    global _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING
     P = parse_module
     _P = P
     _PyEx = P._Extractor
@@ -96,6 +103,12 @@ def init(parse_module):
     _S390_PSW = P._S390_PSW
     _REGISTER_PAIR = P._REGISTER_PAIR
     _MAX_FRAMES = P.MAX_FRAMES
+    _PC_CACHE = P._PC_CACHE
+    _read_pc_line = P._read_pc_line
+    _arm_from_groups = P._arm_from_groups
+    _Loc = P._Loc
+    _merge = P._merge
+    _MISSING = P._MISSING
     _bound = True
 
 
@@ -241,6 +254,11 @@ cdef object _hexint(int kind, void* data, Py_ssize_t a, Py_ssize_t b):
     return PyLong_FromUnsignedLongLong(v)
 
 
+cdef inline object _hexs(s):
+    """parse._hex: int(s, 16), None for None or ""."""
+    return int(s, 16) if s else None
+
+
 # ------------------------------------------------------------------ extractor
 cdef class Extractor:
     """crashpipe.parse._Extractor, compiled (same attributes, same answers)."""
@@ -360,7 +378,7 @@ cdef class Extractor:
                         if rest:
                             self._trace_line(rest)
                         return
-            if " from " in t and _ARM_FROM.match(t):
+            if " from " in t and _arm_from_groups(t) is not None:
                 self.shape_hint = self.shape_hint or "arm"
                 self._start_trace(None)
                 self._trace_line(t)
@@ -447,7 +465,7 @@ cdef class Extractor:
         if _sw(t, first, G_FAULT):
             self._fault(t)
         if _sw(t, first, G_PC):
-            self._pc_lines(t)
+            self._pc_line(t)
         self._registers(t, first)
         return 0
 
@@ -465,11 +483,33 @@ cdef class Extractor:
         return _PyEx._fault(self, t)
 
     def _pc_lines(self, t):
-        return _PyEx._pc_lines(self, t)
+        self._pc_line(t)
 
-    @staticmethod
-    def _user_segment(t):
-        return _PyEx._user_segment(t)
+    cdef int _pc_line(self, str t) except -1:
+        got = _PC_CACHE.get(t, _MISSING)
+        if got is _MISSING:
+            got = _remember(_PC_CACHE, t, _read_pc_line(t), len(t))
+        if got is None:
+            return 0
+        role, address, symbol, offset, size, module, user = <tuple>got
+        if user:
+            return 0
+        loc = _Loc(address, symbol, offset, size, module)
+        if role == "pc":
+            if self.in_trace:
+                if symbol and self.section_frames and (t[3:5] == ": " and t[9:10] == ":"
+                                                       or t.startswith("--- interrupt:")):
+                    self._add(_Frame(0, address, symbol, offset, size, module, None, None, False, True, "regs",
+                                     self.ctx[-1]))
+            elif self.pc is None:
+                self.pc = loc
+            else:
+                _merge(self.pc, loc)
+        elif self.lr is None:
+            self.lr = loc
+        else:
+            _merge(self.lr, loc)
+        return 0
 
     def _s390_gprs_row(self, t, quiet=False):
         return _PyEx._s390_gprs_row(self, t, quiet)
@@ -480,8 +520,42 @@ cdef class Extractor:
     def _modules_more(self, t):
         return _PyEx._modules_more(self, t)
 
-    def _end_hexdump(self):
-        return _PyEx._end_hexdump(self)
+    cpdef _end_hexdump(self):
+        hd, self.hexdump = self.hexdump, None
+        if not hd or not hd["words"]:
+            return
+        little = self._little()
+        cdef dict words = hd["words"]
+        what = hd["what"]
+        cdef list addrs = sorted(words)
+        cdef bytearray buf = bytearray(4 * len(addrs))
+        cdef unsigned char* out = buf
+        cdef Py_ssize_t pos = 0, run_pos = 0
+        cdef unsigned int v
+        cdef bint le = bool(little)
+        run_start = None
+        prev = None
+        for addr in addrs:
+            if prev is not None and addr != prev + 4:
+                self._stack(run_start, bytes(buf[run_pos:pos]), 4, little, what)
+                run_pos = pos
+                run_start = None
+            if run_start is None:
+                run_start = addr
+            v = words[addr]
+            if le:
+                out[pos] = v & 0xFF
+                out[pos + 1] = (v >> 8) & 0xFF
+                out[pos + 2] = (v >> 16) & 0xFF
+                out[pos + 3] = v >> 24
+            else:
+                out[pos] = v >> 24
+                out[pos + 1] = (v >> 16) & 0xFF
+                out[pos + 2] = (v >> 8) & 0xFF
+                out[pos + 3] = v & 0xFF
+            pos += 4
+            prev = addr
+        self._stack(run_start, bytes(buf[run_pos:pos]), 4, little, what)
 
     def _word_row(self, t):
         return _PyEx._word_row(self, t)
@@ -504,8 +578,26 @@ cdef class Extractor:
     def _end_code_rows(self):
         return _PyEx._end_code_rows(self)
 
-    def _arm_from(self, m):
-        return _PyEx._arm_from(self, m)
+    cpdef _arm_from(self, tuple groups):
+        self.shape_hint = self.shape_hint or "arm"
+        waddr, wsym, woff, wsize, wmod, faddr, fsym, foff, fsize, fmod = groups
+        pend = self.arm_pending
+        if pend is not None and pend.symbol == (None if wsym.startswith("0x") else wsym):
+            frame = pend
+            if frame.address is None and waddr:
+                frame.address = int(waddr, 16)
+        else:
+            if pend is not None:
+                self._add(pend)
+            raw = wsym.startswith("0x")
+            frame = _Frame(0, _hexs(waddr) if waddr else (int(wsym, 16) if raw else None),
+                           None if raw else wsym, _hexs(woff), _hexs(wsize), wmod, None, None, False, True,
+                           "trace", self.ctx[-1])
+        self._add(frame)
+        raw = fsym.startswith("0x")
+        self.arm_pending = _Frame(0, _hexs(faddr) if faddr else (int(fsym, 16) if raw else None),
+                                  None if raw else fsym, _hexs(foff), _hexs(fsize), fmod, None, None, False, True,
+                                  "trace", self.ctx[-1])
 
     def _arm_entered(self, m):
         return _PyEx._arm_entered(self, m)
@@ -701,9 +793,9 @@ cdef class Extractor:
             if not t:
                 return 1
         if " from " in t:
-            m = _ARM_FROM.match(t)
-            if m is not None:
-                self._arm_from(m)
+            g = _arm_from_groups(t)
+            if g is not None:
+                self._arm_from(<tuple>g)
                 return 1
             m = _ARM_ENTERED.match(t)
             if m is not None:

@@ -28,7 +28,21 @@ class Code:
     thumb: bool = False  # arm: halfword dump of Thumb code
 
 
+_PARSED: dict = {}
+
+
 def parse_code(text: str, little_endian: bool | None = True) -> Code | None:
+    """`_parse_code`, remembered per distinct (text, byte order): every report of one crash
+    site on one build prints the same dump.  A new Code each call (callers may set thumb)."""
+    key = (text, little_endian)
+    got = _PARSED.get(key, _PARSED)
+    if got is _PARSED:
+        c = _parse_code(text, little_endian)
+        got = remember(_PARSED, key, None if c is None else (c.data, c.fault_offset, c.thumb), len(text))
+    return None if got is None else Code(got[0], got[1], thumb=got[2])
+
+
+def _parse_code(text: str, little_endian: bool | None = True) -> Code | None:
     """Bytes of a `Code:` / `Instruction dump:` body (the part after the label), in memory
     order.  Tokens are all bytes (2 hex digits) or all halfwords/words (4 or 8 digits);
     one token may be marked with `<>` or `()`.  Returns None for text that is not such a

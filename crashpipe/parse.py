@@ -221,6 +221,94 @@ def _read_trace_line(t: str) -> tuple | int:
             bool(q), ppc_sp is not None, addr_len)
 
 
+# What a pc/lr line, a task line, a fault line, an arm "from" line or a module list says
+# does not depend on the report either: each distinct line is read once (bounded memos).
+_PC_CACHE: dict[str, tuple | None] = {}
+_TASK_CACHE: dict[str, tuple | None] = {}
+_FAULT_CACHE: dict[str, int | None] = {}
+_FROM_CACHE: dict[str, tuple | None] = {}
+_MODULES_CACHE: dict[str, tuple] = {}
+_RELEASE_ARCH: dict[str, str | None] = {}
+_MISSING = object()
+
+
+def _read_pc_line(t: str) -> tuple | None:
+    """(role "pc"/"lr", address, symbol, offset, size, module, user-mode segment) of the
+    first `fields.PC_LINES` pattern matching t, or None."""
+    for rx, role in _PC_LINES:
+        m = rx.match(t)
+        if m is None:
+            continue
+        g = m.groups()
+        if role == "pcraw":
+            return ("pc", _hex(g[1]), None, None, None, None, _user_segment(t))
+        return (role, _hex(g[0]), g[1] or None, _hex(g[2]), _hex(g[3]), g[4] or None, _user_segment(t))
+    return None
+
+
+def _user_segment(t: str) -> bool:
+    # x86 user-mode code segments (0033, 0023, 002b... have the low two bits set: RPL 3)
+    if len(t) > 9 and t[4] == " " and t[9] == ":":
+        try:
+            return int(t[5:9], 16) & 3 == 3
+        except ValueError:
+            return False
+    return False
+
+
+def _read_task_line(t: str) -> tuple | None:
+    """(cpu, pid, process) of the first `fields.TASK_LINES` pattern matching t, or None."""
+    for rx, names in _TASK_LINES:
+        m = rx.match(t)
+        if m is None:
+            continue
+        vals = dict(zip(names, m.groups()))
+        return (int(vals["cpu"]) if "cpu" in vals else None, int(vals["pid"]) if "pid" in vals else None,
+                vals.get("process"))
+    return None
+
+
+def _read_fault(t: str):
+    """The fault address the first matching `fields.FAULT_ADDRESS` pattern gives, or _MISSING."""
+    for rx, const in _FAULT:
+        m = rx.match(t)
+        if m is not None:
+            return const if const is not None else int(m.group(1), 16)
+    return _MISSING
+
+
+def _arm_from_groups(t: str) -> tuple | None:
+    """`fields.ARM_FROM_LINE`'s groups on t, or None."""
+    got = _FROM_CACHE.get(t, _MISSING)
+    if got is _MISSING:
+        m = _ARM_FROM.match(t)
+        got = remember(_FROM_CACHE, t, m.groups() if m is not None else None, len(t))
+    return got
+
+
+def _read_modules(text: str) -> tuple[tuple[str, ...], bool]:
+    """(module names, whether the list may continue on the next line) of a module list."""
+    text = text.strip()
+    closed = False
+    i = text.find(F.LAST_UNLOADED)
+    if i >= 0:
+        text, closed = text[:i], True
+    names = []
+    for tok in text.split():
+        name = tok.split("(", 1)[0]
+        if name and _MODULE_TOKEN.match(tok):
+            names.append(name)
+    return tuple(names), not closed and len(text) >= F.MODULES_WRAP_MIN
+
+
+def _arch_by_release(rel: str) -> str | None:
+    got = _RELEASE_ARCH.get(rel, _MISSING)
+    if got is _MISSING:
+        got = remember(_RELEASE_ARCH, rel, next((a for suf, a in F.ARCH_BY_RELEASE if rel.endswith(suf)
+                                                 or (suf + "-") in rel or (suf + "+") in rel), None), len(rel))
+    return got
+
+
 # Every prefix `_Extractor._fields` (and `_registers`) acts on: a line holding none of
 # them, no "#", and no register pair first, is a no-op there whatever the state.  Most
 # lines of a report (the bug description, lockdep chains, memory-state rows) are.
@@ -265,8 +353,19 @@ def _hex(s: str | None) -> int | None:
     return int(s, 16) if s else None
 
 
+_TAINTS: dict[str, tuple[str | None, str | None]] = {}
+
+
 def _taint(rest: str) -> tuple[str | None, str | None]:
-    """(taint letters, release) from what follows "Tainted: " / "Not tainted" on a CPU line."""
+    """(taint letters, release) from what follows "Tainted: " / "Not tainted" on a CPU line
+    (one host prints the same tail on every report: each distinct tail is read once)."""
+    got = _TAINTS.get(rest)
+    if got is None:
+        got = remember(_TAINTS, rest, _read_taint(rest), len(rest))
+    return got
+
+
+def _read_taint(rest: str) -> tuple[str | None, str | None]:
     toks = rest.split()
     ver = next((i for i, t in enumerate(toks) if t.startswith("#")), len(toks))
     release = None
@@ -376,7 +475,7 @@ class _Extractor:
                 if rest:
                     self._trace_line(rest)
                 return
-            if " from " in t and _ARM_FROM.match(t):
+            if " from " in t and _arm_from_groups(t) is not None:
                 self.shape_hint = self.shape_hint or "arm"
                 self._start_trace(None)
                 self._trace_line(t)
@@ -506,40 +605,32 @@ class _Extractor:
                 rep.kernel_release = m.group(1)
         if not t.startswith(F.TASK_PREFIXES):
             return
-        for rx, names in _TASK_LINES:
-            m = rx.match(t)
-            if m is None:
-                continue
-            vals = dict(zip(names, m.groups()))
-            self._task(cpu=int(vals["cpu"]) if "cpu" in vals else None,
-                       pid=int(vals["pid"]) if "pid" in vals else None,
-                       process=vals.get("process"))
-            return
+        got = _TASK_CACHE.get(t, _MISSING)
+        if got is _MISSING:
+            got = remember(_TASK_CACHE, t, _read_task_line(t), len(t))
+        if got is not None:
+            self._task(cpu=got[0], pid=got[1], process=got[2])
 
     def _fault(self, t: str) -> None:
         if t.startswith(F.PAGE_FAULT_MARKERS):
             self.fault_pf = True
         if self.rep.fault_address is not None:
             return
-        for rx, const in _FAULT:
-            m = rx.match(t)
-            if m is not None:
-                self.rep.fault_address = const if const is not None else int(m.group(1), 16)
-                return
+        got = _FAULT_CACHE.get(t, _MISSING)
+        if got is _MISSING:
+            got = remember(_FAULT_CACHE, t, _read_fault(t), len(t))
+        if got is not _MISSING:
+            self.rep.fault_address = got
 
     def _pc_lines(self, t: str) -> None:
-        for rx, role in _PC_LINES:
-            m = rx.match(t)
-            if m is None:
-                continue
-            g = m.groups()
-            if role == "pcraw":
-                loc = _Loc(_hex(g[1]), None, None, None, None)
-                role = "pc"
-            else:
-                loc = _Loc(_hex(g[0]), g[1] or None, _hex(g[2]), _hex(g[3]), g[4] or None)
-            if self._user_segment(t):
+        got = _PC_CACHE.get(t, _MISSING)
+        if got is _MISSING:
+            got = remember(_PC_CACHE, t, _read_pc_line(t), len(t))
+        if got is not None:
+            role, address, symbol, offset, size, module, user = got
+            if user:
                 return
+            loc = _Loc(address, symbol, offset, size, module)
             if role == "pc":
                 if self.in_trace:
                     # "RIP: 0010:f+0x1a/0x30" between frames (and ppc's "--- interrupt: 300
@@ -558,16 +649,6 @@ class _Extractor:
             else:
                 _merge(self.lr, loc)
             return
-
-    @staticmethod
-    def _user_segment(t: str) -> bool:
-        # x86 user-mode code segments (0033, 0023, 002b... have the low two bits set: RPL 3)
-        if len(t) > 9 and t[4] == " " and t[9] == ":":
-            try:
-                return int(t[5:9], 16) & 3 == 3
-            except ValueError:
-                return False
-        return False
 
     def _is_register_line(self, t: str) -> bool:
         m = _REGISTER_PAIR.match(t)
@@ -630,16 +711,11 @@ class _Extractor:
     # ----------------------------------------------------------------- modules
     def _modules_add(self, text: str) -> bool:
         """Add module names; True when the list may continue on the next line."""
-        text = text.strip()
-        closed = False
-        i = text.find(F.LAST_UNLOADED)
-        if i >= 0:
-            text, closed = text[:i], True
-        for tok in text.split():
-            name = tok.split("(", 1)[0]
-            if name and _MODULE_TOKEN.match(tok):
-                self.rep.modules.append(name)
-        return not closed and len(text) >= F.MODULES_WRAP_MIN
+        got = _MODULES_CACHE.get(text)
+        if got is None:
+            got = remember(_MODULES_CACHE, text, _read_modules(text), len(text))
+        self.rep.modules.extend(got[0])
+        return got[1]
 
     def _modules_more(self, t: str) -> bool:
         head = t.split(F.LAST_UNLOADED, 1)[0]
@@ -828,9 +904,9 @@ class _Extractor:
             if not t:
                 return True
         if " from " in t:
-            m = _ARM_FROM.match(t)
-            if m is not None:
-                self._arm_from(m)
+            g = _arm_from_groups(t)
+            if g is not None:
+                self._arm_from(g)
                 return True
             m = _ARM_ENTERED.match(t)
             if m is not None:
@@ -866,9 +942,9 @@ class _Extractor:
         else:
             self.ctx.append(ctx)
 
-    def _arm_from(self, m: re.Match) -> None:
+    def _arm_from(self, groups: tuple) -> None:
         self.shape_hint = self.shape_hint or "arm"
-        waddr, wsym, woff, wsize, wmod, faddr, fsym, foff, fsize, fmod = m.groups()
+        waddr, wsym, woff, wsize, wmod, faddr, fsym, foff, fsize, fmod = groups
         pend = self.arm_pending
         if pend is not None and pend.symbol == (None if wsym.startswith("0x") else wsym):
             frame = pend  # the previous line's "from" is this function's return address
@@ -952,11 +1028,7 @@ def _arch(ex: _Extractor) -> str | None:
     rep = ex.rep
     hint = ex.arch_hint
     width = 16 if any(v > 0xFFFFFFFF for v in ex.regs.values()) else (ex.addr_width or 0)
-    by_release = None
-    if rep.kernel_release:
-        rel = rep.kernel_release
-        by_release = next((a for suf, a in F.ARCH_BY_RELEASE if rel.endswith(suf) or (suf + "-") in rel
-                           or (suf + "+") in rel), None)
+    by_release = _arch_by_release(rep.kernel_release) if rep.kernel_release else None
     if hint == "ppc":
         if by_release in ("ppc64", "ppc64le"):
             return "ppc64le" if ex.ppc_le or by_release == "ppc64le" else "ppc64"

@@ -1,0 +1,264 @@
+"""The compiled field extractor (crashpipe._extract.Extractor) against the pure-Python
+reference (crashpipe.parse._Extractor): the same reports from parse_text on the shared
+corpora, the samples, the test data and the synthetic noisy logs, and the same extractor
+state after every line of hypothesis-random and mutated text (surrogates, "\\r", long
+lines, empty lines, register-pair look-alikes), exceptions included."""
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import noisy_logs as NL
+from crashpipe import parse as P
+from crashpipe.formats import fields as F
+from crashpipe.model import Report
+
+ext = pytest.importorskip("crashpipe._extract")
+
+SHARED = os.environ.get("CRASHPIPE_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+CORPUS = os.path.join(SHARED, "corpus", "syzkaller-linux")
+OOPSES = os.path.join(SHARED, "oopses")
+HERE = os.path.dirname(__file__)
+REPO = os.path.join(HERE, "..")
+
+FAST, SLOW = ext.Extractor, P._Extractor
+
+
+def test_extension_is_used():
+    assert P.EXTRACTOR is FAST
+
+
+def _dump(reports):
+    def conv(o):
+        if isinstance(o, bytes):
+            return o.hex()
+        raise TypeError(type(o))
+    return [json.dumps(dataclasses.asdict(r), default=conv, sort_keys=True) for r in reports]
+
+
+def same_parse(text, source="x"):
+    """parse_text with each extractor: identical reports (every dataclass field)."""
+    try:
+        P.EXTRACTOR = FAST
+        got = _dump(P.parse_text(text, source))
+        P.EXTRACTOR = SLOW
+        want = _dump(P.parse_text(text, source))
+    finally:
+        P.EXTRACTOR = FAST
+    assert got == want
+    return got
+
+
+def _files(root):
+    for d, _, names in os.walk(root):
+        for name in sorted(names):
+            if name.endswith((".log", ".txt", ".mbox")) or "." not in name:
+                yield os.path.join(d, name)
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", "surrogateescape")
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="shared syzkaller corpus not present")
+def test_syzkaller_corpus_identical():
+    n = 0
+    for path in _files(CORPUS):
+        n += len(same_parse(_read(path), path))
+    assert n > 100
+
+
+@pytest.mark.skipif(not os.path.isdir(OOPSES), reason="shared oopses corpus not present")
+def test_debian_oopses_identical():
+    n = 0
+    for path in _files(OOPSES):
+        text = _read(path)
+        n += len(same_parse(text, path))
+        same_parse(text.replace("\n", "\r\n"), path)  # a CRLF capture
+    assert n > 10
+
+
+def test_samples_and_test_data_identical():
+    n = 0
+    for root in (os.path.join(REPO, "samples"), os.path.join(HERE, "data")):
+        for path in _files(root):
+            n += len(same_parse(_read(path), path))
+    assert n > 10
+
+
+def test_noisy_logs_identical():
+    logs = [v for k, v in vars(NL).items() if k.isupper() and isinstance(v, str)]
+    assert len(logs) > 5
+    for log in logs:
+        same_parse(log)
+        same_parse(log[: len(log) // 2])  # cut inside a line / a block
+    assert same_parse("\n".join(logs))
+
+
+# ------------------------------------------------------------ line by line
+STATE = ("regs", "regs_frozen", "arch_hint", "shape_hint", "addr_width", "in_trace", "trace_done",
+         "section_frames", "ctx", "stop_trace", "saw_marker", "hexdump", "wordstack", "_pending_wordstacks",
+         "code_text", "code_rows", "code_kind", "code_rows_done", "thumb", "s390_gprs", "ppc_le",
+         "modules_open", "fault_pf")
+
+
+def _state(ex):
+    loc = lambda x: None if x is None else dataclasses.astuple(x)  # noqa: E731
+    return ({k: getattr(ex, k) for k in STATE}, loc(ex.pc), loc(ex.lr), [dataclasses.astuple(f) for f in ex.frames],
+            None if ex.arm_pending is None else dataclasses.astuple(ex.arm_pending), dataclasses.asdict(ex.rep))
+
+
+def _step(ex, text, aux):
+    try:
+        ex.line(text, aux)
+        return None
+    except Exception as e:  # the reference's own exceptions must come out the same
+        return f"{type(e).__name__}: {e}"
+
+
+def same_lines(texts, aux=()):
+    """Feed the same lines to both extractors: the same state after every line, the same
+    exceptions, then the same finish()."""
+    fast, slow = FAST(Report()), SLOW(Report())
+    for i, t in enumerate(texts):
+        a = i in aux
+        assert _step(fast, t, a) == _step(slow, t, a), t
+        assert _state(fast) == _state(slow), t
+    assert fast.finish() == slow.finish()
+    assert _state(fast) == _state(slow)
+    return fast
+
+
+def _pool():
+    lines = []
+    for log in (v for k, v in vars(NL).items() if k.isupper() and isinstance(v, str)):
+        lines += log.split("\n")
+    if os.path.isdir(OOPSES):
+        for path in list(_files(OOPSES))[:40]:
+            lines += [ln.split("] ", 1)[-1] for ln in _read(path).split("\n")]
+    # shapes the logs above may lack
+    lines += [
+        "Stack: (0xe0bb1e20 to 0xe0bb1e80)", "1e20: e0bb1e3c e0bb1e30 c0123456 00000000 00000001 deadbeef 00000000 c0abcdef",
+        "1e40: 00000000          c0123456", "1e60: 00000000 00000001", "Exception stack(0xe0bb1fa8 to 0xe0bb1ff0)",
+        "1fa0:                   00000000 00000001", "Stack:", " f180dc28 f8e3dde1 00000000", "Stack : 00000000 80000000",
+        "Krnl PSW : 0704c00180000000 000003ff8086d03a (will_oops_init+0x3a/0x1000 [will_oops])",
+        "Krnl GPRS: 0000000000000000 0000000000000001 0000000000000002 0000000000000003",
+        "           0000000000000004 0000000000000005 0000000000000006 0000000000000007",
+        "Krnl Code: 000003ff8086d030: a7f40008  brc 15,000003ff8086d040", ">000003ff8086d03a: a7290000 lghi %r2,0",
+        "Instruction dump:", "7c0802a6 fbe1fff8 f8010010 <0fe00000> 7c0004ac", "GPR00: c000000000123456 c000000001234567 0 1",
+        "$ 0   : 00000000 00000001 80000000 00000003", "MSR: 8000000000029033 <SF,EE,ME,IR,DR,RI,LE>  CR: 48222224",
+        "<IRQ>", "</IRQ>", "<#DF>", "</#DF>", "<<EOE>>", "<<EOE>> ", "<EOI>", "<NMI> ? foo+0x1/0x2", "<bogus>",
+        "? __schedule+0x1/0x2", "[<c0123456>] (foo) from [<c0123457>] (bar+0x10/0x18 [m])", "foo from bar+0x1/0x2",
+        "Function entered at [<c01d7e4c>] from [<c01d8ab8>]", " r7:df912310 r6:df912140", "Backtrace:",
+        "Call Trace:", "Call trace:", "Call Trace: foo+0x1/0x2", "Last Breaking-Event-Address:",
+        "pc : [<00000000>]    lr : [<bf0004b4>]    psr: a0040013", "Flags: nZCv  IRQs on  FIQs on  Mode SVC_32  ISA Thumb",
+        "RSP: 0018:ffffc90000ab7d98 EFLAGS: 00010246", "FS:  0000000000000000(0000) GS:ffff88807dc00000(0000) knlGS:0",
+        "RIP: 0033:0x7f0", "RIP: 0010:foo+0x1a/0x30 [m]", "EIP: 0060:[<f8e40765>] EFLAGS: 00210246 CPU: 1",
+        "--- interrupt: 300 at foo+0x1c/0x40", "Modules linked in: a b(OE) c [last unloaded: d]",
+        "Code: 48 8b <8b> 40", "Code: e5933000 (e5832000)", "Kernel Offset: 0x1000 from 0xffffffff81000000",
+        "Not tainted 6.1.0 #1", "      Tainted: G W 6.1.0-13-amd64 #1 Debian", "", " ", "\r",
+    ]
+    return [ln for ln in lines if len(ln) < 400]
+
+
+POOL = _pool()
+# characters the register scanner and prefix tables care about, and a few that break them
+ALPHABET = "aAxXrReEpPcCfF0189_: <>[]()#$+-/.,?\t\r\u00e9\u2028\udcff\U0001f600"
+
+
+@st.composite
+def mutated(draw):
+    line = draw(st.sampled_from(POOL))
+    for _ in range(draw(st.integers(0, 3))):
+        op = draw(st.integers(0, 3))
+        i = draw(st.integers(0, len(line)))
+        if op == 0:
+            line = line[:i] + draw(st.text(ALPHABET, max_size=4)) + line[i:]
+        elif op == 1:
+            line = line[:i] + line[i + draw(st.integers(1, 4)):]
+        elif op == 2:
+            line = line[:i]
+        else:
+            line = line[:i] + line[i:] * draw(st.integers(2, 40))  # long lines
+    return line
+
+
+def _register_line():
+    name = st.sampled_from(sorted(F.REGISTER_NAMES) + ["Zz", "abcdefghijk", "x9", "A"])
+    pair = st.tuples(name, st.text(" ", max_size=7), st.sampled_from([":", ":", ":", "", ";"]), st.text(" ", max_size=4),
+                     st.one_of(st.sampled_from(["", "", "0018:", "00A8:", "A018:", "[<", "0018:[<"]),
+                               st.text("09afAF:[<", max_size=6)),
+                     st.one_of(st.text("0123456789abcdef", min_size=2, max_size=16),
+                               st.text("0123456789abcdefABCDEFgz", max_size=18)),
+                     st.one_of(st.just(" "), st.text(ALPHABET, max_size=3)))
+    return st.lists(pair, min_size=1, max_size=6).map(lambda ps: "".join("".join(p) for p in ps))
+
+
+LINES = st.one_of(st.sampled_from(POOL), mutated(), _register_line(), st.text(ALPHABET, max_size=60),
+                  st.text(max_size=30))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINES, max_size=40), st.sets(st.integers(0, 40), max_size=6))
+def test_random_lines_same_state(texts, aux):
+    same_lines(texts, aux)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_register_line(), min_size=1, max_size=3))
+def test_register_pairs_scan_as_the_pattern(texts):
+    # the scanner answers what REGISTER_PAIR's findall answers (state compared in same_lines)
+    ex = same_lines(texts)
+    first = P._REGISTER_PAIR.match(texts[0].strip())
+    if first is not None and first.group(1) in F.REGISTER_NAMES and not texts[0].strip().startswith(("GPR", "$", "Krnl PSW")):
+        want = {}
+        for n, v in P._REGISTER_PAIR.findall(texts[0].strip()):
+            if n in F.REGISTER_NAMES:
+                if n in want:
+                    break
+                want[n] = int(v, 16)
+        assert list(ex.regs.items())[:len(want)] == list(want.items())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["", "[    1.000000] ", "[    2.5][ T12] "]), LINES), max_size=50),
+       st.booleans())
+def test_random_logs_same_reports(lines, cut):
+    text = "\n".join(p + t for p, t in lines) + ("" if cut else "\n")
+    same_parse(text)
+
+
+def test_register_scanner_cases():
+    for t in ("RAX: 0000000000000000 RBX: ffff888003a1c000 RCX: 0000000000000001",
+              "RSP: 0018:ffffc90000ab7d98 EFLAGS: 00010246 ORIG_RAX: ffffffffffffff9c",
+              "FS:  0000000000000000(0000) GS:ffff88807dc00000(0000) knlGS:0000000000000000",
+              "x9 : ffff8000082f3b4c x8 : ffff000003696b10", "pc : [<c0123456>]    lr : [<bf0004b4>]    psr: a0040013",
+              "RAX: 00000000000000001 RBX: 1", "RAX: 0g RBX: 12", "RAX:    12 RBX:12:", "abcdefghijkRAX: 12",
+              "RAX       : 12", "RAX:\u00e912 RBX: 12", "RAX: 12 RAX: 13", "RBX: 0018:zz RCX: 12"):
+        same_lines([t])
+    ex = same_lines(["RAX: 0000000000000000 RBX: ffff888003a1c000", "RSP: 0018:ffffc90000ab7d98 EFLAGS: 00010246"])
+    assert ex.regs == {"RAX": 0, "RBX": 0xffff888003a1c000, "RSP": 0xffffc90000ab7d98, "EFLAGS": 0x10246}
+    ex = same_lines(["RAX: 0000000000000001", "RAX: 0000000000000002 RBX: 3f"])  # second block: frozen
+    assert ex.regs == {"RAX": 1} and ex.regs_frozen
+
+
+def test_without_the_extension_the_reference_runs():
+    code = (
+        "import sys, json, dataclasses; sys.modules['crashpipe._extract'] = None\n"
+        "import noisy_logs as NL\n"
+        "from crashpipe import parse\n"
+        "assert parse.EXTRACTOR is parse._Extractor\n"
+        "print(json.dumps([dataclasses.asdict(r) for r in parse.parse_text(NL.TWO_OOPSES + NL.LOCKDEP, 'x')],"
+        " default=lambda o: o.hex()))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    want = [dataclasses.asdict(r) for r in P.parse_text(NL.TWO_OOPSES + NL.LOCKDEP, "x")]
+    assert json.loads(out) == json.loads(json.dumps(want, default=lambda o: o.hex()))
+    assert any(r["frames"] for r in want)
