@@ -229,3 +229,161 @@ cdef class Reader:
         text = "\n".join(out[:re]) + "\n" if re else ""
         full = text if re == len(out) else text + "\n".join(out[re:]) + "\n"
         return text, full, self.last_header
+
+
+# --- the stack walk ------------------------------------------------------------------
+#
+# `walk` is titles._walk_py, `line_kind` titles._line_kind_py: the same steps, with re2
+# called through its engine binding directly (the spans a `pattern.Fast` search gets,
+# without building a match object) and the memos of titles read in C.  Misses of the
+# group-name memo, the guilty-frame choice and the fault-injection check call back into
+# the Python functions (`configure` hands them over).
+
+cdef object _rx_f = None, _key_frame_f = None, _add_groups_f = None, _line_local_f = None
+cdef object _is_corrupted_f = None, _remember_f = None, _any_frame = None, _any_stack_start = None
+cdef dict _line_memo = None, _group_memo = None
+cdef str _PARSE_STACK = None
+cdef bytes _corrupt_hint = None
+cdef tuple _stack_hints = ()
+
+
+def configure(rx, key_frame, add_groups, line_local, is_corrupted_line, remember, dict line_memo,
+              dict group_memo, str parse_stack, any_frame, any_stack_start, bytes corrupt_hint,
+              tuple stack_hints):
+    """Hand over titles' helpers, memos and patterns (`pattern.Fast` objects whose `_raw`
+    engine binding is present: titles checks that before calling)."""
+    global _rx_f, _key_frame_f, _add_groups_f, _line_local_f, _is_corrupted_f, _remember_f
+    global _line_memo, _group_memo, _PARSE_STACK, _any_frame, _any_stack_start, _corrupt_hint, _stack_hints
+    _rx_f, _key_frame_f, _add_groups_f, _line_local_f = rx, key_frame, add_groups, line_local
+    _is_corrupted_f, _remember_f = is_corrupted_line, remember
+    _line_memo, _group_memo, _PARSE_STACK = line_memo, group_memo, parse_stack
+    _any_frame, _any_stack_start, _corrupt_hint, _stack_hints = any_frame, any_stack_start, corrupt_hint, stack_hints
+
+
+cdef object _spans(object fast, bytes text, Py_ssize_t pos):
+    """The spans of fast.search(text, pos) (group 0 first), or None: no match."""
+    cdef Py_ssize_t n = len(text)
+    if pos < 0:
+        pos = 0
+    elif pos > n:
+        pos = n
+    spans = fast._raw.Match(fast._unanchored, text, pos, n)
+    if spans[0][0] < 0:
+        return None
+    return spans
+
+
+cdef tuple _groups_of(bytes text, spans):
+    """Hit.groups() of the match with these spans."""
+    cdef Py_ssize_t k, m = len(spans)
+    cdef list out = []
+    for k in range(1, m):
+        s, e = spans[k]
+        out.append(None if s < 0 else text[s:e])
+    return tuple(out)
+
+
+cdef inline int _add(list raw, tuple groups, skip) except -1:
+    names = _group_memo.get((skip, groups))
+    if names is None:
+        _add_groups_f(raw, groups, skip)
+    else:
+        raw.extend(names)
+    return 0
+
+
+def line_kind(bytes ln):
+    """titles._line_kind_py: (corruption marker line, stack start line, groups of its
+    frame match or None), remembered in the same memo."""
+    kind = _line_memo.get(ln)
+    if kind is not None:
+        return kind
+    sp = _spans(_any_frame, ln, 0)
+    corrupt = False
+    if _corrupt_hint in ln:
+        corrupt = bool(_is_corrupted_f(ln))
+    stack = False
+    for h in _stack_hints:
+        if h in ln:
+            stack = _spans(_any_stack_start, ln, 0) is not None
+            break
+    kind = (corrupt, stack, _groups_of(ln, sp) if sp is not None else None)
+    _remember_f(_line_memo, ln, kind, len(ln))
+    return kind
+
+
+def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, text=None, bint whole=False):
+    """titles._walk_py: ([(canonical, raw) frame per trace], ok)."""
+    cdef list raw = [], results = []
+    cdef bint ok = True, settled
+    cdef Py_ssize_t traces = 0, pos = 0, n = len(text_lines), opos = 0, ooff = 0, i = 0, np = len(parts)
+    cdef Py_ssize_t at, nl
+    cdef bytes btext = text if type(text) is bytes else None
+    while True:
+        if i == np or (parts[i] == _PARSE_STACK and traces > 0):
+            key = _key_frame_f(raw, extractor)
+            if not key[0]:
+                key, ok = ("corrupted", "corrupted"), False
+            results.append(key)
+            raw = []
+        if i == np:
+            break
+        part = parts[i]
+        if part == _PARSE_STACK:
+            traces += 1
+            nxt = _rx_f(parts[i + 1]) if i + 1 < np else None
+            settled = nxt is None and extractor is None and not may_corrupt
+            while pos < n:
+                if settled and raw:
+                    break
+                ln = text_lines[pos]
+                pos += 1
+                kind = _line_memo.get(ln)
+                if kind is None:
+                    kind = line_kind(ln)
+                corrupt_line, stack_start, frame = kind
+                if corrupt_line:
+                    ok = False
+                    break
+                if stack_start:
+                    break
+                if nxt is not None:
+                    sp = _spans(nxt, ln, 0)
+                    if sp is not None:
+                        _add(raw, _groups_of(ln, sp), skip)
+                        i += 1
+                        break
+                if frame is not None:
+                    _add(raw, frame, skip)
+        elif whole and btext is not None and not may_corrupt and _line_local_f(part):
+            sp = None
+            if pos < n:
+                while opos < pos:
+                    ooff = btext.index(b"\n", ooff) + 1
+                    opos += 1
+                sp = _spans(_rx_f(part), btext, ooff)
+            if sp is None:
+                pos = n
+            else:
+                _add(raw, _groups_of(btext, sp), skip)
+                at = sp[0][0]
+                nl = btext.find(b"\n", at)
+                if nl < 0:
+                    pos = n
+                else:
+                    pos = opos + btext.count(b"\n", ooff, at) + 1
+                    opos, ooff = pos, nl + 1
+        else:
+            rx = _rx_f(part)
+            while pos < n:
+                ln = text_lines[pos]
+                pos += 1
+                if may_corrupt and _is_corrupted_f(ln):
+                    ok = False
+                    break
+                sp = _spans(rx, ln, 0)
+                if sp is not None:
+                    _add(raw, _groups_of(ln, sp), skip)
+                    break
+        i += 1
+    return results, ok

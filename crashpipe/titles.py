@@ -27,6 +27,11 @@ from crashpipe.lines import Line
 from crashpipe.memo import remember
 from crashpipe.split import Span, log_index, match_header
 
+try:  # the per-line loops in C (crashpipe/_titles.pyx); the functions here are the reference
+    from crashpipe import _titles as _ext
+except ImportError:  # not built: the pure-Python reference
+    _ext = None
+
 
 @dataclass
 class TitleInfo:
@@ -281,7 +286,7 @@ def _add_groups(frames: list[str], groups: tuple, skip) -> None:
     frames.extend(names)
 
 
-def _line_kind(ln: bytes) -> tuple:
+def _line_kind_py(ln: bytes) -> tuple:
     """(corruption marker line, stack start line, groups of its frame match or None)."""
     kind = _LINE_KIND.get(ln)
     if kind is None:
@@ -299,8 +304,8 @@ def _is_corrupted_line(ln: bytes) -> bool:
     return _CORRUPTED_LINE_HINT in ln and any(rx.search(ln) for rx in _CORRUPTED_LINES)
 
 
-def _walk(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str | None, may_corrupt: bool = True,
-          text: bytes | None = None, whole: bool = False):
+def _walk_py(text_lines: list[bytes], parts: tuple[str, ...], skip, extractor: str | None, may_corrupt: bool = True,
+             text: bytes | None = None, whole: bool = False):
     """Walk the report's lines along `parts`; ([(canonical, raw) frame per trace], ok).
     `may_corrupt` False says no line holds the fault-injection marker; `text` is the
     lines joined by newlines, and `whole` lets line-local parts search it in one go."""
@@ -404,6 +409,17 @@ def _line_local(pattern: str) -> bool:
         got = not any(t in exp for t in _NOT_LINE_LOCAL) and "(?" not in exp.replace("(?:", "")
         _LOCAL_CACHE[pattern] = got
     return got
+
+
+if _ext is not None and getattr(_ANY_FRAME, "_raw", None) is not None:
+    # (the extension calls re2's engine binding the way pattern.Fast does: only when
+    # this binding version has it)
+    _ext.configure(_rx, _key_frame, _add_groups, _line_local, _is_corrupted_line, remember, _LINE_KIND,
+                   _GROUP_NAMES, F.PARSE_STACK, _ANY_FRAME, _ANY_STACK_START, _CORRUPTED_LINE_HINT,
+                   _STACK_START_HINTS)
+    _walk, _line_kind = _ext.walk, _ext.line_kind
+else:
+    _walk, _line_kind = _walk_py, _line_kind_py
 
 
 def _stack_frames(stack: F.Stack, text: bytes):
@@ -921,11 +937,6 @@ def _fast_tail(facts: "_LogFacts", j0: int, ctx: str, n_out: int, last_header: i
         at = j + 1
     return "".join(pieces), last_header
 
-
-try:
-    from crashpipe import _titles as _ext
-except ImportError:  # not built: the pure-Python reference
-    _ext = None
 
 _read_report = _read_report_fast if _ext is not None else _read_report_py
 

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 import noisy_logs as NL
 from crashpipe import split as S
 from crashpipe import titles as T
+from crashpipe.formats import frames as FR
+from crashpipe.formats import oopses as F
 from crashpipe.lines import Line, clean_lines
 
 ext = pytest.importorskip("crashpipe._titles")
@@ -24,7 +26,11 @@ OOPSES = os.path.join(SHARED, "oopses")
 SAMPLES = os.path.join(HERE, "..", "samples")
 
 # (module attribute, fast version, Python reference)
-TWINS = (("_read_report", T._read_report_fast, T._read_report_py),)
+TWINS = (("_read_report", T._read_report_fast, T._read_report_py), ("_walk", ext.walk, T._walk_py),
+         ("_line_kind", ext.line_kind, T._line_kind_py))
+# the per-distinct-value memos both paths fill: the reference runs on fresh ones, so it
+# never reads what the compiled path decided (which keeps its own, warm as in a run)
+MEMOS = ("_LINE_KIND", "_GROUP_NAMES", "_STRIPPED", "_SANITIZED")
 
 
 def test_extension_is_used():
@@ -35,11 +41,14 @@ def test_extension_is_used():
 
 @contextlib.contextmanager
 def reference():
-    """titles.py with every compiled path swapped for its Python reference."""
-    saved = [(name, getattr(T, name)) for name, _, _ in TWINS]
+    """titles.py with every compiled path swapped for its Python reference, on empty
+    memos."""
+    saved = [(name, getattr(T, name)) for name, _, _ in TWINS] + [(m, getattr(T, m)) for m in MEMOS]
     try:
         for name, _, ref in TWINS:
             setattr(T, name, ref)
+        for m in MEMOS:
+            setattr(T, m, {})
         yield
     finally:
         for name, v in saved:
@@ -61,13 +70,35 @@ def check_lines(lines):
             want = list(T._read_report_py(lines, s, early))
             got = list(T._read_report_fast(lines, s, early))
             assert got == want, (s, early)
+    for s in heads:  # the walk of every stack format of the header, both ways, every mode
+        text = T.report_text(lines, s)[1].encode("utf-8", "replace")
+        check_walks(text, F.OOPSES[idx.headers[s]])
     spans = S.split_reports(lines)
     fast = [info_tuple(T.title_for(sp, lines)) for sp in spans]
     with reference():
         T._FACTS.clear()
         ref = [info_tuple(T.title_for(sp, lines)) for sp in spans]
+        # every line, as the walk and the corruption check classify it
+        texts = [ln.text.encode("utf-8", "replace") for ln in lines]
+        kinds = [T._line_kind_py(b) for b in texts]
     assert fast == ref
+    assert [ext.line_kind(b) for b in texts] == kinds
     return len(heads)
+
+
+def check_walks(text, oops):
+    text_lines = text.split(b"\n")
+    for f in oops.formats:
+        if f.stack is None:
+            continue
+        skip = T._skip_rx(f.stack.skip)
+        for parts in (f.stack.parts, f.stack.parts2, FR.HEADERLESS_PARTS):
+            for may_corrupt in (True, False):
+                for whole in (True, False) if not may_corrupt else (False,):  # (whole needs no marker)
+                    args = (text_lines, parts, skip, f.stack.extractor, may_corrupt, text, whole)
+                    with reference():
+                        want = T._walk_py(*args)
+                    assert ext.walk(*args) == want, (parts, may_corrupt, whole)
 
 
 def check_text(text):
