@@ -51,13 +51,17 @@ cdef class LogArrays:
         if self.flags == NULL or self.ctx == NULL:
             raise MemoryError()
         memset(self.flags, 0, n + 1)
+        cdef object prev = None
+        cdef int pk = -1
         for i in range(n):
             c = contexts[i]
-            k = ids.get(c)
-            if k is None:
-                k = ids[c] = len(names)
-                names.append(c)
-            self.ctx[i] = <int>k
+            if c is not prev:  # (runs of one printer share the object)
+                k = ids.get(c)
+                if k is None:
+                    k = ids[c] = len(names)
+                    names.append(c)
+                prev, pk = c, <int>k
+            self.ctx[i] = pk
         self.ids = ids
         m = len(names)
         self.cpu = <unsigned char*>malloc(m + 1)
@@ -88,6 +92,23 @@ cdef class LogArrays:
         free(self.tagged)
 
 
+def main_headers(list headers, bytes extra):
+    """Ascending indexes of the lines whose header (index into formats.oopses.OOPSES, -1
+    for none) is not a crashpipe extra (`extra`: one byte per header, nonzero = extra)."""
+    cdef Py_ssize_t i, n = len(headers), m = len(extra)
+    cdef long h
+    cdef list out = []
+    cdef const unsigned char* ex = extra
+    for i in range(n):
+        h = headers[i]
+        if h >= 0:
+            if h >= m:
+                raise IndexError("header index out of range")
+            if not ex[h]:
+                out.append(i)
+    return out
+
+
 cdef str _DISABLING = "Disabling lock debugging due to kernel taint"
 cdef str _SENDING_NMI = "Sending NMI from CPU"
 cdef str _PANIC = "Kernel panic - not syncing"
@@ -98,7 +119,7 @@ cdef class Reader:
     """The state of `titles._read_report_py`'s loop for one report; `run` advances it."""
 
     cdef LogArrays a
-    cdef list texts, lines
+    cdef list lines
     cdef object index, strip_line
     cdef Py_ssize_t start, n, j, tail_lines, tail_max_headers, max_lines
     cdef int c0
@@ -106,12 +127,11 @@ cdef class Reader:
     cdef readonly bint tagged, second, skip_text, cpu_traceback, paused, finished
     cdef readonly list out
 
-    def __init__(self, LogArrays a, list texts, list lines, index, strip_line, Py_ssize_t start,
+    def __init__(self, LogArrays a, list lines, index, strip_line, Py_ssize_t start,
                  Py_ssize_t min_lines, Py_ssize_t tail_lines, Py_ssize_t tail_max_headers, Py_ssize_t max_lines):
-        if not (0 <= start < a.n) or len(texts) != a.n or len(lines) != a.n:
+        if not (0 <= start < a.n) or len(lines) != a.n:
             raise ValueError("line index out of range")
         self.a = a
-        self.texts = texts
         self.lines = lines
         self.index = index
         self.strip_line = strip_line
@@ -151,7 +171,7 @@ cdef class Reader:
         cdef bint is_head, opens_tail, skip_line, resuming = self.paused
         cdef bint tagged = self.tagged
         cdef unsigned char fl
-        cdef list out = self.out, texts = self.texts
+        cdef list out = self.out, lines = self.lines
         self.paused = False
         while True:
             if resuming:
@@ -194,13 +214,13 @@ cdef class Reader:
             if fl & F_DROPPED:  # an unreliable frame
                 if not is_head:
                     continue
-                stripped = self.strip_line(self.lines[j])[0]
+                stripped = self.strip_line(lines[j])[0]
             else:
-                stripped = texts[j]
+                stripped = lines[j].text
             self.text_lines += 1
             skip_line = self.skip_text
             if fl & F_MARKED:
-                t = texts[j]
+                t = lines[j].text
                 if _DISABLING in t:
                     skip_line = True
                 elif _SENDING_NMI in t:

@@ -156,11 +156,19 @@ def _set_hits(rs, text: bytes) -> set[int] | None:
     cannot say (no set, its DFA ran out of memory, or nothing matches): exact when given."""
     if rs is None:
         return None
+    last = _LAST_HITS
+    if last[0] is rs and last[1] is text:  # (the tail check and the corruption check ask in turn)
+        return last[2]
     try:
         got = rs.Match(text)
     except Exception:  # noqa: BLE001
         return None
-    return set(got) if got else None
+    hits = set(got) if got else None
+    last[:] = [rs, text, hits]
+    return hits
+
+
+_LAST_HITS: list = [None, None, None]  # the last set asked, the text (held) and the answer
 
 
 _STACK_START_SET = _pattern_set(FR.STACK_START)
@@ -678,6 +686,7 @@ _SKIP_MARKERS = (
 
 
 _NONNEGATIVE = (-1).__lt__
+_EXTRA = bytes(o.extra for o in F.OOPSES)  # per header index: a crashpipe extra (not a main header)
 _TEXT_OF = operator.attrgetter("text")
 
 
@@ -697,9 +706,13 @@ class _LogFacts:
         # headers that end the text syzkaller reads (not crashpipe's extra ones)
         # (C-level iteration over the per-line header column: almost every entry is -1)
         headers = index.headers
-        self.main_headers = {i for i in itertools.compress(range(len(headers)), map(_NONNEGATIVE, headers))
-                             if not F.OOPSES[headers[i]].extra}
-        self.main_sorted = sorted(self.main_headers)
+        if _ext is not None and type(headers) is list:
+            self.main_sorted = _ext.main_headers(headers, _EXTRA)
+            self.main_headers = set(self.main_sorted)
+        else:
+            self.main_headers = {i for i in itertools.compress(range(len(headers)), map(_NONNEGATIVE, headers))
+                                 if not F.OOPSES[headers[i]].extra}
+            self.main_sorted = sorted(self.main_headers)
         self.info = index.info
         self.contexts = index.contexts
         self.marked: set[int] = set().union(*(index.holding(m) for m in _SKIP_MARKERS))
@@ -709,19 +722,28 @@ class _LogFacts:
         self.marked_sorted = sorted(self.marked)
         self._dropped: list[int] | None = None
         self._dropped_set: set[int] | None = None
-        self.texts = list(map(_TEXT_OF, lines))
-        # lines _read_report must look at one by one; between them, runs of one
-        # printer's plain lines are taken whole
-        self.special = sorted(self.main_headers | self.info | self.marked | self.strip
-                              | set(index.printer_changes()))
         self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
         self._arrays = None
+
+    def __getattr__(self, name: str):
+        # built on first use (only _read_report_py reads them)
+        if name == "texts":
+            self.texts = list(map(_TEXT_OF, self.lines))
+            return self.texts
+        if name == "special":
+            # lines _read_report_py must look at one by one; between them, runs of one
+            # printer's plain lines are taken whole
+            self.special = sorted(self.main_headers | self.info | self.marked | self.strip
+                                  | set(self.index.printer_changes()))
+            return self.special
+        raise AttributeError(name)
 
     def arrays(self):
         """These facts as crashpipe._titles.LogArrays (built once per log)."""
         if self._arrays is None:
-            self._arrays = _ext.LogArrays(list(self.contexts), self.main_headers, self.info, self.marked,
-                                          self.dropped())
+            c = self.contexts
+            self._arrays = _ext.LogArrays(c if type(c) is list else list(c), self.main_sorted, self.info,
+                                          self.marked, self.dropped())
         return self._arrays
 
     def dropped_set(self) -> set[int]:
@@ -886,7 +908,7 @@ def _read_report_fast(all_lines: list[Line], start: int, early: bool):
         return
     head = all_lines[start]
     min_lines = 16 if "BUG: KMSAN:" in head.text else 22
-    r = _ext.Reader(facts.arrays(), facts.texts, all_lines, facts.index, _strip_line, start, min_lines,
+    r = _ext.Reader(facts.arrays(), all_lines, facts.index, _strip_line, start, min_lines,
                     _TAIL_LINES, _TAIL_HEADERS, _MAX_REPORT_LINES)
     if r.run(early):
         text = r.text_so_far()
