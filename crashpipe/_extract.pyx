@@ -56,6 +56,8 @@ cdef object _arm_from_groups = None
 cdef object _Loc = None
 cdef object _merge = None
 cdef object _MISSING = None
+cdef object _trace_groups = None
+cdef bint _C_TRACE = False
 cdef Py_ssize_t _MAX_FRAMES = 0
 cdef bint _bound = False
 
@@ -81,7 +83,7 @@ def init(parse_module):
     global _PyEx, _TRACE_CACHE, _INERT, _read_trace_line, _is_inert, _ARM_FROM, _ARM_ENTERED
     global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS, _HEXDUMP_ROW
     global _HEXDUMP_CELLS, _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
-    global _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING
+    global _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _trace_groups, _C_TRACE
     P = parse_module
     _P = P
     _PyEx = P._Extractor
@@ -109,6 +111,9 @@ def init(parse_module):
     _Loc = P._Loc
     _merge = P._merge
     _MISSING = P._MISSING
+    _trace_groups = P._trace_groups
+    _C_TRACE = F.TRACE_LINE == _TRACE_PATTERN and P._TRACE_LINE.pattern == _TRACE_PATTERN
+    _build_masks(P._FIELD_PREFIXES)
     _bound = True
 
 
@@ -119,22 +124,39 @@ def init(parse_module):
 cdef enum:
     G_ARCH, G_CPU, G_PID, G_HW, G_MOD, G_KASLR, G_CODE, G_PPCDUMP, G_S390CODE, G_S390GPRS
     G_WORDSTACK, G_HEXDUMP, G_TASK, G_FAULT, G_PC, G_GPR, G_DOLLAR, G_PSW, G_MSR
-    G_TRACE_HDR, G_TRACE_STOP, G_INTERLUDE, G_AUX, G_TAINT, G_COUNT
+    G_TRACE_HDR, G_TRACE_STOP, G_INTERLUDE, G_AUX, G_TAINT, G_FIELD, G_COUNT
 
-cdef tuple _GROUPS = (
+cdef tuple _GROUPS = ()
+cdef unsigned int _MASK[130]
+cdef list _SUBS = []  # [g * 130 + index]: the prefixes of group g that start with that character
+
+
+cdef tuple _groups(field_prefixes):
+    return (
     F.ARCH_LINE_PREFIXES, ("CPU: ",), ("Pid: ",), (F.HARDWARE,), (F.MODULES,), (F.KASLR_PREFIX,),
     tuple(F.CODE_PREFIXES), (F.PPC_INSTRUCTION_DUMP,), (F.S390_CODE,), (F.S390_GPRS,),
     tuple(F.WORD_STACK_HEADERS), tuple(F.HEXDUMP_PREFIXES), tuple(F.TASK_PREFIXES), tuple(F.FAULT_PREFIXES),
     tuple(F.PC_PREFIXES), ("GPR",), ("$",), ("Krnl PSW",), ("MSR: ",),
     tuple(F.TRACE_HEADERS), tuple(F.TRACE_STOP_HEADERS), tuple(F.TRACE_INTERLUDES), tuple(F.AUX_BLOCK_HEADERS),
-    tuple(F.TAINT_LINE_PREFIXES),
-)
-assert len(_GROUPS) == G_COUNT
-cdef unsigned int _MASK[130]
+    tuple(F.TAINT_LINE_PREFIXES), tuple(field_prefixes),
+    )
 
 
-cdef void _build_masks():
+cdef _build_masks(field_prefixes):
+    global _GROUPS, _SUBS
     cdef int g, c
+    _GROUPS = _groups(field_prefixes)
+    assert len(_GROUPS) == G_COUNT
+    subs = [[] for _ in range(G_COUNT * 130)]
+    for g in range(G_COUNT):
+        for p in _GROUPS[g]:
+            if not p:
+                for c in range(130):
+                    subs[g * 130 + c].append(p)
+            else:
+                c = ord(p[0])
+                subs[g * 130 + (c if c < 128 else 128)].append(p)
+    _SUBS = [tuple(x) for x in subs]
     for c in range(130):
         _MASK[c] = 0
     for g in range(G_COUNT):
@@ -146,8 +168,6 @@ cdef void _build_masks():
             c = ord(p[0])
             _MASK[c if c < 128 else 128] |= (<unsigned int>1) << g
 
-
-_build_masks()
 
 
 cdef inline int _first(str t):
@@ -162,7 +182,7 @@ cdef inline bint _sw(str t, int first, int g) except -1:
     """t.startswith(group g), answered from the mask when t cannot start with it."""
     if not (_MASK[first] >> g) & 1:
         return False
-    return t.startswith(<tuple>_GROUPS[g])
+    return t.startswith(<tuple>_SUBS[g * 130 + first])
 
 
 # -------------------------------------------------------- register pairs in C
@@ -259,6 +279,180 @@ cdef inline object _hexs(s):
     return int(s, 16) if s else None
 
 
+# ------------------------------------------------------------- trace lines in C
+# The TRACE_LINE pattern `_trace_match` implements; with any other table pattern (or a
+# line holding "\n", which "(.*)$" treats specially) the regex runs instead.
+_TRACE_PATTERN = (
+    r"(\()?"
+    r"(?:\[([0-9a-f]{8,16})\] \[([0-9a-f]{8,16})\] |\[<([0-9a-fA-F]{1,16})>\] ?)?"
+    r"(\? )?"
+    r"([A-Za-z_.$][A-Za-z0-9_.$@\-]{0,254}|0x[0-9a-f]{1,16})"
+    r"(?:\+0x([0-9a-f]{1,16})/0x([0-9a-f]{1,16}))?"
+    r"(?: \[([A-Za-z0-9_\-]{1,64})(?: [0-9a-f]{1,64})?\])?"
+    r"(.*)$"
+)
+
+
+cdef inline unsigned int _ch(int kind, void* data, Py_ssize_t n, Py_ssize_t i):
+    """Character i, or 0 past the end (never compared with 0: no piece looks for NUL)."""
+    return PyUnicode_READ(kind, data, i) if i < n else 0
+
+
+cdef inline bint _is_symstart(unsigned int c):
+    return _is_alpha(c) or c == 95 or c == 46 or c == 36  # _ . $
+
+
+cdef inline bint _is_symch(unsigned int c):
+    return _is_namech(c) or c == 46 or c == 36 or c == 64 or c == 45  # . $ @ -
+
+
+cdef inline bint _is_modch(unsigned int c):
+    return _is_namech(c) or c == 45
+
+
+cdef inline Py_ssize_t _run_lhex(int kind, void* data, Py_ssize_t n, Py_ssize_t i):
+    while i < n and _is_lhex(PyUnicode_READ(kind, data, i)):
+        i += 1
+    return i
+
+
+cdef object _trace_match(str t):
+    """TRACE_LINE.match(t).groups(), or None when it does not match.
+
+    Each optional piece is taken whenever it matches (the pattern's greedy order), and
+    that choice is final: the symbol that must follow cannot start with "(", "[", "?" or
+    " ", so no shorter choice before it succeeds where the longer one failed; after the
+    symbol every piece is optional and "(.*)$" takes the rest of a line without "\n"."""
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t n = len(t), i = 0, j, k, r, r2
+    cdef Py_ssize_t sp0 = -1, sp1 = -1, ip0 = -1, ip1 = -1, a0 = -1, a1 = -1, q0 = -1
+    cdef Py_ssize_t s0, s1, o0 = -1, o1 = -1, z0 = -1, z1 = -1, m0 = -1, m1 = -1
+    cdef bint paren = False
+    cdef unsigned int c
+    if _ch(kind, data, n, 0) == 40:  # (
+        paren = True
+        i = 1
+    if _ch(kind, data, n, i) == 91:  # [
+        # ppc "[sp] [ip] "
+        j = i + 1
+        r = _run_lhex(kind, data, n, j)
+        if 8 <= r - j <= 16 and _ch(kind, data, n, r) == 93 and _ch(kind, data, n, r + 1) == 32 \
+                and _ch(kind, data, n, r + 2) == 91:
+            k = r + 3
+            r2 = _run_lhex(kind, data, n, k)
+            if 8 <= r2 - k <= 16 and _ch(kind, data, n, r2) == 93 and _ch(kind, data, n, r2 + 1) == 32:
+                sp0, sp1, ip0, ip1 = j, r, k, r2
+                i = r2 + 2
+        if sp0 < 0 and _ch(kind, data, n, i + 1) == 60:  # "[<" hex ">]" " "?
+            j = i + 2
+            r = j
+            while r < n and _hexval(PyUnicode_READ(kind, data, r)) >= 0:
+                r += 1
+            if 1 <= r - j <= 16 and _ch(kind, data, n, r) == 62 and _ch(kind, data, n, r + 1) == 93:
+                a0, a1 = j, r
+                i = r + 2
+                if _ch(kind, data, n, i) == 32:
+                    i += 1
+    if _ch(kind, data, n, i) == 63 and _ch(kind, data, n, i + 1) == 32:  # "? "
+        q0 = i
+        i += 2
+    c = _ch(kind, data, n, i)
+    if _is_symstart(c):
+        s0 = i
+        j = i + 1
+        while j < n and j - i < 255 and _is_symch(PyUnicode_READ(kind, data, j)):
+            j += 1
+        s1 = j
+    elif c == 48 and _ch(kind, data, n, i + 1) == 120:  # 0x
+        r = _run_lhex(kind, data, n, i + 2)
+        if r - (i + 2) < 1:
+            return None
+        s0 = i
+        s1 = min(r, i + 2 + 16)
+    else:
+        return None
+    i = s1
+    if _ch(kind, data, n, i) == 43 and _ch(kind, data, n, i + 1) == 48 and _ch(kind, data, n, i + 2) == 120:
+        j = i + 3
+        r = _run_lhex(kind, data, n, j)
+        if 1 <= r - j <= 16 and _ch(kind, data, n, r) == 47 and _ch(kind, data, n, r + 1) == 48 \
+                and _ch(kind, data, n, r + 2) == 120:
+            k = r + 3
+            r2 = _run_lhex(kind, data, n, k)
+            if r2 - k >= 1:
+                o0, o1, z0, z1 = j, r, k, min(r2, k + 16)
+                i = z1
+    if _ch(kind, data, n, i) == 32 and _ch(kind, data, n, i + 1) == 91:  # " [module( hex)?]"
+        j = i + 2
+        r = j
+        while r < n and _is_modch(PyUnicode_READ(kind, data, r)):
+            r += 1
+        if 1 <= r - j <= 64:
+            c = _ch(kind, data, n, r)
+            if c == 93:
+                m0, m1 = j, r
+                i = r + 1
+            elif c == 32:
+                r2 = _run_lhex(kind, data, n, r + 1)
+                if 1 <= r2 - (r + 1) <= 64 and _ch(kind, data, n, r2) == 93:
+                    m0, m1 = j, r
+                    i = r2 + 1
+    return ("(" if paren else None,
+            t[sp0:sp1] if sp0 >= 0 else None, t[ip0:ip1] if ip0 >= 0 else None,
+            t[a0:a1] if a0 >= 0 else None, "? " if q0 >= 0 else None, t[s0:s1],
+            t[o0:o1] if o0 >= 0 else None, t[z0:z1] if z0 >= 0 else None,
+            t[m0:m1] if m0 >= 0 else None, t[i:])
+
+
+cdef object _read_trace(str t):
+    """parse._read_trace_line, its pattern matched in C."""
+    if not _C_TRACE or "\n" in t:
+        return _read_trace_line(t)
+    g = _trace_match(t)
+    return 0 if g is None else _trace_groups(g)
+
+
+def with_continuations(lines, all_lines, start, end):
+    """parse._with_continuations (the same list), compiled."""
+    lo, hi = max(start, 1), min(end, len(all_lines))
+    cdef list cand = [line for line in all_lines[lo - 1:hi]
+                      if line.ts is None and line.tag is None and lo <= line.no <= hi]
+    if cand:
+        kept = {line.no for line in lines}
+        cand = [line for line in cand if line.no not in kept]
+    if not cand:
+        return [(line, False) for line in lines]
+    merged = [(line, False) for line in lines] + [(line, True) for line in cand]
+    merged.sort(key=_line_no_of_pair)
+    return merged
+
+
+def _line_no_of_pair(p):
+    return p[0].no
+
+
+def trace_groups(t):
+    """TRACE_LINE's groups on t as the C matcher reads them (None: no match); for tests."""
+    return _trace_match(t)
+
+
+def register_pairs(t):
+    """REGISTER_PAIR.findall(t) as the C scanner reads it; for tests."""
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t n = len(t), i = 0, e, ne, vs, ve
+    out = []
+    while i < n:
+        e = _pair_at(kind, data, n, i, &ne, &vs, &ve)
+        if e < 0:
+            i += 1
+            continue
+        out.append((t[i:ne], t[vs:ve]))
+        i = e
+    return out
+
+
 # ------------------------------------------------------------------ extractor
 cdef class Extractor:
     """crashpipe.parse._Extractor, compiled (same attributes, same answers)."""
@@ -317,12 +511,21 @@ cdef class Extractor:
     # ------------------------------------------------------------ the loop
     def feed(self, lines, cut_line):
         """Read every line (see parse._Extractor.feed); returns the block open at the cut line."""
-        cdef list items = [item if isinstance(item, tuple) else (item, False) for item in lines]
-        while items and not items[-1][0].text.strip():
-            items.pop()
+        cdef list items = lines if type(lines) is list else list(lines)
+        cdef Py_ssize_t end = len(items), k
+        while end > 0:
+            item = items[end - 1]
+            if (item[0] if isinstance(item, tuple) else item).text.strip():
+                break
+            end -= 1
         inside = None
         cdef bint check = cut_line is not None
-        for line, aux in items:
+        for k in range(end):
+            item = items[k]
+            if isinstance(item, tuple):
+                line, aux = item
+            else:
+                line, aux = item, False
             if check and line.no == cut_line:
                 inside = self._open_block()
                 self.line(line.text, aux)
@@ -390,12 +593,10 @@ cdef class Extractor:
 
     # -------------------------------------------------------- plain fields
     cdef int _fields(self, str t) except -1:
-        inert = _INERT.get(t)
-        if inert is None:
-            inert = _remember(_INERT, t, _is_inert(t), len(t))
-        if inert:
-            return 0
         cdef int first = _first(t)
+        # parse._is_inert: a line no branch below acts on
+        if not (_sw(t, first, G_FIELD) or self._register_line(t) or "#" in t or t.find("Flags:", 0, 8) >= 0):
+            return 0
         rep = self.rep
         if self.arch_hint is None and _sw(t, first, G_ARCH):
             for prefix, arch in F.ARCH_BY_LINE:
@@ -807,7 +1008,7 @@ cdef class Extractor:
             return 1
         hit = _TRACE_CACHE.get(t)
         if hit is None:
-            hit = _remember(_TRACE_CACHE, t, _read_trace_line(t), len(t))
+            hit = _remember(_TRACE_CACHE, t, _read_trace(t), len(t))
         if type(hit) is int:
             if hit and self.shape_hint is None:
                 self.shape_hint = "x86"

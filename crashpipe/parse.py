@@ -103,7 +103,7 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | No
     rep = Report(source=source, source_line=start, end_line=getattr(span, "end_line", start))
     try:
         lines = list(span.lines)
-        rep.text = "\n".join(line.text for line in lines)
+        rep.text = "\n".join([line.text for line in lines])
     except Exception as e:
         rep.corrupted, rep.corrupted_reason = True, f"parser-error: span: {type(e).__name__}: {e}"
         return rep
@@ -133,7 +133,7 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | No
     return rep
 
 
-def _with_continuations(lines: list[Line], all_lines: list[Line], start: int, end: int) -> list[tuple[Line, bool]]:
+def _with_continuations_py(lines: list[Line], all_lines: list[Line], start: int, end: int) -> list[tuple[Line, bool]]:
     """The span's lines, each with aux=False, merged with the prefix-less lines of the same
     range that the splitter left out (aux=True).  Wrapped `Modules linked in:` lists, s390
     `Krnl GPRS`/`Krnl Code` rows and similar continuations are printed without a timestamp
@@ -198,9 +198,12 @@ def _read_trace_line(t: str) -> tuple | int:
     line, inlined, reliable, "? " seen, ppc pair seen, printed address width); when the
     line is not a frame line, 1 if it starts like an x86 "? " frame, else 0."""
     m = _TRACE_LINE.match(t)
-    if m is None:
-        return 0
-    paren, ppc_sp, ppc_ip, addr, q, sym, off, size, mod, rest = m.groups()
+    return 0 if m is None else _trace_groups(m.groups())
+
+
+def _trace_groups(groups: tuple) -> tuple | int:
+    """_read_trace_line's answer from `fields.TRACE_LINE`'s groups on the line."""
+    paren, ppc_sp, ppc_ip, addr, q, sym, off, size, mod, rest = groups
     rest = rest.strip()
     inlined = F.INLINE_MARK in rest
     raw_sym = sym.startswith("0x")
@@ -1153,3 +1156,4 @@ except ImportError:  # extension not built: the reference runs
 if _extract is not None:
     _extract.init(sys.modules[__name__])
 EXTRACTOR = _extract.Extractor if _extract is not None else _Extractor
+_with_continuations = _extract.with_continuations if _extract is not None else _with_continuations_py

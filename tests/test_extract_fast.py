@@ -27,10 +27,11 @@ HERE = os.path.dirname(__file__)
 REPO = os.path.join(HERE, "..")
 
 FAST, SLOW = ext.Extractor, P._Extractor
+CONT_FAST, CONT_SLOW = ext.with_continuations, P._with_continuations_py
 
 
 def test_extension_is_used():
-    assert P.EXTRACTOR is FAST
+    assert P.EXTRACTOR is FAST and P._with_continuations is CONT_FAST
 
 
 def _dump(reports):
@@ -44,12 +45,12 @@ def _dump(reports):
 def same_parse(text, source="x"):
     """parse_text with each extractor: identical reports (every dataclass field)."""
     try:
-        P.EXTRACTOR = FAST
+        P.EXTRACTOR, P._with_continuations = FAST, CONT_FAST
         got = _dump(P.parse_text(text, source))
-        P.EXTRACTOR = SLOW
+        P.EXTRACTOR, P._with_continuations = SLOW, CONT_SLOW
         want = _dump(P.parse_text(text, source))
     finally:
-        P.EXTRACTOR = FAST
+        P.EXTRACTOR, P._with_continuations = FAST, CONT_FAST
     assert got == want
     return got
 
@@ -234,6 +235,18 @@ def test_random_logs_same_reports(lines, cut):
     same_parse(text)
 
 
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(mutated(), _register_line(), st.text(ALPHABET + "\n", max_size=60),
+                 st.lists(st.sampled_from(["[<ffffffff81000000>] ", "[c000000000123456] [c000000000654321] ", "(",
+                                           "? ", "foo", "0x1f", "+0x1a/0x30", "+0x1a/0x", " [mod]", " [mod 1a2b]",
+                                           " [mod", " lib/x.c:12", " [inline]", " (unreliable)", "1" * 17, "<", "]"]),
+                          max_size=8).map("".join)))
+def test_c_matchers_answer_as_the_patterns(t):
+    m = P._TRACE_LINE.match(t)
+    assert ext.trace_groups(t) == (m.groups() if m is not None else None) or "\n" in t
+    assert ext.register_pairs(t) == P._REGISTER_PAIR.findall(t)
+
+
 def test_register_scanner_cases():
     for t in ("RAX: 0000000000000000 RBX: ffff888003a1c000 RCX: 0000000000000001",
               "RSP: 0018:ffffc90000ab7d98 EFLAGS: 00010246 ORIG_RAX: ffffffffffffff9c",
@@ -253,7 +266,7 @@ def test_without_the_extension_the_reference_runs():
         "import sys, json, dataclasses; sys.modules['crashpipe._extract'] = None\n"
         "import noisy_logs as NL\n"
         "from crashpipe import parse\n"
-        "assert parse.EXTRACTOR is parse._Extractor\n"
+        "assert parse.EXTRACTOR is parse._Extractor and parse._with_continuations is parse._with_continuations_py\n"
         "print(json.dumps([dataclasses.asdict(r) for r in parse.parse_text(NL.TWO_OOPSES + NL.LOCKDEP, 'x')],"
         " default=lambda o: o.hex()))\n"
     )
