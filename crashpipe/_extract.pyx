@@ -57,6 +57,16 @@ cdef object _Loc = None
 cdef object _merge = None
 cdef object _MISSING = None
 cdef object _trace_groups = None
+cdef object _arch_by_release = None
+cdef object _taint = None
+cdef object _RELEASE_LINE = None
+cdef object _MODULE_TOKEN = None
+cdef dict _TASK_CACHE = None
+cdef dict _FAULT_CACHE = None
+cdef dict _MODULES_CACHE = None
+cdef object _read_task_line = None
+cdef object _read_fault = None
+cdef object _read_modules = None
 cdef bint _C_TRACE = False
 cdef Py_ssize_t _MAX_FRAMES = 0
 cdef bint _bound = False
@@ -84,6 +94,8 @@ def init(parse_module):
     global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS, _HEXDUMP_ROW
     global _HEXDUMP_CELLS, _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
     global _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _trace_groups, _C_TRACE
+    global _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
+    global _read_task_line, _read_fault, _read_modules
     P = parse_module
     _P = P
     _PyEx = P._Extractor
@@ -112,6 +124,16 @@ def init(parse_module):
     _merge = P._merge
     _MISSING = P._MISSING
     _trace_groups = P._trace_groups
+    _arch_by_release = P._arch_by_release
+    _taint = P._taint
+    _RELEASE_LINE = P._RELEASE_LINE
+    _MODULE_TOKEN = P._MODULE_TOKEN
+    _TASK_CACHE = P._TASK_CACHE
+    _FAULT_CACHE = P._FAULT_CACHE
+    _MODULES_CACHE = P._MODULES_CACHE
+    _read_task_line = P._read_task_line
+    _read_fault = P._read_fault
+    _read_modules = P._read_modules
     _C_TRACE = F.TRACE_LINE == _TRACE_PATTERN and P._TRACE_LINE.pattern == _TRACE_PATTERN
     _build_masks(P._FIELD_PREFIXES)
     _bound = True
@@ -124,7 +146,7 @@ def init(parse_module):
 cdef enum:
     G_ARCH, G_CPU, G_PID, G_HW, G_MOD, G_KASLR, G_CODE, G_PPCDUMP, G_S390CODE, G_S390GPRS
     G_WORDSTACK, G_HEXDUMP, G_TASK, G_FAULT, G_PC, G_GPR, G_DOLLAR, G_PSW, G_MSR
-    G_TRACE_HDR, G_TRACE_STOP, G_INTERLUDE, G_AUX, G_TAINT, G_FIELD, G_COUNT
+    G_TRACE_HDR, G_TRACE_STOP, G_INTERLUDE, G_AUX, G_TAINT, G_FIELD, G_PAGEFAULT, G_COUNT
 
 cdef tuple _GROUPS = ()
 cdef unsigned int _MASK[130]
@@ -138,7 +160,7 @@ cdef tuple _groups(field_prefixes):
     tuple(F.WORD_STACK_HEADERS), tuple(F.HEXDUMP_PREFIXES), tuple(F.TASK_PREFIXES), tuple(F.FAULT_PREFIXES),
     tuple(F.PC_PREFIXES), ("GPR",), ("$",), ("Krnl PSW",), ("MSR: ",),
     tuple(F.TRACE_HEADERS), tuple(F.TRACE_STOP_HEADERS), tuple(F.TRACE_INTERLUDES), tuple(F.AUX_BLOCK_HEADERS),
-    tuple(F.TAINT_LINE_PREFIXES), tuple(field_prefixes),
+    tuple(F.TAINT_LINE_PREFIXES), tuple(field_prefixes), tuple(F.PAGE_FAULT_MARKERS),
     )
 
 
@@ -453,6 +475,31 @@ def register_pairs(t):
     return out
 
 
+cdef object _M64 = 0xFFFFFFFFFFFFFFFF
+cdef dict _CONTEXT_ENTRIES = F.CONTEXT_ENTRIES
+
+
+cdef inline bint _same_function(f, loc) except -1:
+    """parse._same_function."""
+    if f.symbol is None and loc.symbol is None:
+        return f.address is not None and f.address == loc.address
+    return f.symbol is not None and f.symbol == loc.symbol
+
+
+cdef int _contexts_from_entries(list frames) except -1:
+    """parse._contexts_from_entries."""
+    for f in frames:
+        if f.symbol in _CONTEXT_ENTRIES:
+            break
+    else:
+        return 0
+    ctx = "task"
+    for f in reversed(frames):
+        ctx = _CONTEXT_ENTRIES.get(f.symbol or "", ctx)
+        f.context = ctx
+    return 0
+
+
 # ------------------------------------------------------------------ extractor
 cdef class Extractor:
     """crashpipe.parse._Extractor, compiled (same attributes, same answers)."""
@@ -534,6 +581,111 @@ cdef class Extractor:
                 self.line(line.text, aux)
         return inside
 
+    # ------------------------------------------------- after the lines
+    def complete(self, banner):
+        """parse._Extractor.complete (with parse's _arch, _aliases, _fault_from_regs,
+        _frames and _contexts_from_entries compiled here; _code is parse's)."""
+        rep = self.rep
+        if rep.kernel_release is None:
+            banner = banner() if callable(banner) else banner
+            rep.kernel_release = banner[0]
+        rep.arch = self._arch()
+        if rep.arch is None:
+            rep.arch = (banner() if callable(banner) else banner)[1]
+        self._aliases()
+        self._resolve_wordstacks()
+        if rep.fault_address is None and self.fault_pf and "CR2" in rep.registers:
+            rep.fault_address = rep.registers["CR2"]
+        _P._code(rep, self)
+        cdef list frames = self._frames()
+        rep.frames = frames
+        if not self.saw_marker:
+            _contexts_from_entries(frames)
+        cdef Py_ssize_t i
+        for i in range(len(frames)):
+            frames[i].frame_no = i
+
+    cdef object _arch(self):
+        rep = self.rep
+        hint = self.arch_hint
+        width = 16 if any(v > 0xFFFFFFFF for v in self.regs.values()) else (self.addr_width or 0)
+        by_release = _arch_by_release(rep.kernel_release) if rep.kernel_release else None
+        if hint == "ppc":
+            if by_release in ("ppc64", "ppc64le"):
+                return "ppc64le" if self.ppc_le or by_release == "ppc64le" else "ppc64"
+            if width == 16 or any(len(k) == 5 and k.startswith("GPR") and v > 0xFFFFFFFF for k, v in self.regs.items()):
+                return "ppc64le" if self.ppc_le else "ppc64"
+            return "ppc"
+        if hint == "s390x":
+            return "s390x" if width == 16 or by_release == "s390x" else ("s390" if width == 8 else "s390x")
+        if hint == "mips":
+            return "mips64" if width == 16 else "mips"
+        if hint == "riscv":
+            return "riscv32" if width == 8 and by_release != "riscv64" else "riscv64"
+        if hint == "arm" and (by_release == "arm64" or width == 16):
+            return "arm64"
+        if hint:
+            return hint
+        if by_release:
+            return by_release
+        if self.shape_hint == "arm64":
+            return "arm64"
+        if self.shape_hint == "arm":
+            return "arm"
+        if self.shape_hint == "x86" and self.addr_width:
+            return "x86_64" if self.addr_width > 8 else "i386"
+        if self.shape_hint == "ppc":
+            return "ppc64" if self.addr_width > 8 else "ppc"
+        hw = rep.hardware or ""
+        by_hw = next((a for key, a in F.ARCH_BY_HARDWARE if key in hw), None)
+        return by_hw
+
+    cdef int _aliases(self) except -1:
+        rep = self.rep
+        cdef dict regs = dict(self.regs)
+        info = F.ARCH_INFO.get(rep.arch or "")
+        if info:
+            for alias, names in info["alias"].items():
+                name = next((n for n in ((names,) if isinstance(names, str) else names) if n in regs), None)
+                if alias not in regs and name is not None:
+                    regs[alias] = regs[name]
+        rep.registers = {k: v & _M64 for k, v in regs.items()}
+        return 0
+
+    cdef list _frames(self):
+        rep = self.rep
+        cdef list frames = list(self.frames)
+        pc, lr = self.pc, self.lr
+        if pc is not None and pc.address is None and "pc" in rep.registers:
+            pc.address = rep.registers["pc"]
+        if lr is not None and lr.address is None and "lr" in rep.registers:
+            lr.address = rep.registers["lr"]
+        physical = [f for f in frames if not f.inlined]
+        first = physical[0] if physical else None
+        if pc is not None and (pc.symbol is not None or pc.address is not None):
+            if first is not None and _same_function(first, pc) and (first.offset is None or first.offset == pc.offset):
+                first.offset = first.offset if first.offset is not None else pc.offset
+                first.size = first.size if first.size is not None else pc.size
+                first.module = first.module or pc.module
+                if first.address is None:
+                    first.address = pc.address
+            else:
+                if first is not None and first.offset is None and lr is not None and _same_function(first, lr):
+                    first.offset, first.size = lr.offset, lr.size
+                    first.module = first.module or lr.module
+                    if first.address is None:
+                        first.address = lr.address
+                frames.insert(0, _Frame(0, pc.address, pc.symbol, pc.offset, pc.size, pc.module, None, None, False,
+                                        True, "regs", frames[0].context if frames else "task"))
+        if lr is not None and lr.symbol is not None and pc is not None and lr.symbol != pc.symbol:
+            phys = [f for f in frames if not f.inlined]
+            nxt = phys[1] if len(phys) > 1 else None
+            if nxt is None or nxt.symbol != lr.symbol:
+                at = frames.index(phys[0]) + 1 if phys else 0
+                frames.insert(at, _Frame(0, lr.address, lr.symbol, lr.offset, lr.size, lr.module, None, None, False,
+                                         True, "regs", phys[0].context if phys else "task"))
+        return frames
+
     cdef object _open_block(self):
         return "call trace" if self.in_trace else "stack dump" if self.hexdump is not None else None
 
@@ -589,7 +741,15 @@ cdef class Extractor:
         self._fields(t)
 
     def finish(self):
-        return _PyEx.finish(self)
+        cut = None
+        hd = self.hexdump
+        if hd is not None and (not hd["words"] or max(hd["words"]) + 4 < hd["end"]):
+            cut = "truncated: text ends inside a stack dump"
+        elif self.in_trace and len(self.ctx) > 1:
+            cut = f"truncated: text ends inside the call trace (<{self.ctx[-1].upper()}> not closed)"
+        self._end_blocks()
+        self._end_trace()
+        return cut
 
     # -------------------------------------------------------- plain fields
     cdef int _fields(self, str t) except -1:
@@ -671,17 +831,60 @@ cdef class Extractor:
         return 0
 
     # the rare shapes: the reference methods, run on this object
-    def _task(self, cpu=None, pid=None, process=None):
-        return _PyEx._task(self, cpu, pid, process)
+    cpdef _task(self, cpu=None, pid=None, process=None):
+        rep = self.rep
+        if cpu is not None and rep.cpu is None:
+            rep.cpu = cpu
+        if pid is not None and rep.pid is None:
+            rep.pid = pid
+        if process and rep.process is None:
+            rep.process = process.strip() or None
 
-    def _taint_release(self, tainted, rest, hardware=False):
-        return _PyEx._taint_release(self, tainted, rest, hardware)
+    cpdef _taint_release(self, tainted, rest, hardware=False):
+        letters, release = _taint(rest) if tainted.startswith("Tainted") else (None, _taint(rest)[1])
+        rep = self.rep
+        if hardware and rep.hardware is None:
+            toks = rest.split()
+            ver = len(toks)
+            for i in range(len(toks)):
+                if toks[i].startswith("#"):
+                    ver = i
+                    break
+            rep.hardware = " ".join(toks[ver + 1:]) or None
+        if rep.tainted is None and letters:
+            rep.tainted = letters
+        if rep.kernel_release is None and release:
+            rep.kernel_release = release
 
-    def _task_lines(self, t):
-        return _PyEx._task_lines(self, t)
+    cpdef _task_lines(self, str t):
+        rep = self.rep
+        cdef int first = _first(t)
+        if _sw(t, first, G_TAINT):
+            self._taint_release(t[:9], t[12:] if t.startswith("Not") else t[9:])
+            return
+        if rep.kernel_release is None and "#" in t:
+            m = _RELEASE_LINE.match(t)
+            if m is not None:
+                rep.kernel_release = m.group(1)
+        if not _sw(t, first, G_TASK):
+            return
+        got = _TASK_CACHE.get(t, _MISSING)
+        if got is _MISSING:
+            got = _remember(_TASK_CACHE, t, _read_task_line(t), len(t))
+        if got is not None:
+            self._task(got[0], got[1], got[2])
 
-    def _fault(self, t):
-        return _PyEx._fault(self, t)
+    cpdef _fault(self, str t):
+        if _sw(t, _first(t), G_PAGEFAULT):
+            self.fault_pf = True
+        rep = self.rep
+        if rep.fault_address is not None:
+            return
+        got = _FAULT_CACHE.get(t, _MISSING)
+        if got is _MISSING:
+            got = _remember(_FAULT_CACHE, t, _read_fault(t), len(t))
+        if got is not _MISSING:
+            rep.fault_address = got
 
     def _pc_lines(self, t):
         self._pc_line(t)
@@ -715,11 +918,23 @@ cdef class Extractor:
     def _s390_gprs_row(self, t, quiet=False):
         return _PyEx._s390_gprs_row(self, t, quiet)
 
-    def _modules_add(self, text):
-        return _PyEx._modules_add(self, text)
+    cpdef _modules_add(self, text):
+        got = _MODULES_CACHE.get(text)
+        if got is None:
+            got = _remember(_MODULES_CACHE, text, _read_modules(text), len(text))
+        self.rep.modules.extend(got[0])
+        return got[1]
 
-    def _modules_more(self, t):
-        return _PyEx._modules_more(self, t)
+    cpdef _modules_more(self, t):
+        head = t.split(F.LAST_UNLOADED, 1)[0]
+        toks = head.split()
+        if not toks and not t.startswith(F.LAST_UNLOADED):
+            return False
+        for tok in toks:
+            if not _MODULE_TOKEN.match(tok):
+                return False
+        self.modules_open = self._modules_add(t)
+        return True
 
     cpdef _end_hexdump(self):
         hd, self.hexdump = self.hexdump, None

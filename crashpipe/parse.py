@@ -435,6 +435,27 @@ class _Extractor:
                 self.line(line.text, aux)
         return inside
 
+    def complete(self, banner) -> None:
+        """The report's fields from what the lines said (after finish): release and
+        architecture (from the banner when the report names neither), registers with their
+        aliases, stack dumps, fault address, code, frames."""
+        rep = self.rep
+        if rep.kernel_release is None:
+            banner = banner() if callable(banner) else banner
+            rep.kernel_release = banner[0]
+        rep.arch = _arch(self)
+        if rep.arch is None:
+            rep.arch = (banner() if callable(banner) else banner)[1]
+        _aliases(rep, self)
+        self._resolve_wordstacks()
+        _fault_from_regs(rep, self)
+        _code(rep, self)
+        rep.frames = _frames(self)
+        if not self.saw_marker:
+            _contexts_from_entries(rep.frames)
+        for i, f in enumerate(rep.frames):
+            f.frame_no = i
+
     # ---------------------------------------------------------------- per line
     def line(self, text: str, aux: bool = False) -> None:
         t = text.strip()
@@ -997,22 +1018,7 @@ def extract_fields(rep: Report, lines: list, banner=(None, None), cut_line: int 
     cut = ex.finish()
     if inside:
         cut = f"{_MID_LINE} inside the {inside}"
-
-    if rep.kernel_release is None:
-        banner = banner() if callable(banner) else banner
-        rep.kernel_release = banner[0]
-    rep.arch = _arch(ex)
-    if rep.arch is None:
-        rep.arch = (banner() if callable(banner) else banner)[1]
-    _aliases(rep, ex)
-    ex._resolve_wordstacks()
-    _fault_from_regs(rep, ex)
-    _code(rep, ex)
-    rep.frames = _frames(ex)
-    if not ex.saw_marker:
-        _contexts_from_entries(rep.frames)
-    for i, f in enumerate(rep.frames):
-        f.frame_no = i
+    ex.complete(banner)
     return cut
 
 
