@@ -200,11 +200,33 @@ def _skip_rx(extra: tuple[str, ...]):
     return rx
 
 
-def _format(fmt: str, args: list[str]) -> str:
+def _format_re(fmt: str, args: list[str]) -> str:
+    """_format by substitution (the reference)."""
     def sub(m) -> str:
         i = int(m.group(1))
         return args[i - 1] if 1 <= i <= len(args) else "%!v(BADINDEX)"
     return _FMT_ARG.sub(sub, fmt)
+
+
+_FMT_PARTS: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}  # (table strings: bounded)
+
+
+def _format(fmt: str, args: list[str]) -> str:
+    """The format string with `{N}` replaced by args[N-1] (a bad index says so, as Go's
+    fmt does); the string is split at its placeholders once."""
+    parts = _FMT_PARTS.get(fmt)
+    if parts is None:
+        pieces = _FMT_ARG.split(fmt)  # literal, digits, literal, digits, ..., literal
+        parts = _FMT_PARTS[fmt] = (tuple(pieces[0::2]), tuple(int(d) for d in pieces[1::2]))
+    lits, idx = parts
+    if not idx:
+        return fmt
+    n = len(args)
+    out = [lits[0]]
+    for i, lit in zip(idx, lits[1:]):
+        out.append(args[i - 1] if 1 <= i <= n else "%!v(BADINDEX)")
+        out.append(lit)
+    return "".join(out)
 
 
 def _strip_frame(name: str) -> str:
@@ -492,9 +514,11 @@ def _describe(text: bytes, oops: F.Oops):
     used: F.Format | None = None
     matched_title = False
     hits = _title_hits(oops, text)
-    for k, f in enumerate(oops.formats):
-        if hits is not None and k not in hits:
-            continue  # its title pattern matches nowhere in the text: _search gives None
+    formats = oops.formats
+    # (formats whose title pattern matches nowhere in the text are left out: _search
+    # would give None for them)
+    for k in range(len(formats)) if hits is None else sorted(hits):
+        f = formats[k]
         m = _search(f.title, text)
         if m is None or m.start() > start:
             continue
@@ -537,6 +561,23 @@ def _describe(text: bytes, oops: F.Oops):
     return desc, corrupted, alts, used
 
 
+_LAST_STARTS: list = [None, {}]  # the last text (held) and its stack-start matches by index
+
+
+def _start_match(k: int, text: bytes):
+    """_STACK_START_KEYED[k]'s search in `text`, remembered for the last text (the tail
+    check and the corruption check often ask about the same one)."""
+    memo = _LAST_STARTS
+    if memo[0] is not text:
+        memo[0] = text
+        memo[1] = {}
+    got = memo[1]
+    if k in got:
+        return got[k]
+    m = got[k] = _STACK_START_KEYED[k][0].search(text)
+    return m
+
+
 def _stack_corruption(title: str, report: bytes, used: F.Format | None) -> str | None:
     for rx in _CORRUPTED_TITLES:
         if rx.search(title) is not None:
@@ -550,7 +591,7 @@ def _stack_corruption(title: str, report: bytes, used: F.Format | None) -> str |
             continue  # matches nowhere in the report
         if hint not in report:
             continue
-        m = key.search(report)
+        m = _start_match(k, report)
         if m is None:
             continue
         rest = report[m.start():].split(b"\n", 16)
@@ -608,7 +649,7 @@ def _tail_matters(text: bytes, used: F.Format | None, index, lo: int) -> bool:
     has_stack = False
     hits = _set_hits(_STACK_START_SET, text)
     for k, ((key, hint), hint_s) in enumerate(zip(_STACK_START_KEYED, _STACK_START_HINT_STR)):
-        m = key.search(text) if (hits is None or k in hits) and hint in text else None
+        m = _start_match(k, text) if (hits is None or k in hits) and hint in text else None
         if m is not None:
             has_stack = True
             if text.count(b"\n", m.start()) < 16 and not _decided_in(text[m.start():]):

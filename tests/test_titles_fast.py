@@ -236,3 +236,16 @@ def test_mutated_noisy_logs_identical(log, data):
         else:  # bytes that are not UTF-8, as the reader decodes them
             lines[i] = lines[i][: at % (len(lines[i]) + 1)] + "\udcff\udcfe"
     check_text("\n".join(lines))
+
+
+def test_format_matches_substitution():
+    # every format string of the tables, with too few, enough and too many arguments
+    fmts = {"", "{1}", "{0}", "{01} {2}{2}", "x{12}y", "{", "{1", "}{1}{", "{{1}}", "{1}{99999999999999999999}"}
+    for o in F.OOPSES:
+        for f in o.formats:
+            fmts.add(f.fmt)
+            fmts.update(f.alt)
+    for fmt in fmts:
+        for n in range(0, 6):
+            args = [f"a{i}\\1\\g<0>" for i in range(n)]  # (backslashes stay literal)
+            assert T._format(fmt, args) == T._format_re(fmt, args), (fmt, n)
