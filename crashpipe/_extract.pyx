@@ -28,6 +28,7 @@ cdef extern from "Python.h":
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
     unsigned int PyUnicode_READ(int kind, void* data, Py_ssize_t i)
+    bint Py_UNICODE_ISSPACE(unsigned int ch)
 
 # ------------------------------------------------------------- bound from parse
 # crashpipe.parse calls init(parse) once it has defined its helpers (no import cycle).
@@ -57,6 +58,7 @@ cdef object _Loc = None
 cdef object _merge = None
 cdef object _MISSING = None
 cdef object _trace_groups = None
+cdef object _TRACE_FILE_LINE = None
 cdef object _arch_by_release = None
 cdef object _taint = None
 cdef object _RELEASE_LINE = None
@@ -94,7 +96,7 @@ def init(parse_module):
     global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS, _HEXDUMP_ROW
     global _HEXDUMP_CELLS, _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
     global _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _trace_groups, _C_TRACE
-    global _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
+    global _TRACE_FILE_LINE, _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
     global _read_task_line, _read_fault, _read_modules
     P = parse_module
     _P = P
@@ -124,6 +126,7 @@ def init(parse_module):
     _merge = P._merge
     _MISSING = P._MISSING
     _trace_groups = P._trace_groups
+    _TRACE_FILE_LINE = P._TRACE_FILE_LINE
     _arch_by_release = P._arch_by_release
     _taint = P._taint
     _RELEASE_LINE = P._RELEASE_LINE
@@ -432,7 +435,44 @@ cdef object _read_trace(str t):
     if not _C_TRACE or "\n" in t:
         return _read_trace_line(t)
     g = _trace_match(t)
-    return 0 if g is None else _trace_groups(g)
+    return 0 if g is None else _frame_of_groups(<tuple>g)
+
+
+cdef str _INLINE_MARK = F.INLINE_MARK
+cdef tuple _UNRELIABLE_MARKS = tuple(F.UNRELIABLE_MARKS)
+
+
+cdef object _frame_of_groups(tuple groups):
+    """parse._trace_groups, compiled."""
+    paren, ppc_sp, ppc_ip, addr, q, sym, off, size, mod, rest = groups
+    rest = rest.strip()
+    inlined = _INLINE_MARK in rest
+    raw_sym = sym.startswith("0x")
+    address = _hexs(ppc_ip or addr)
+    if not (address is not None or off is not None or inlined or raw_sym):
+        return 1 if q else 0
+    addr_len = len(addr) if address is not None and addr is not None else 0
+    file = line = None
+    fm = _TRACE_FILE_LINE.match(" " + rest) if rest and not rest.startswith(("(", "[", ")")) else None
+    if fm is not None:
+        file, line = fm.group(1), int(fm.group(2))
+    if raw_sym:
+        if address is None:
+            address = int(sym, 16)
+        sym = None
+    reliable = not q and not paren
+    if reliable:
+        for u in _UNRELIABLE_MARKS:
+            if u in rest:
+                reliable = False
+                break
+    return (address, sym, _hexs(off), _hexs(size), mod, file, line, inlined, reliable,
+            bool(q), ppc_sp is not None, addr_len)
+
+
+def read_trace(t):
+    """parse._read_trace_line's answer as this module reads it; for tests."""
+    return _read_trace(t)
 
 
 def with_continuations(lines, all_lines, start, end):
@@ -476,6 +516,15 @@ def register_pairs(t):
 
 
 cdef object _M64 = 0xFFFFFFFFFFFFFFFF
+cdef object _2_63 = 1 << 63
+cdef object _2_64 = 1 << 64
+
+
+cdef inline unsigned int _hexval4(int kind, void* data):
+    return ((<unsigned int>_hexval(PyUnicode_READ(kind, data, 0)) << 12)
+            | (<unsigned int>_hexval(PyUnicode_READ(kind, data, 1)) << 8)
+            | (<unsigned int>_hexval(PyUnicode_READ(kind, data, 2)) << 4)
+            | <unsigned int>_hexval(PyUnicode_READ(kind, data, 3)))
 cdef dict _CONTEXT_ENTRIES = F.CONTEXT_ENTRIES
 
 
@@ -501,6 +550,7 @@ cdef int _contexts_from_entries(list frames) except -1:
 
 
 # ------------------------------------------------------------------ extractor
+@cython.final
 cdef class Extractor:
     """crashpipe.parse._Extractor, compiled (same attributes, same answers)."""
 
@@ -937,13 +987,17 @@ cdef class Extractor:
         return True
 
     cpdef _end_hexdump(self):
-        hd, self.hexdump = self.hexdump, None
+        hd = self.hexdump
+        if hd and hd["words"] and not (0 <= min(hd["words"]) and max(hd["words"]) < _2_64 - 4):
+            return _PyEx._end_hexdump(self)  # (addresses a 64-bit word cannot hold)
+        self.hexdump = None
         if not hd or not hd["words"]:
             return
         little = self._little()
         cdef dict words = hd["words"]
         what = hd["what"]
         cdef list addrs = sorted(words)
+        cdef unsigned long long uprev = 0, uaddr
         cdef bytearray buf = bytearray(4 * len(addrs))
         cdef unsigned char* out = buf
         cdef Py_ssize_t pos = 0, run_pos = 0
@@ -952,7 +1006,8 @@ cdef class Extractor:
         run_start = None
         prev = None
         for addr in addrs:
-            if prev is not None and addr != prev + 4:
+            uaddr = addr
+            if prev is not None and uaddr != uprev + 4:
                 self._stack(run_start, bytes(buf[run_pos:pos]), 4, little, what)
                 run_pos = pos
                 run_start = None
@@ -971,6 +1026,7 @@ cdef class Extractor:
                 out[pos + 3] = v & 0xFF
             pos += 4
             prev = addr
+            uprev = uaddr
         self._stack(run_start, bytes(buf[run_pos:pos]), 4, little, what)
 
     def _word_row(self, t):
@@ -1120,10 +1176,12 @@ cdef class Extractor:
 
     # ---------------------------------------------------------- raw stacks
     cdef int _hexdump_row(self, str t) except -1:
+        """parse._Extractor._hexdump_row: "de20: w w w ..." cells of 9 characters, each
+        kept when it strips to 8 lower-case hex digits inside the dump's range."""
         if not _C_HEXROW or "\n" in t:
             return _PyEx._hexdump_row(self, t)
         cdef dict hd = self.hexdump
-        cdef Py_ssize_t n = len(t), ncells, k, c
+        cdef Py_ssize_t n = len(t), k, a, b, e
         cdef int kind = PyUnicode_KIND(t)
         cdef void* data = PyUnicode_DATA(t)
         if (n < 5 or not _is_lhex(PyUnicode_READ(kind, data, 0)) or not _is_lhex(PyUnicode_READ(kind, data, 1))
@@ -1131,27 +1189,33 @@ cdef class Extractor:
                 or PyUnicode_READ(kind, data, 4) != 58):
             self._end_hexdump()
             return 0
-        # whole cells " xxxxxxxx", 1 to 8 of them: the common row (else the reference)
-        ncells = (n - 5) // 9
-        if (n - 5) % 9 or ncells < 1 or ncells > 8:
-            return _PyEx._hexdump_row(self, t)
-        for c in range(ncells):
-            if PyUnicode_READ(kind, data, 5 + 9 * c) != 32:
-                return _PyEx._hexdump_row(self, t)
-            for k in range(5 + 9 * c + 1, 5 + 9 * c + 9):
-                if not _is_lhex(PyUnicode_READ(kind, data, k)):
-                    return _PyEx._hexdump_row(self, t)
-        low = _hexint(kind, data, 0, 4)
         start, end = hd["start"], hd["end"]
-        base = (start & ~0xFFFF) | low
-        if base + 32 <= start:
-            base += 0x10000
+        if not (0 <= start < _2_63 and 0 <= end < _2_64):
+            return _PyEx._hexdump_row(self, t)
+        cdef unsigned long long ustart = start, uend = end, ubase, uaddr
+        ubase = (ustart & ~(<unsigned long long>0xFFFF)) | <unsigned long long>_hexval4(kind, data)
+        if ubase + 32 <= ustart:
+            ubase += 0x10000
         cdef dict words = hd["words"]
         cdef Py_ssize_t max_words = _P.MAX_STACK_WORDS
-        for c in range(ncells):
-            addr = base + c * 4
-            if start <= addr < end and len(words) < max_words:
-                words[addr] = _hexint(kind, data, 5 + 9 * c + 1, 5 + 9 * c + 9)
+        for k in range(5, n, 9):
+            e = k + 9 if k + 9 < n else n
+            a = k
+            while a < e and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a)):
+                a += 1
+            b = e
+            while b > a and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1)):
+                b -= 1
+            if b - a != 8:
+                continue
+            uaddr = ubase + <unsigned long long>((k - 5) // 9) * 4
+            if not (ustart <= uaddr < uend) or len(words) >= max_words:
+                continue
+            for e in range(a, b):
+                if not _is_lhex(PyUnicode_READ(kind, data, e)):
+                    break
+            else:
+                words[PyLong_FromUnsignedLongLong(uaddr)] = _hexint(kind, data, a, b)
         return 1
 
     # ------------------------------------------------------------ call trace
@@ -1185,7 +1249,7 @@ cdef class Extractor:
             self._end_trace()
             self.stop_trace = True
             return 1
-        while t.startswith("<"):
+        while len(t) and PyUnicode_READ(PyUnicode_KIND(t), PyUnicode_DATA(t), 0) == 60:  # "<"
             if t.startswith("<<EOE>>"):
                 self._marker(None)
                 t = t[7:].lstrip()

@@ -245,6 +245,10 @@ def test_c_matchers_answer_as_the_patterns(t):
     m = P._TRACE_LINE.match(t)
     assert ext.trace_groups(t) == (m.groups() if m is not None else None) or "\n" in t
     assert ext.register_pairs(t) == P._REGISTER_PAIR.findall(t)
+    got, want = ext.read_trace(t), P._read_trace_line(t)
+    assert got == want and type(got) is type(want)
+    if type(want) is tuple:
+        assert [type(x) for x in got] == [type(x) for x in want]
 
 
 def test_register_scanner_cases():
