@@ -407,3 +407,106 @@ def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, t
                     break
         i += 1
     return results, ok
+
+
+# --- the corruption checks -------------------------------------------------------------
+#
+# `stack_corruption` is titles._stack_corruption_py, `tail_matters` titles._tail_matters_py
+# (with its _decided_in): the same steps over the stack-start patterns (their one-pass
+# set, remembered matches and hints are titles'), line kinds from `line_kind`.
+
+cdef tuple _corrupted_titles = ()
+cdef object _set_hits_f = None, _start_set = None, _start_match_f = None, _headerless = None
+cdef tuple _start_hints = (), _start_hint_strs = ()
+cdef Py_ssize_t _tail_max = 0
+cdef bytes _NOT_AVAILABLE = b"(stack is not available)"
+
+
+def configure_checks(tuple corrupted_titles, set_hits, start_set, start_match, headerless, tuple start_hints,
+                     tuple start_hint_strs, Py_ssize_t tail_lines):
+    """Hand over the corruption checks' patterns and helpers (see configure)."""
+    global _corrupted_titles, _set_hits_f, _start_set, _start_match_f, _headerless
+    global _start_hints, _start_hint_strs, _tail_max
+    if len(start_hints) != len(start_hint_strs):
+        raise ValueError("one hint per stack-start pattern")
+    _corrupted_titles, _set_hits_f, _start_set, _start_match_f = corrupted_titles, set_hits, start_set, start_match
+    _headerless, _start_hints, _start_hint_strs, _tail_max = headerless, start_hints, start_hint_strs, tail_lines
+
+
+cdef inline object _kind_of(ln):
+    kind = _line_memo.get(ln)
+    if kind is None:
+        kind = line_kind(ln)
+    return kind
+
+
+def stack_corruption(title, bytes report, used):
+    """titles._stack_corruption_py: why the report is corrupted, or None."""
+    for rx in _corrupted_titles:
+        if rx.search(title) is not None:
+            return "title matches corrupted regexp"
+    if used is None or used.no_stack_trace:
+        return None
+    cdef bint has_stack = False, found
+    cdef Py_ssize_t k, i, nk = len(_start_hints), nr
+    hits = _set_hits_f(_start_set, report)
+    for k in range(nk):
+        if hits is not None and k not in hits:
+            continue  # matches nowhere in the report
+        if _start_hints[k] not in report:
+            continue
+        m = _start_match_f(k, report)
+        if m is None:
+            continue
+        rest = report[m.start():].split(b"\n", 16)
+        nr = len(rest)
+        if nr < 4:
+            return "call trace is missed"
+        found = False
+        for i in range(1, nr if nr < 16 else 16):
+            ln = rest[i]
+            kind = _kind_of(ln)
+            if kind[1]:
+                break
+            if kind[2] is not None or _NOT_AVAILABLE in ln:
+                found = True
+                break
+        if not found:
+            return "no frames in a stack trace"
+        has_stack = True
+    if not has_stack and _headerless.search(report) is None:
+        return "no stack trace in report"
+    return None
+
+
+cdef bint _decided_in(bytes rest) except -1:
+    pieces = rest.split(b"\n")
+    cdef Py_ssize_t n = len(pieces) - 2, i  # the complete lines after the start's line
+    if n < 2:
+        return False  # "call trace is missed" depends on how many lines follow
+    for i in range(1, 1 + (n if n < 15 else 15)):
+        ln = pieces[i]
+        kind = _kind_of(ln)
+        if kind[1] or kind[2] is not None or _NOT_AVAILABLE in ln:
+            return True
+    return n >= 15
+
+
+def tail_matters(bytes text, used, index, Py_ssize_t lo):
+    """titles._tail_matters_py: whether the rest of the printer's output could change the
+    corruption verdict."""
+    if used is None or used.no_stack_trace:
+        return False
+    cdef Py_ssize_t hi = lo + _tail_max, k, nk = len(_start_hints), at
+    cdef bint has_stack = False
+    hits = _set_hits_f(_start_set, text)
+    for k in range(nk):
+        m = _start_match_f(k, text) if (hits is None or k in hits) and _start_hints[k] in text else None
+        if m is not None:
+            has_stack = True
+            at = m.start()
+            if text.count(b"\n", at) < 16 and not _decided_in(text[at:]):
+                return True
+        elif index.any_holding(_start_hint_strs[k], lo, hi):
+            return True
+    return not has_stack and index.any_holding(" from ", lo, hi) and _headerless.search(text) is None

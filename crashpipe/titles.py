@@ -578,7 +578,7 @@ def _start_match(k: int, text: bytes):
     return m
 
 
-def _stack_corruption(title: str, report: bytes, used: F.Format | None) -> str | None:
+def _stack_corruption_py(title: str, report: bytes, used: F.Format | None) -> str | None:
     for rx in _CORRUPTED_TITLES:
         if rx.search(title) is not None:
             return "title matches corrupted regexp"
@@ -636,7 +636,7 @@ def _decided_in(rest: bytes) -> bool:
     return len(pieces) >= 15
 
 
-def _tail_matters(text: bytes, used: F.Format | None, index, lo: int) -> bool:
+def _tail_matters_py(text: bytes, used: F.Format | None, index, lo: int) -> bool:
     """Whether _stack_corruption could decide otherwise on the full text (the title text
     plus the rest of the printer's output, from line index `lo` on, at most _TAIL_LINES
     lines) than on the title text alone.  Conservative: the rest matters when one of its
@@ -657,6 +657,14 @@ def _tail_matters(text: bytes, used: F.Format | None, index, lo: int) -> bool:
         elif index.any_holding(hint_s, lo, hi):
             return True
     return not has_stack and index.any_holding(" from ", lo, hi) and _HEADERLESS.search(text) is None
+
+
+if _ext is not None and _walk is _ext.walk:
+    _ext.configure_checks(_CORRUPTED_TITLES, _set_hits, _STACK_START_SET, _start_match, _HEADERLESS,
+                          tuple(h for _, h in _STACK_START_KEYED), _STACK_START_HINT_STR, _TAIL_LINES)
+    _stack_corruption, _tail_matters = _ext.stack_corruption, _ext.tail_matters
+else:
+    _stack_corruption, _tail_matters = _stack_corruption_py, _tail_matters_py
 
 
 _SANITIZED: dict[str, str] = {}

@@ -27,7 +27,8 @@ SAMPLES = os.path.join(HERE, "..", "samples")
 
 # (module attribute, fast version, Python reference)
 TWINS = (("_read_report", T._read_report_fast, T._read_report_py), ("_walk", ext.walk, T._walk_py),
-         ("_line_kind", ext.line_kind, T._line_kind_py))
+         ("_line_kind", ext.line_kind, T._line_kind_py), ("_stack_corruption", ext.stack_corruption, T._stack_corruption_py),
+         ("_tail_matters", ext.tail_matters, T._tail_matters_py))
 # the per-distinct-value memos both paths fill: the reference runs on fresh ones, so it
 # never reads what the compiled path decided (which keeps its own, warm as in a run)
 MEMOS = ("_LINE_KIND", "_GROUP_NAMES", "_STRIPPED", "_SANITIZED")
@@ -71,8 +72,11 @@ def check_lines(lines):
             got = list(T._read_report_fast(lines, s, early))
             assert got == want, (s, early)
     for s in heads:  # the walk of every stack format of the header, both ways, every mode
-        text = T.report_text(lines, s)[1].encode("utf-8", "replace")
-        check_walks(text, F.OOPSES[idx.headers[s]])
+        title_text, full, at = T.report_text(lines, s)
+        text = full.encode("utf-8", "replace")
+        oops = F.OOPSES[idx.headers[s]]
+        check_walks(text, oops)
+        check_corruption(title_text.encode("utf-8", "replace"), text, oops, idx, at)
     spans = S.split_reports(lines)
     fast = [info_tuple(T.title_for(sp, lines)) for sp in spans]
     with reference():
@@ -99,6 +103,20 @@ def check_walks(text, oops):
                     with reference():
                         want = T._walk_py(*args)
                     assert ext.walk(*args) == want, (parts, may_corrupt, whole)
+
+
+def check_corruption(text, full, oops, idx, at):
+    # the checks on both texts, for each format of the header (and none); titles with
+    # and without a timestamp merged in
+    for used in (None, *oops.formats):
+        for title in ("WARNING in f", "BUG: x [  12.345] y"):
+            for report in (text, full):
+                with reference():
+                    want = T._stack_corruption_py(title, report, used)
+                assert ext.stack_corruption(title, report, used) == want
+        with reference():
+            want = T._tail_matters_py(text, used, idx, at)
+        assert ext.tail_matters(text, used, idx, at) == want
 
 
 def check_text(text):
