@@ -192,12 +192,37 @@ _MAX_REPORT_LINES = 5000
 NO_FRAMES = "extracted no frames"
 
 
+class _SkipEither:
+    """The skip list of a format with extra patterns, as two searches: the common list
+    (one re2 program every format shares, so its DFA stays warm) and the format's extra
+    alternation; a name matches the union iff it matches either."""
+
+    __slots__ = ("common", "extra")
+
+    def __init__(self, common, extra) -> None:
+        self.common = common
+        self.extra = extra
+
+    def search(self, text):
+        m = self.common.search(text)
+        return m if m is not None else self.extra.search(text)
+
+
 def _skip_rx(extra: tuple[str, ...]):
     rx = _SKIP_CACHE.get(extra)
     if rx is None:
-        rx = Fast(re2.compile("|".join(FR.SKIP + extra).encode()))
+        if extra and not any("(?" in p.replace("(?:", "") for p in FR.SKIP + extra):
+            # (no inline flags, which would reach across the top-level "|" of the union)
+            rx = _SkipEither(_skip_rx(()), Fast(re2.compile("|".join(extra).encode())))
+        else:
+            rx = Fast(re2.compile("|".join(FR.SKIP + extra).encode()))
         _SKIP_CACHE[extra] = rx
     return rx
+
+
+def _skip_union(extra: tuple[str, ...]):
+    """The skip list as one alternation (the reference for _SkipEither)."""
+    return Fast(re2.compile("|".join(FR.SKIP + extra).encode()))
 
 
 def _format_re(fmt: str, args: list[str]) -> str:
@@ -239,7 +264,12 @@ def _strip_frame(name: str) -> str:
 _STRIPPED: dict[str, str] = {}  # frame names repeat across reports: each is stripped once
 
 
+_SYSCALL_PREFIXES = tuple(FR.STRIP_FRAME_PREFIXES)
+
+
 def _strip_frame_uncached(name: str) -> str:
+    if not name.startswith(_SYSCALL_PREFIXES):
+        return name  # (most names: no prefix to strip)
     best = name
     for p in FR.STRIP_FRAME_PREFIXES:
         if name.startswith(p) and len(name) - len(p) < len(best):
@@ -247,13 +277,14 @@ def _strip_frame_uncached(name: str) -> str:
     return best
 
 
-def _stall_frame(frames: list[str]) -> int:
-    prev = 0
-    for i, fr in enumerate(frames):
-        if _STALL_ANCHORS.search(fr) is not None:
-            return i if FR.STALL_SELF_ANCHOR in fr else prev
-        prev = i
-    return -1
+_STALL_HIT: dict[str, bool] = {}  # stripped frame name -> it matches a stall anchor
+
+
+def _is_stall_anchor(name: str) -> bool:
+    got = _STALL_HIT.get(name)
+    if got is None:
+        got = remember(_STALL_HIT, name, _STALL_ANCHORS.search(name) is not None, len(name))
+    return got
 
 
 def _hang_frame(frames: list[str]) -> tuple[int, str | None]:
@@ -273,14 +304,22 @@ def _key_frame(raw: list[str], extractor: str | None) -> tuple[str, str]:
         return "", ""
     if extractor is None:
         return _strip_frame(raw[0]), raw[0]
-    stripped = [_strip_frame(f) for f in raw]
     if extractor == "stall":
-        i = _stall_frame(stripped)
-        if i < 0:
-            return "", ""
-        if FR.STALL_SELF_ANCHOR in stripped[i]:
-            return FR.STALL_SELF_ANCHOR, raw[i]
-        return stripped[i], raw[i]
+        # the frame above the first dispatch point (STALL_ANCHORS) among the stripped
+        # names (stripped only as far as the search reads); the anchor itself when it
+        # names the loop
+        prev = 0
+        for i, f in enumerate(raw):
+            fr = _strip_frame(f)
+            if _is_stall_anchor(fr):
+                j = i if FR.STALL_SELF_ANCHOR in fr else prev
+                name = _strip_frame(raw[j])
+                if FR.STALL_SELF_ANCHOR in name:
+                    return FR.STALL_SELF_ANCHOR, raw[j]
+                return name, raw[j]
+            prev = i
+        return "", ""
+    stripped = [_strip_frame(f) for f in raw]
     i, repl = _hang_frame(stripped)
     if i < 0:
         return "", ""
@@ -296,6 +335,7 @@ def _add_frames(frames: list[str], m, skip) -> None:
 # corruption marker), are decided once per distinct value (bounded memos: entries, and
 # only lines short enough to be frame lines are remembered).
 _GROUP_NAMES: dict[tuple, tuple[str, ...]] = {}
+_NAME_KEPT: dict[tuple, str | None] = {}  # (skip, one group) -> the name it adds, or None
 _LINE_KIND: dict[bytes, tuple] = {}
 
 
@@ -304,15 +344,22 @@ def _add_groups(frames: list[str], groups: tuple, skip) -> None:
     names = _GROUP_NAMES.get(key)
     if names is None:
         got = []
+        size = 0
         for g in groups:
             if g is None:
                 continue
-            if g[:2] in (b"_Z", b"_R"):  # skip patterns see the demangled name
-                name = demangle(g.decode("utf-8", "replace"))
-                g = name.encode()
-            if skip.search(g) is None:
-                got.append(g.decode("utf-8", "replace"))
-        names = remember(_GROUP_NAMES, key, tuple(got), sum(len(g) for g in groups if g is not None))
+            size += len(g)
+            nk = (skip, g)
+            name = _NAME_KEPT.get(nk, _NAME_KEPT)
+            if name is _NAME_KEPT:  # not decided yet for this skip list
+                orig = g
+                if g[:2] in (b"_Z", b"_R"):  # skip patterns see the demangled name
+                    g = demangle(g.decode("utf-8", "replace")).encode()
+                name = g.decode("utf-8", "replace") if skip.search(g) is None else None
+                remember(_NAME_KEPT, (skip, orig), name, len(orig))
+            if name is not None:
+                got.append(name)
+        names = remember(_GROUP_NAMES, key, tuple(got), size)
     frames.extend(names)
 
 

@@ -31,7 +31,7 @@ TWINS = (("_read_report", T._read_report_fast, T._read_report_py), ("_walk", ext
          ("_tail_matters", ext.tail_matters, T._tail_matters_py))
 # the per-distinct-value memos both paths fill: the reference runs on fresh ones, so it
 # never reads what the compiled path decided (which keeps its own, warm as in a run)
-MEMOS = ("_LINE_KIND", "_GROUP_NAMES", "_STRIPPED", "_SANITIZED")
+MEMOS = ("_LINE_KIND", "_GROUP_NAMES", "_STRIPPED", "_SANITIZED", "_NAME_KEPT", "_STALL_HIT")
 
 
 def test_extension_is_used():
@@ -267,3 +267,18 @@ def test_format_matches_substitution():
         for n in range(0, 6):
             args = [f"a{i}\\1\\g<0>" for i in range(n)]  # (backslashes stay literal)
             assert T._format(fmt, args) == T._format_re(fmt, args), (fmt, n)
+
+
+def test_split_skip_lists_match_the_union():
+    # each format's skip list searched as common + extra says what the one alternation says
+    names = [b"", b"kfree", b"skb_put", b"__skb_put", b"mydrv_poll", b"kmemleak_alloc", b"process_one_work",
+             b"el1h_64_sync", b"_Z3fooi", b"caf\xc3\xa9", b"x" * 300, b"tag_check_fault", b"^skb_", b"down"]
+    for o in F.OOPSES:
+        for f in o.formats:
+            if f.stack is None:
+                continue
+            rx, union = T._skip_rx(f.stack.skip), T._skip_union(f.stack.skip)
+            words = names + [p.strip("^$").encode() for p in f.stack.skip if p.isidentifier()]
+            words += [b"a" + w + b"z" for w in words]
+            for w in words:
+                assert (rx.search(w) is None) == (union.search(w) is None), (f.stack.skip, w)
