@@ -20,6 +20,7 @@ from cpython.long cimport PyLong_FromUnsignedLongLong
 
 import re
 
+from crashpipe import code as _codemod
 from crashpipe.formats import fields as F
 from crashpipe.memo import remember
 from crashpipe.model import Frame
@@ -643,10 +644,11 @@ cdef class Extractor:
         if rep.arch is None:
             rep.arch = (banner() if callable(banner) else banner)[1]
         self._aliases()
-        self._resolve_wordstacks()
+        if self._pending_wordstacks:  # (nothing to place otherwise: the reference only reads then)
+            self._resolve_wordstacks()
         if rep.fault_address is None and self.fault_pf and "CR2" in rep.registers:
             rep.fault_address = rep.registers["CR2"]
-        _P._code(rep, self)
+        self._code()
         cdef list frames = self._frames()
         rep.frames = frames
         if not self.saw_marker:
@@ -690,13 +692,42 @@ cdef class Extractor:
         by_hw = next((a for key, a in F.ARCH_BY_HARDWARE if key in hw), None)
         return by_hw
 
+    cdef int _code(self) except -1:
+        """parse._code, compiled (the same calls into crashpipe.code)."""
+        rep = self.rep
+        info = F.ARCH_INFO.get(rep.arch or "") or {}
+        little = info.get("little", True) if info else True
+        c = None
+        insn = None
+        if self.code_text is not None:
+            c = _codemod.parse_code(self.code_text, little)
+            if c is not None and self.thumb:
+                c.thumb = True
+        elif self.code_rows_done is not None:
+            kind, rows = self.code_rows_done
+            if kind == "s390":
+                parsed = _codemod.parse_s390_code(rows)
+                if parsed is not None:
+                    c, insn = parsed
+            else:
+                c = _codemod.parse_code(" ".join(rows), little)
+        if c is None:
+            return 0
+        rep.code = c.data
+        rep.faulting_instruction = insn if insn is not None else _codemod.faulting_instruction(c, rep.arch)
+        return 0
+
     cdef int _aliases(self) except -1:
         rep = self.rep
         cdef dict regs = dict(self.regs)
         info = F.ARCH_INFO.get(rep.arch or "")
         if info:
             for alias, names in info["alias"].items():
-                name = next((n for n in ((names,) if isinstance(names, str) else names) if n in regs), None)
+                name = None
+                for n in ((names,) if isinstance(names, str) else names):
+                    if n in regs:
+                        name = n
+                        break
                 if alias not in regs and name is not None:
                     regs[alias] = regs[name]
         rep.registers = {k: v & _M64 for k, v in regs.items()}
@@ -933,7 +964,7 @@ cdef class Extractor:
         got = _FAULT_CACHE.get(t, _MISSING)
         if got is _MISSING:
             got = _remember(_FAULT_CACHE, t, _read_fault(t), len(t))
-        if got is not _MISSING:
+        if got is not None:
             rep.fault_address = got
 
     def _pc_lines(self, t):

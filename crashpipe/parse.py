@@ -271,13 +271,13 @@ def _read_task_line(t: str) -> tuple | None:
     return None
 
 
-def _read_fault(t: str):
-    """The fault address the first matching `fields.FAULT_ADDRESS` pattern gives, or _MISSING."""
+def _read_fault(t: str) -> int | None:
+    """The fault address the first matching `fields.FAULT_ADDRESS` pattern gives, or None."""
     for rx, const in _FAULT:
         m = rx.match(t)
         if m is not None:
             return const if const is not None else int(m.group(1), 16)
-    return _MISSING
+    return None
 
 
 def _arm_from_groups(t: str) -> tuple | None:
@@ -643,7 +643,7 @@ class _Extractor:
         got = _FAULT_CACHE.get(t, _MISSING)
         if got is _MISSING:
             got = remember(_FAULT_CACHE, t, _read_fault(t), len(t))
-        if got is not _MISSING:
+        if got is not None:
             self.rep.fault_address = got
 
     def _pc_lines(self, t: str) -> None:
