@@ -77,6 +77,16 @@ cdef bint _bound = False
 cdef frozenset _REGISTER_NAMES = frozenset(F.REGISTER_NAMES)
 cdef object _Frame = Frame
 cdef object _remember = remember
+from crashpipe import memo as _memo
+
+
+cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
+    """crashpipe.memo.remember (same bounds), without the call."""
+    if key_len <= _memo.MAX_KEY_LEN:
+        if len(cache) >= _memo.MAX_ENTRIES:
+            cache.clear()
+        cache[key] = value
+    return value
 cdef dict _CONTEXT_MARKERS = F.CONTEXT_MARKERS
 cdef str _EXC_PREFIX = F.EXCEPTION_MARKER_PREFIX
 cdef str _EXC_CLOSE = "/" + F.EXCEPTION_MARKER_PREFIX
@@ -951,7 +961,7 @@ cdef class Extractor:
             return
         got = _TASK_CACHE.get(t, _MISSING)
         if got is _MISSING:
-            got = _remember(_TASK_CACHE, t, _read_task_line(t), len(t))
+            got = _keep(_TASK_CACHE, t, _read_task_line(t), len(t))
         if got is not None:
             self._task(got[0], got[1], got[2])
 
@@ -963,7 +973,7 @@ cdef class Extractor:
             return
         got = _FAULT_CACHE.get(t, _MISSING)
         if got is _MISSING:
-            got = _remember(_FAULT_CACHE, t, _read_fault(t), len(t))
+            got = _keep(_FAULT_CACHE, t, _read_fault(t), len(t))
         if got is not None:
             rep.fault_address = got
 
@@ -973,7 +983,7 @@ cdef class Extractor:
     cdef int _pc_line(self, str t) except -1:
         got = _PC_CACHE.get(t, _MISSING)
         if got is _MISSING:
-            got = _remember(_PC_CACHE, t, _read_pc_line(t), len(t))
+            got = _keep(_PC_CACHE, t, _read_pc_line(t), len(t))
         if got is None:
             return 0
         role, address, symbol, offset, size, module, user = <tuple>got
@@ -1002,7 +1012,7 @@ cdef class Extractor:
     cpdef _modules_add(self, text):
         got = _MODULES_CACHE.get(text)
         if got is None:
-            got = _remember(_MODULES_CACHE, text, _read_modules(text), len(text))
+            got = _keep(_MODULES_CACHE, text, _read_modules(text), len(text))
         self.rep.modules.extend(got[0])
         return got[1]
 
@@ -1318,7 +1328,7 @@ cdef class Extractor:
             return 1
         hit = _TRACE_CACHE.get(t)
         if hit is None:
-            hit = _remember(_TRACE_CACHE, t, _read_trace(t), len(t))
+            hit = _keep(_TRACE_CACHE, t, _read_trace(t), len(t))
         if type(hit) is int:
             if hit and self.shape_hint is None:
                 self.shape_hint = "x86"

@@ -235,10 +235,61 @@ _RELEASE_ARCH: dict[str, str | None] = {}
 _MISSING = object()
 
 
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of `pattern` (anchored) can start with, or None when that is
+    not simply read off its first piece (then every line is tried)."""
+    try:
+        from re import _parser as sre
+    except ImportError:  # pragma: no cover - the parser module moved
+        return None
+
+    def first(items):
+        if not items:
+            return None
+        op, av = items[0]
+        if op is sre.LITERAL:
+            return {chr(av)}
+        if op is sre.IN:
+            out = set()
+            for iop, iav in av:
+                if iop is sre.LITERAL:
+                    out.add(chr(iav))
+                elif iop is sre.RANGE and iav[1] - iav[0] < 256:
+                    out.update(chr(c) for c in range(iav[0], iav[1] + 1))
+                else:
+                    return None  # NEGATE, categories, wide ranges
+            return out
+        if op is sre.SUBPATTERN:
+            return first(list(av[3]))
+        if op is sre.BRANCH:
+            out = set()
+            for branch in av[1]:
+                got = first(list(branch))
+                if got is None:
+                    return None
+                out |= got
+            return out
+        return None  # repeats, anchors, groups that may match empty: no filter
+
+    try:
+        got = first(list(sre.parse(pattern)))
+    except Exception:  # pragma: no cover - an unexpected parser shape
+        return None
+    return frozenset(got) if got else None
+
+
+# PC_LINES with the characters each can start with: a line is matched only against the
+# patterns that can start with its first character (the same first match).
+_PC_FIRST = [(rx, role, _first_chars(rx.pattern)) for rx, role in _PC_LINES]
+
+
 def _read_pc_line(t: str) -> tuple | None:
     """(role "pc"/"lr", address, symbol, offset, size, module, user-mode segment) of the
     first `fields.PC_LINES` pattern matching t, or None."""
-    for rx, role in _PC_LINES:
+    c = t[:1]
+    for rx, role, firsts in _PC_FIRST:
+        if firsts is not None and c not in firsts:
+            continue
         m = rx.match(t)
         if m is None:
             continue
