@@ -536,7 +536,8 @@ def _partially_stripped(prefix: list[str], frames: list[tuple[str, str]]) -> lis
     return out
 
 
-_TITLE_SETS: dict[int, object] = {}  # id(oops) -> re2.Set of its formats' title patterns, or None
+_TITLE_SETS: dict[int, object] = {}  # id(oops) -> re2.Set of its formats' title patterns and
+# the stack-start patterns, or None
 
 
 def _title_hits(oops: F.Oops, text: bytes) -> set[int] | None:
@@ -548,8 +549,27 @@ def _title_hits(oops: F.Oops, text: bytes) -> set[int] | None:
     key = id(oops)
     rs = _TITLE_SETS.get(key, _TITLE_SETS)
     if rs is _TITLE_SETS:
-        rs = _TITLE_SETS[key] = _pattern_set([f.title for f in oops.formats]) if len(oops.formats) > 2 else None
-    return _set_hits(rs, text)
+        # The same pass answers for the stack-start patterns (appended after the
+        # formats): the tail and corruption checks ask about this text next.
+        rs = None
+        if len(oops.formats) > 2:
+            rs = _pattern_set([f.title for f in oops.formats] + list(FR.STACK_START))
+        _TITLE_SETS[key] = rs
+    if rs is None:
+        return None
+    try:
+        got = rs.Match(text)
+    except Exception:  # noqa: BLE001
+        return None
+    if not got:
+        got = ()
+    nf = len(oops.formats)
+    titles = {k for k in got if k < nf}
+    if _STACK_START_SET is not None:
+        # exactly what _set_hits(_STACK_START_SET, text) answers (a set's answer for
+        # one pattern does not depend on the others)
+        _LAST_HITS[:] = [_STACK_START_SET, text, {k - nf for k in got if k >= nf} or None]
+    return titles or None
 
 
 def _describe(text: bytes, oops: F.Oops):

@@ -262,7 +262,7 @@ def test_title_set_answers_equal_one_search_per_format():
     from crashpipe.formats import oopses as F
 
     texts = _texts_for_title_sets()
-    checked = 0
+    checked = left = 0
     for log in texts:
         lines = clean_lines(log)
         for span in split_reports(lines):
@@ -272,10 +272,15 @@ def test_title_set_answers_equal_one_search_per_format():
                 continue
             text, _, _ = T.report_text(lines, start)
             text = text.encode("utf-8", "replace")
+            T._LAST_HITS[:] = [None, None, None]
             hits = T._title_hits(oops, text)
             brute = {k for k, f in enumerate(oops.formats) if T._search(f.title, text) is not None}
             assert hits is None or hits == brute, (oops.header, hits, brute)
             checked += hits is not None
+            if T._LAST_HITS[1] is text:  # the stack-start answer the same pass left
+                brute = {k for k, (rx, _) in enumerate(T._STACK_START_KEYED) if rx.search(text) is not None}
+                assert T._LAST_HITS[0] is T._STACK_START_SET and T._LAST_HITS[2] == (brute or None)
+                left += 1
             _, full, _ = T.report_text(lines, start)
             full = full.encode("utf-8", "replace")
             starts = T._set_hits(T._STACK_START_SET, full)
@@ -283,7 +288,7 @@ def test_title_set_answers_equal_one_search_per_format():
             assert starts == (brute or None), (starts, brute)
     # without a matching format the set says None; with the corpus there are many answers
     if os.path.isdir(CORPUS):
-        assert checked > 200
+        assert checked > 200 and left > 200
     # a text no title pattern matches: None, and the caller searches every format
     oops = next(o for o in F.OOPSES if len(o.formats) > 2)
     assert T._title_hits(oops, b"nothing to see here\n") is None
