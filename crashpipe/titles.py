@@ -609,6 +609,8 @@ def _describe(text: bytes, oops: F.Oops):
         desc = _format(f.fmt, full)
         alts.extend(_format(a, full) for a in f.alt)
         for seq in _partially_stripped(args, frames):
+            if seq == full:
+                continue  # (its title is desc, its alts were just added: nothing new)
             t = _format(f.fmt, seq)
             if t != desc:
                 alts.append(t)
