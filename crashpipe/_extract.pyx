@@ -55,6 +55,7 @@ cdef object _P = None
 cdef dict _PC_CACHE = None
 cdef object _read_pc_line = None
 cdef object _arm_from_groups = None
+cdef dict _FROM_CACHE = None
 cdef object _Loc = None
 cdef object _merge = None
 cdef object _MISSING = None
@@ -106,7 +107,7 @@ def init(parse_module):
     global _PyEx, _TRACE_CACHE, _INERT, _read_trace_line, _is_inert, _ARM_FROM, _ARM_ENTERED
     global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS, _HEXDUMP_ROW
     global _HEXDUMP_CELLS, _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
-    global _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _trace_groups, _C_TRACE
+    global _FROM_CACHE, _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _trace_groups, _C_TRACE
     global _TRACE_FILE_LINE, _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
     global _read_task_line, _read_fault, _read_modules
     P = parse_module
@@ -133,6 +134,7 @@ def init(parse_module):
     _PC_CACHE = P._PC_CACHE
     _read_pc_line = P._read_pc_line
     _arm_from_groups = P._arm_from_groups
+    _FROM_CACHE = P._FROM_CACHE
     _Loc = P._Loc
     _merge = P._merge
     _MISSING = P._MISSING
@@ -560,6 +562,14 @@ cdef int _contexts_from_entries(list frames) except -1:
     return 0
 
 
+cdef inline object _from_groups(str t):
+    """parse._arm_from_groups (its memo read here; a miss asks parse)."""
+    got = _FROM_CACHE.get(t, _MISSING)
+    if got is _MISSING:
+        return _arm_from_groups(t)
+    return got
+
+
 # ------------------------------------------------------------------ extractor
 @cython.final
 cdef class Extractor:
@@ -824,7 +834,7 @@ cdef class Extractor:
                         if rest:
                             self._trace_line(rest)
                         return
-            if " from " in t and _arm_from_groups(t) is not None:
+            if " from " in t and _from_groups(t) is not None:
                 self.shape_hint = self.shape_hint or "arm"
                 self._start_trace(None)
                 self._trace_line(t)
@@ -1314,7 +1324,7 @@ cdef class Extractor:
             if not t:
                 return 1
         if " from " in t:
-            g = _arm_from_groups(t)
+            g = _from_groups(t)
             if g is not None:
                 self._arm_from(<tuple>g)
                 return 1
