@@ -33,4 +33,4 @@ bench: build
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf build demo-out crashpipe/_unwind.c crashpipe/_unwind_debug.c crashpipe/_unwind*.so
+	rm -rf build demo-out crashpipe/_*.c crashpipe/_*.so
