@@ -2,27 +2,30 @@
 """The per-line state machine of `crashpipe.parse` (field extraction), in C.
 
 The pure-Python `crashpipe.parse._Extractor` is the reference and the fallback when this
-extension is missing; tests/test_extract_fast.py checks that both fill reports the same
-way on the corpora and on random text.  `Extractor` here has the same attributes and
-methods; the hot ones are compiled: the per-line dispatch (`line`), the plain-field
-prefix chain (`_fields`: first-character masks built at import from the prefix tables in
-`crashpipe.formats.fields`), call-trace lines (the frame itself still comes from
-`parse._read_trace_line`, remembered per distinct line), register pairs (a scanner for the
-`fields.REGISTER_PAIR` pattern, used only while the table holds that exact pattern: any
-other pattern is run with `re`), and arm hexdump rows.  Every rare shape calls the
-reference method of `parse._Extractor` itself on this object.
+extension is missing; tests/test_extract_fast.py checks that both leave the same state
+after every line and fill reports the same way, on the corpora and on random/mutated
+text.  `Extractor` here has the same attributes and methods.  Compiled: the per-line
+dispatch (`line`, `feed`), the plain-field prefix chain (`_fields`, with masks per first
+character built at import from the prefix tables of `crashpipe.formats.fields` and
+parse's `_FIELD_PREFIXES`), call-trace lines (a matcher for `fields.TRACE_LINE`, frames
+remembered per distinct line in parse's memo), register pairs (a scanner for
+`fields.REGISTER_PAIR`), hexdump rows and their assembly, task/taint/fault/pc/module
+lines (the per-line reads stay parse's memoised functions) and the closing steps
+(`complete`).  Each C matcher implements one exact table pattern and is used only while
+the table holds that pattern (any other pattern runs under `re`); rare blocks (s390
+GPRS and Krnl Code rows, "Stack:" word rows, ppc instruction dumps) call the reference
+method of `parse._Extractor` on this object.
 
 Bounds and wraparound checks stay on (Python semantics: `ctx[-1]`, and an empty string
-indexed raises the IndexError the reference raises); the scanners check their indices.
+indexed raises the IndexError the reference raises); the scanners check their indices
+and take time linear in the line.
 """
 cimport cython
 from cpython.long cimport PyLong_FromUnsignedLongLong
 
-import re
 
 from crashpipe import code as _codemod
 from crashpipe.formats import fields as F
-from crashpipe.memo import remember
 from crashpipe.model import Frame
 
 cdef extern from "Python.h":
@@ -35,18 +38,13 @@ cdef extern from "Python.h":
 # crashpipe.parse calls init(parse) once it has defined its helpers (no import cycle).
 cdef object _PyEx = None
 cdef dict _TRACE_CACHE = None
-cdef dict _INERT = None
 cdef object _read_trace_line = None
-cdef object _is_inert = None
-cdef object _ARM_FROM = None
 cdef object _ARM_ENTERED = None
 cdef object _ARM_REGS_IN_TRACE = None
 cdef object _CPU_LINE = None
 cdef object _PID_LINE = None
 cdef object _KASLR = None
 cdef object _HEXDUMP_HEADERS = None
-cdef object _HEXDUMP_ROW = None
-cdef object _HEXDUMP_CELLS = None
 cdef object _PPC_GPR_ROW = None
 cdef object _MIPS_GPR_ROW = None
 cdef object _S390_PSW = None
@@ -59,7 +57,6 @@ cdef dict _FROM_CACHE = None
 cdef object _Loc = None
 cdef object _merge = None
 cdef object _MISSING = None
-cdef object _trace_groups = None
 cdef object _TRACE_FILE_LINE = None
 cdef object _arch_by_release = None
 cdef object _taint = None
@@ -77,7 +74,6 @@ cdef bint _bound = False
 
 cdef frozenset _REGISTER_NAMES = frozenset(F.REGISTER_NAMES)
 cdef object _Frame = Frame
-cdef object _remember = remember
 from crashpipe import memo as _memo
 
 
@@ -91,7 +87,6 @@ cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
 cdef dict _CONTEXT_MARKERS = F.CONTEXT_MARKERS
 cdef str _EXC_PREFIX = F.EXCEPTION_MARKER_PREFIX
 cdef str _EXC_CLOSE = "/" + F.EXCEPTION_MARKER_PREFIX
-cdef object _HEX = frozenset("0123456789abcdef")
 
 # The REGISTER_PAIR pattern `_pair_at` implements; with any other table pattern the
 # regex runs instead.
@@ -104,28 +99,23 @@ cdef bint _C_HEXROW = F.HEXDUMP_ROW == r"([0-9a-f]{4}):(.*)$" and F.HEXDUMP_CELL
 
 def init(parse_module):
     """Bind the reference helpers and tables of crashpipe.parse (called by parse itself)."""
-    global _PyEx, _TRACE_CACHE, _INERT, _read_trace_line, _is_inert, _ARM_FROM, _ARM_ENTERED
-    global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS, _HEXDUMP_ROW
-    global _HEXDUMP_CELLS, _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
-    global _FROM_CACHE, _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _trace_groups, _C_TRACE
+    global _PyEx, _TRACE_CACHE, _read_trace_line, _ARM_ENTERED
+    global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS
+    global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
+    global _FROM_CACHE, _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _C_TRACE
     global _TRACE_FILE_LINE, _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
     global _read_task_line, _read_fault, _read_modules
     P = parse_module
     _P = P
     _PyEx = P._Extractor
     _TRACE_CACHE = P._TRACE_CACHE
-    _INERT = P._INERT
     _read_trace_line = P._read_trace_line
-    _is_inert = P._is_inert
-    _ARM_FROM = P._ARM_FROM
     _ARM_ENTERED = P._ARM_ENTERED
     _ARM_REGS_IN_TRACE = P._ARM_REGS_IN_TRACE
     _CPU_LINE = P._CPU_LINE
     _PID_LINE = P._PID_LINE
     _KASLR = P._KASLR
     _HEXDUMP_HEADERS = P._HEXDUMP_HEADERS
-    _HEXDUMP_ROW = P._HEXDUMP_ROW
-    _HEXDUMP_CELLS = P._HEXDUMP_CELLS
     _PPC_GPR_ROW = P._PPC_GPR_ROW
     _MIPS_GPR_ROW = P._MIPS_GPR_ROW
     _S390_PSW = P._S390_PSW
@@ -138,7 +128,6 @@ def init(parse_module):
     _Loc = P._Loc
     _merge = P._merge
     _MISSING = P._MISSING
-    _trace_groups = P._trace_groups
     _TRACE_FILE_LINE = P._TRACE_FILE_LINE
     _arch_by_release = P._arch_by_release
     _taint = P._taint
