@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml setup.py
 	$(BIN)/pip install -q --no-build-isolation -e '.[test]'
 	touch $@
 
-# (Re)build the Cython extension in place whenever _unwind.pyx changed.
+# (Re)build the Cython extensions (crashpipe/_*.pyx) in place; setup.py skips unchanged ones.
 build: venv
 	$(BIN)/python setup.py -q build_ext --inplace
 
