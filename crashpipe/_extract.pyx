@@ -1312,21 +1312,23 @@ cdef class Extractor:
             t = t[j + 1:].lstrip()
             if not t:
                 return 1
-        if " from " in t:
-            g = _from_groups(t)
-            if g is not None:
-                self._arm_from(<tuple>g)
-                return 1
-            m = _ARM_ENTERED.match(t)
-            if m is not None:
-                self._arm_entered(m)
-                return 1
-        if len(t) == 0:
-            raise IndexError("string index out of range")  # the reference's t[0]
-        if t[0] == u"r" and _ARM_REGS_IN_TRACE.match(t):
-            return 1
+        # Only lines that got past the arm checks below are ever remembered (here and in
+        # the reference): a remembered line skips them with the same outcome.
         hit = _TRACE_CACHE.get(t)
         if hit is None:
+            if " from " in t:
+                g = _from_groups(t)
+                if g is not None:
+                    self._arm_from(<tuple>g)
+                    return 1
+                m = _ARM_ENTERED.match(t)
+                if m is not None:
+                    self._arm_entered(m)
+                    return 1
+            if len(t) == 0:
+                raise IndexError("string index out of range")  # the reference's t[0]
+            if t[0] == u"r" and _ARM_REGS_IN_TRACE.match(t):
+                return 1
             hit = _keep(_TRACE_CACHE, t, _read_trace(t), len(t))
         if type(hit) is int:
             if hit and self.shape_hint is None:
