@@ -17,6 +17,7 @@ import noisy_logs as NL
 from crashpipe import parse as P
 from crashpipe.formats import fields as F
 from crashpipe.model import Report
+from log_files import log_files
 
 ext = pytest.importorskip("crashpipe._extract")
 
@@ -56,10 +57,7 @@ def same_parse(text, source="x"):
 
 
 def _files(root):
-    for d, _, names in os.walk(root):
-        for name in sorted(names):
-            if name.endswith((".log", ".txt", ".mbox")) or "." not in name:
-                yield os.path.join(d, name)
+    return log_files(root, (".log", ".txt", ".mbox"))
 
 
 def _read(path):

@@ -12,6 +12,7 @@ import noisy_logs as NL
 from crashpipe import lines as L
 from crashpipe import split as S
 from crashpipe.formats import oopses as F
+from log_files import log_files
 
 ext = pytest.importorskip("crashpipe._lines")
 
@@ -74,10 +75,7 @@ def check_text(text):
 
 
 def _files(root):
-    for d, _, names in os.walk(root):
-        for name in sorted(names):
-            if name.endswith((".log", ".txt")) or "." not in name:
-                yield os.path.join(d, name)
+    return log_files(root)
 
 
 @pytest.mark.skipif(not os.path.isdir(CORPUS), reason="shared syzkaller corpus not present")

@@ -16,6 +16,7 @@ from crashpipe import titles as T
 from crashpipe.formats import frames as FR
 from crashpipe.formats import oopses as F
 from crashpipe.lines import Line, clean_lines
+from log_files import log_files
 
 ext = pytest.importorskip("crashpipe._titles")
 
@@ -124,10 +125,7 @@ def check_text(text):
 
 
 def _files(root):
-    for d, _, names in os.walk(root):
-        for name in sorted(names):
-            if name.endswith((".log", ".txt")) or "." not in name:
-                yield os.path.join(d, name)
+    return log_files(root)
 
 
 @pytest.mark.skipif(not os.path.isdir(CORPUS), reason="shared syzkaller corpus not present")
