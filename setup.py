@@ -1,6 +1,8 @@
-"""Build the Cython unwinder.
+"""Build crashpipe's Cython extensions: the unwinder (`_unwind`), DWARF decoding
+(`_dwarf`), line cleaning and splitting (`_lines`), field extraction (`_extract`) and
+titles (`_titles`).  Each has a pure-Python twin that tests compare it with.
 
-CRASHPIPE_CYTHON_DEBUG=1 rebuilds the extension with bounds checks, wraparound and
+CRASHPIPE_CYTHON_DEBUG=1 rebuilds the extensions with bounds checks, wraparound and
 initialisation checks back on.  Independently of that switch, crashpipe._unwind_debug
 (the same loop from crashpipe/_unwind_debug.pyx, every check on) is always built: the
 property tests run against it to prove the hot loop never reads outside its buffers,
