@@ -191,7 +191,7 @@ def run_line_programs(const uint8_t[::1] sec,
     cdef uint8_t op, sub, ob, lr, mi, nargs
     cdef int64_t ext_end, j
     cdef int asz
-    cdef uint8_t stmt, dstmt
+    cdef uint8_t stmt, dstmt, row
     with nogil:
         for k in range(nprog):
             r.p = &sec[0]
@@ -217,19 +217,12 @@ def run_line_programs(const uint8_t[::1] sec,
                     break
                 op = r.p[r.pos]
                 r.pos += 1
+                row = 0
                 if op >= ob:
                     adj = op - ob
                     addr += mi * (adj // lr)
                     line += line_base[k] + (adj % lr)
-                    fid = -1
-                    j = fidx - file_bias[k]
-                    if 0 <= j < file_n[k]:
-                        fid = file_map[file_off[k] + j]
-                    out_addr[n] = addr
-                    out_file[n] = fid
-                    out_line[n] = <int32_t>line
-                    out_kind[n] = 1 + stmt
-                    n += 1
+                    row = 1
                 elif op == 0:
                     ext_len = uleb(&r)
                     ext_end = r.pos + <int64_t>ext_len
@@ -254,15 +247,7 @@ def run_line_programs(const uint8_t[::1] sec,
                         addr = rd(&r, asz if ext_len - 1 >= <uint64_t>asz else <int>(ext_len - 1))
                     r.pos = ext_end
                 elif op == 1:  # copy
-                    fid = -1
-                    j = fidx - file_bias[k]
-                    if 0 <= j < file_n[k]:
-                        fid = file_map[file_off[k] + j]
-                    out_addr[n] = addr
-                    out_file[n] = fid
-                    out_line[n] = <int32_t>line
-                    out_kind[n] = 1 + stmt
-                    n += 1
+                    row = 1
                 elif op == 2:
                     addr += mi * uleb(&r)
                 elif op == 3:
@@ -279,6 +264,16 @@ def run_line_programs(const uint8_t[::1] sec,
                     nargs = std_lengths[k * 256 + op]
                     for j in range(nargs):
                         uleb(&r)
+                if row:  # a special opcode or DW_LNS_copy appends a row
+                    fid = -1
+                    j = fidx - file_bias[k]
+                    if 0 <= j < file_n[k]:
+                        fid = file_map[file_off[k] + j]
+                    out_addr[n] = addr
+                    out_file[n] = fid
+                    out_line[n] = <int32_t>line
+                    out_kind[n] = 1 + stmt
+                    n += 1
             if r.bad:
                 bad += 1
                 # Keep what decoded cleanly up to the last complete sequence.
