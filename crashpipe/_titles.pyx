@@ -72,18 +72,10 @@ cdef class LogArrays:
             first = names[i][:1]
             self.cpu[i] = first == "C"
             self.tagged[i] = first == "T" or first == "C"
-        for i in main_headers:
-            if 0 <= i < n:
-                self.flags[i] |= F_MAIN
-        for i in info:
-            if 0 <= i < n:
-                self.flags[i] |= F_INFO
-        for i in marked:
-            if 0 <= i < n:
-                self.flags[i] |= F_MARKED
-        for i in dropped:
-            if 0 <= i < n:
-                self.flags[i] |= F_DROPPED
+        for group, flag in ((main_headers, F_MAIN), (info, F_INFO), (marked, F_MARKED), (dropped, F_DROPPED)):
+            for i in group:
+                if 0 <= i < n:
+                    self.flags[i] |= flag
 
     def __dealloc__(self):
         free(self.flags)
