@@ -213,6 +213,26 @@ def abi_version():
     return 1
 
 
+def load_words(const uint8_t[::1] data, const int32_t[::1] at) -> int:
+    """XOR of the 8-byte words at data[at[k]] for every k, in order (offsets past the
+    end are skipped).  Not part of unwinding: benchmarks/bench_unwind.py uses it as the
+    memory bound of any frame-pointer walk (every fp frame's return-address word loaded
+    once, its offset known in advance, so the loads are independent)."""
+    cdef Py_ssize_t k, n = at.shape[0]
+    cdef int64_t lim = <int64_t>data.shape[0] - 8, o
+    cdef uint64_t acc = 0, v
+    if lim < 0 or n == 0:
+        return 0
+    cdef const uint8_t *dp = &data[0]
+    with nogil:
+        for k in range(n):
+            o = at[k]
+            if o >= 0 and o <= lim:
+                memcpy(&v, dp + o, 8)
+                acc ^= v
+    return acc
+
+
 cdef inline bint in_text(uint64_t v, const uint64_t *lo, const uint64_t *hi, int64_t t0, int64_t t1) noexcept nogil:
     cdef int64_t a = t0, b = t1, m
     while a < b:

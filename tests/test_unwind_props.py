@@ -225,3 +225,17 @@ def _agree(items, outs, ws):
         assert any(m == unwind_py.M_SCAN for _, _, _, m, _ in ref[0]) or len(items[i][1]) < 700 * ws
         for impl in ("debug", "c"):
             assert _frames(outs[impl], i) == ref, (impl, i)
+
+
+@given(st.binary(min_size=0, max_size=256), st.lists(st.integers(-300, 300), max_size=64))
+def test_load_words_is_the_xor_of_the_words_it_may_read(data, at):
+    """bench_unwind's memory-bound probe: the words at in-range offsets, XORed; offsets
+    that would read outside the buffer are skipped, never read."""
+    from crashpipe import _unwind
+
+    buf = np.frombuffer(data, np.uint8) if data else np.zeros(0, np.uint8)
+    want = 0
+    for o in at:
+        if 0 <= o <= len(data) - 8:
+            want ^= int.from_bytes(data[o:o + 8], "little")
+    assert _unwind.load_words(buf, np.array(at, np.int32)) == want
