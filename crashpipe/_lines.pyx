@@ -64,6 +64,7 @@ cdef extern from *:
     object cp_alloc(object tp)
 
 DEF MAX_TS = 32  # the prefix limits of lines._bracket: a bracket closes within 32 chars
+DEF SYSLOG_REACH = 200  # lines._SYSLOG_REACH
 
 
 # --- the Line type ------------------------------------------------------------------
@@ -134,86 +135,148 @@ cdef inline bint _digit(uint32_t c) noexcept nogil:
     return c >= 48 and c <= 57  # ASCII 0-9 only, as [0-9]
 
 
+cdef inline bint _lower(uint32_t c) noexcept nogil:
+    return c >= 97 and c <= 122  # a-z
+
+
+cdef inline bint _nonspace(uint32_t c) noexcept nogil:
+    return c != 32 and c != 9 and c != 10 and c != 12 and c != 13  # re2's \S
+
+
+cdef inline bint _digits(const chars* d, Py_ssize_t p, Py_ssize_t e, Py_ssize_t n) noexcept nogil:
+    """d[p:p + n] are n ASCII digits (within [p, e))."""
+    cdef Py_ssize_t k
+    if p + n > e:
+        return False
+    for k in range(p, p + n):
+        if not _digit(d[k]):
+            return False
+    return True
+
+
+cdef Py_ssize_t _host_kernel(const chars* d, Py_ssize_t p, Py_ssize_t e) noexcept nogil:
+    """`\S+ kernel: ` at d[p:]: the index after it, or -1.  (\S+ cannot take the space
+    that " kernel: " opens with, so its run ends at the first space or not at all.)"""
+    cdef Py_ssize_t q = p
+    while q < e and _nonspace(d[q]):
+        q += 1
+    if q == p or q + 9 > e:
+        return -1
+    if (d[q] == 32 and d[q + 1] == 107 and d[q + 2] == 101 and d[q + 3] == 114 and d[q + 4] == 110
+            and d[q + 5] == 101 and d[q + 6] == 108 and d[q + 7] == 58 and d[q + 8] == 32):
+        return q + 9
+    return -1
+
+
+cdef Py_ssize_t _syslog(const chars* d, Py_ssize_t s, Py_ssize_t e) noexcept nogil:
+    """Where the syslog/journal prefix at d[s:e] ends (what one of lines._SYSLOGS
+    matches: SYSLOG_PREFIX, ISO_SYSLOG_PREFIX, BARE_KERNEL_PREFIX), or -1.  Each pattern
+    is read left to right without choices: every optional part and every repeat is
+    followed by a character it cannot take, so a match has one end and a character-by-
+    character reading finds it."""
+    cdef Py_ssize_t p
+    cdef uint32_t c = d[s]
+    if c == 107:  # "kernel: "
+        if (s + 8 <= e and d[s + 1] == 101 and d[s + 2] == 114 and d[s + 3] == 110 and d[s + 4] == 101
+                and d[s + 5] == 108 and d[s + 6] == 58 and d[s + 7] == 32):
+            return s + 8
+        return -1
+    if c >= 65 and c <= 90:
+        # [A-Z][a-z]{2} [ 0-9]?[0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)? \S+ kernel: 
+        if s + 4 > e or not _lower(d[s + 1]) or not _lower(d[s + 2]) or d[s + 3] != 32:
+            return -1
+        p = s + 4
+        if p + 3 <= e and (d[p] == 32 or _digit(d[p])) and _digit(d[p + 1]) and d[p + 2] == 32:
+            p += 3
+        elif p + 2 <= e and _digit(d[p]) and d[p + 1] == 32:
+            p += 2
+        else:
+            return -1
+        if not (_digits(d, p, e, 2) and p + 8 <= e and d[p + 2] == 58 and _digits(d, p + 3, e, 2)
+                and d[p + 5] == 58 and _digits(d, p + 6, e, 2)):
+            return -1
+        p += 8
+        if p < e and d[p] == 46:  # "."
+            if not _digits(d, p + 1, e, 1):
+                return -1
+            p += 1
+            while p < e and _digit(d[p]):
+                p += 1
+        if p >= e or d[p] != 32:
+            return -1
+        return _host_kernel(d, p + 1, e)
+    if _digit(c):
+        # [0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?
+        # (?:Z|[+-][0-9]{2}:?[0-9]{2})? \S+ kernel: 
+        if not (_digits(d, s, e, 4) and s + 19 <= e and d[s + 4] == 45 and _digits(d, s + 5, e, 2)
+                and d[s + 7] == 45 and _digits(d, s + 8, e, 2) and (d[s + 10] == 84 or d[s + 10] == 32)
+                and _digits(d, s + 11, e, 2) and d[s + 13] == 58 and _digits(d, s + 14, e, 2)
+                and d[s + 16] == 58 and _digits(d, s + 17, e, 2)):
+            return -1
+        p = s + 19
+        if p < e and (d[p] == 46 or d[p] == 44):  # "." ","
+            if not _digits(d, p + 1, e, 1):
+                return -1
+            p += 1
+            while p < e and _digit(d[p]):
+                p += 1
+        if p < e and d[p] == 90:  # "Z"
+            p += 1
+        elif p < e and (d[p] == 43 or d[p] == 45):  # "+" "-"
+            if not _digits(d, p + 1, e, 2):
+                return -1
+            p += 3
+            if p < e and d[p] == 58:
+                p += 1
+            if not _digits(d, p, e, 2):
+                return -1
+            p += 2
+        if p >= e or d[p] != 32:
+            return -1
+        return _host_kernel(d, p + 1, e)
+    return -1
+
+
 cdef int _classify(const chars* d, Py_ssize_t s, Py_ssize_t e, Py_ssize_t max_line, Cls* r) noexcept nogil:
     """What clean_lines does with line [s, e): C_DMESG / C_DMESG_TAG (the inline fast path
-    of lines.clean_lines: the _DMESG pattern and its length limits), C_PLAIN (no prefix
-    clean_line could strip), or C_OTHER."""
-    cdef Py_ssize_t L = e - s, p, q, t0, t1, k, f0, lim
+    of lines.clean_lines: the _DMESG pattern and its length limits, after a syslog prefix
+    or none), C_PLAIN (the text [r.mend, r.lim): no prefix or only a syslog prefix that
+    clean_line would strip), or C_OTHER (clean_line decides)."""
+    cdef Py_ssize_t L = e - s, p, k, lim
     cdef uint32_t c
-    cdef uint64_t m
-    cdef bint has_tag = False
     if L == 0:
-        r.lim = s
+        r.mend = r.lim = s
         return C_PLAIN
     c = d[s]
     if c == 91:  # "["
         if L > max_line:
             return C_OTHER
-        # _DMESG: \[ *([0-9]+\.[0-9]+)\](?:( ?)\[ *([TC][0-9]+)\])?( ?)
-        p = s + 1
-        while p < e and d[p] == 32:
-            p += 1
-        r.d0 = p
-        while p < e and _digit(d[p]):
-            p += 1
-        if p == r.d0 or p >= e or d[p] != 46:  # "."
-            return C_OTHER
-        p += 1
-        f0 = p
-        while p < e and _digit(d[p]):
-            p += 1
-        if p == f0 or p >= e or d[p] != 93:  # "]"
-            return C_OTHER
-        r.end1 = p  # m.end(1)
-        if r.end1 - s >= MAX_TS:
-            return C_OTHER
-        p += 1
-        # the optional caller tag, after an optional space
-        q = p + 1 if (p < e and d[p] == 32) else p
-        if q < e and d[q] == 91:
-            t0 = q + 1
-            while t0 < e and d[t0] == 32:
-                t0 += 1
-            if t0 < e and (d[t0] == 84 or d[t0] == 67):  # T, C
-                t1 = t0 + 1
-                while t1 < e and _digit(d[t1]):
-                    t1 += 1
-                if t1 > t0 + 1 and t1 < e and d[t1] == 93:
-                    has_tag = True
-                    r.tag_s = t0
-                    r.tag_e = t1
-                    r.mend = t1 + 1
-        if has_tag:
-            if r.tag_e - q >= MAX_TS:
-                return C_OTHER
-        else:
-            if p < e and d[p] == 91:
-                return C_OTHER  # "[ts][something else]": clean_line decides
-            r.mend = p
-        if r.mend < e and d[r.mend] == 32:
-            r.mend += 1
-        # no "\r" (clean_line removes those)
-        if chars is uint8_t:
-            if r.mend < e and memchr(d + r.mend, 13, e - r.mend) != NULL:
-                return C_OTHER
-        else:
-            for k in range(r.mend, e):
-                if d[k] == 13:
-                    return C_OTHER
-        # the stamp: exact when its digits fit a double's mantissa (Clinger's fast path:
-        # one correctly rounded division, as float() rounds); else float()'s own routine
-        m = 0
-        r.ts_done = (r.end1 - r.d0 - 1) <= 15 and (r.end1 - f0) <= 22
-        for k in range(r.d0, r.end1):
-            r.buf[k - r.d0] = <char>d[k]
-            if d[k] != 46:
-                m = m * 10 + (d[k] - 48)
-        r.buf[r.end1 - r.d0] = 0
-        if r.ts_done:
-            r.ts = <double>m / _POW10[r.end1 - f0]
-        return C_DMESG_TAG if has_tag else C_DMESG
+        return _dmesg(d, s, e, r)
     if c == 62 or c == 60 or c == 42:  # ">", "<", "*"
         return C_OTHER
+    if (c >= 65 and c <= 90) or c == 107 or _digit(c):
+        # A syslog/journal prefix (clean_line strips one when "kernel: " ends within
+        # lines._SYSLOG_REACH characters), then the dmesg prefix or none.  Only lines
+        # within the length cap (the prefix is cut from the capped text).
+        p = _syslog(d, s, e) if L <= max_line else -1
+        if p >= 0 and p - s <= SYSLOG_REACH:
+            if p < e:
+                c = d[p]
+                if c == 91:
+                    return _dmesg(d, p, e, r)
+                if c == 60 or c == 42:
+                    return C_OTHER
+            for k in range(p, e):
+                c = d[k]
+                if c == 13:
+                    return C_OTHER
+                if c == 58 and k >= p + 6 and k + 1 < e and d[k + 1] == 32:  # ": "
+                    if (d[k - 6] == 32 and d[k - 5] == 108 and d[k - 4] == 111  # " login"
+                            and d[k - 3] == 103 and d[k - 2] == 105 and d[k - 1] == 110):
+                        return C_OTHER
+            r.mend = p
+            r.lim = e
+            return C_PLAIN
     # A plain line: nothing of clean_line applies unless it holds "\r", "kernel: " or
     # " login: " (those go to clean_line).
     lim = s + (L if L < max_line else max_line)
@@ -228,8 +291,80 @@ cdef int _classify(const chars* d, Py_ssize_t s, Py_ssize_t e, Py_ssize_t max_li
             if (d[k - 6] == 32 and d[k - 5] == 108 and d[k - 4] == 111  # " login"
                     and d[k - 3] == 103 and d[k - 2] == 105 and d[k - 1] == 110):
                 return C_OTHER
+    r.mend = s
     r.lim = lim
     return C_PLAIN
+
+
+cdef int _dmesg(const chars* d, Py_ssize_t s, Py_ssize_t e, Cls* r) noexcept nogil:
+    """_classify for the text [s, e) opening with "[": C_DMESG / C_DMESG_TAG when the
+    _DMESG fast path of lines takes it, else C_OTHER."""
+    cdef Py_ssize_t p, q, t0, t1, k, f0
+    cdef uint64_t m
+    cdef bint has_tag = False
+    # _DMESG: \[ *([0-9]+\.[0-9]+)\](?:( ?)\[ *([TC][0-9]+)\])?( ?)
+    p = s + 1
+    while p < e and d[p] == 32:
+        p += 1
+    r.d0 = p
+    while p < e and _digit(d[p]):
+        p += 1
+    if p == r.d0 or p >= e or d[p] != 46:  # "."
+        return C_OTHER
+    p += 1
+    f0 = p
+    while p < e and _digit(d[p]):
+        p += 1
+    if p == f0 or p >= e or d[p] != 93:  # "]"
+        return C_OTHER
+    r.end1 = p  # m.end(1)
+    if r.end1 - s >= MAX_TS:
+        return C_OTHER
+    p += 1
+    # the optional caller tag, after an optional space
+    q = p + 1 if (p < e and d[p] == 32) else p
+    if q < e and d[q] == 91:
+        t0 = q + 1
+        while t0 < e and d[t0] == 32:
+            t0 += 1
+        if t0 < e and (d[t0] == 84 or d[t0] == 67):  # T, C
+            t1 = t0 + 1
+            while t1 < e and _digit(d[t1]):
+                t1 += 1
+            if t1 > t0 + 1 and t1 < e and d[t1] == 93:
+                has_tag = True
+                r.tag_s = t0
+                r.tag_e = t1
+                r.mend = t1 + 1
+    if has_tag:
+        if r.tag_e - q >= MAX_TS:
+            return C_OTHER
+    else:
+        if p < e and d[p] == 91:
+            return C_OTHER  # "[ts][something else]": clean_line decides
+        r.mend = p
+    if r.mend < e and d[r.mend] == 32:
+        r.mend += 1
+    # no "\r" (clean_line removes those)
+    if chars is uint8_t:
+        if r.mend < e and memchr(d + r.mend, 13, e - r.mend) != NULL:
+            return C_OTHER
+    else:
+        for k in range(r.mend, e):
+            if d[k] == 13:
+                return C_OTHER
+    # the stamp: exact when its digits fit a double's mantissa (Clinger's fast path:
+    # one correctly rounded division, as float() rounds); else float()'s own routine
+    m = 0
+    r.ts_done = (r.end1 - r.d0 - 1) <= 15 and (r.end1 - f0) <= 22
+    for k in range(r.d0, r.end1):
+        r.buf[k - r.d0] = <char>d[k]
+        if d[k] != 46:
+            m = m * 10 + (d[k] - 48)
+    r.buf[r.end1 - r.d0] = 0
+    if r.ts_done:
+        r.ts = <double>m / _POW10[r.end1 - f0]
+    return C_DMESG_TAG if has_tag else C_DMESG
 
 
 cdef bint _same(const chars* d, Py_ssize_t a, Py_ssize_t b, Py_ssize_t n) noexcept nogil:
@@ -282,7 +417,7 @@ cdef list _clean(const chars* d, str text, clean_line, Py_ssize_t max_line):
         e1 = e - 1 if e > s and d[e - 1] == 13 else e
         code = _classify(d, s, e1, max_line, &r)
         if code == C_PLAIN:
-            line = _new_line(no, PyUnicode_Substring(text, s, r.lim), None, None)
+            line = _new_line(no, PyUnicode_Substring(text, r.mend, r.lim), None, None)
         elif code == C_OTHER:
             line = clean_line(no, PyUnicode_Substring(text, s, e))
         else:
