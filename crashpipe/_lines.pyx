@@ -528,25 +528,77 @@ def holding(str blob, Starts st, str literal):
 
 
 DEF MAX_LITERALS = 64
+DEF NEWLINE = 255  # LiteralSet.tab8: the pair opens with a newline
 
 
-cdef int _commonness(str ch):
-    """How common a character is in log text, roughly: lower-case letters and spaces most,
-    then digits and word punctuation; the rest (capitals, colons...) least."""
-    if ch == " " or "a" <= ch <= "z":
-        return 3
-    if "0" <= ch <= "9" or ch in "_-.,/":
-        return 2
-    return 1
+cdef extern from *:
+    """
+    #include <string.h>
+    /* the two bytes at p as one little-endian 16-bit number: p[0] | p[1] << 8 */
+    static inline unsigned int cp_load_pair(const unsigned char *p) {
+        unsigned short v;
+        memcpy(&v, p, 2);
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        v = (unsigned short)((v >> 8) | (v << 8));
+    #endif
+        return v;
+    }
+    """
+    unsigned int _load_pair "cp_load_pair"(const uint8_t* p) nogil
+
+
+# How often a character shows in console text, roughly (per mille; English letter
+# frequencies, with the space, digits and hex letters raised): a literal is looked for
+# at its pair of the least common-looking characters.
+_FREQ = dict(zip("etaoinshrdlcumwfgypbvkjxqz",
+                 (127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19, 15, 10, 8, 2, 2, 1, 1)))
+for _c in "abcdefx":
+    _FREQ[_c] = _FREQ[_c] + 60
+for _c in "0123456789":
+    _FREQ[_c] = 80
+_FREQ[" "] = 200
+
+
+cdef double _frequency(str ch):
+    """How common `ch` is in log text (see _FREQ): lower-case letters, digits and the
+    space most; word punctuation less; capitals and other signs least."""
+    got = _FREQ.get(ch)
+    if got is not None:
+        return got
+    if ch in "_-.,/:":
+        return 10
+    return 3
+
+
+cdef inline Py_ssize_t _skip8(const uint8_t* tab, const uint8_t* d, Py_ssize_t j, Py_ssize_t last) noexcept nogil:
+    """The first j' >= j below `last` whose pair d[j'], d[j' + 1] is filed in `tab`, else
+    `last`."""
+    while j + 4 <= last:  # (unrolled: most of a log's pairs are filed nowhere)
+        if tab[_load_pair(d + j)]:
+            return j
+        if tab[_load_pair(d + j + 1)]:
+            return j + 1
+        if tab[_load_pair(d + j + 2)]:
+            return j + 2
+        if tab[_load_pair(d + j + 3)]:
+            return j + 3
+        j += 4
+    while j < last:
+        if tab[_load_pair(d + j)]:
+            return j
+        j += 1
+    return last
 
 
 cdef class LiteralSet:
     """Up to 64 ASCII literals of 2 to 64 characters (no newline), for `lines_holding`.
     Each literal is looked for at one of its character pairs, the least common-looking;
     a table maps each pair to the literals filed under it."""
-    cdef uint8_t bits[2048]  # pair c0 << 7 | c1 filed (or a newline first): a small
-    #                            table first, so a log touches few cache lines
-    cdef uint8_t bucket[16384]  # pair -> bucket + 1; 0: none; 255: newline
+    cdef uint8_t tab8[65536]  # pair of a 1-byte str, as its two bytes read in one load
+    #                           (c0 | c1 << 8): bucket + 1, NEWLINE when c0 is a newline,
+    #                           else 0 (the ASCII pairs touch about 200 cache lines)
+    cdef uint8_t bits[2048]  # the same for 7-bit pairs c0 << 7 | c1 (wider str kinds)
+    cdef uint8_t bucket[16384]  # pair c0 << 7 | c1 -> bucket + 1; 0: none
     cdef uint8_t bstart[MAX_LITERALS + 1]  # bucket b: entries [bstart[b], bstart[b + 1])
     cdef uint8_t ent[MAX_LITERALS]  # literal of each entry
     cdef uint8_t off[MAX_LITERALS]  # offset of its pair in the literal
@@ -564,23 +616,24 @@ cdef class LiteralSet:
                 raise ValueError("literals must be ASCII str of 2 to 64 characters, no newline")
         self.literals = literals
         self.n = len(literals)
-        cdef Py_ssize_t i, j, k, best, nb = 0, e = 0
+        cdef Py_ssize_t i, j, k, best, nb = 0, e = 0, pair
         filed = {}  # pair -> [(literal, offset)]
         for i in range(self.n):
             lit = literals[i]
             self.lens[i] = len(lit)
             for j in range(len(lit)):
                 self.lit[i][j] = ord(lit[j])
-            best = min(range(len(lit) - 1), key=lambda o: (_commonness(lit[o]) + _commonness(lit[o + 1]), o))
+            best = min(range(len(lit) - 1), key=lambda o: (_frequency(lit[o]) * _frequency(lit[o + 1]), o))
             filed.setdefault((ord(lit[best]) << 7) | ord(lit[best + 1]), []).append((i, best))
         memset(self.bucket, 0, sizeof(self.bucket))
         memset(self.bits, 0, sizeof(self.bits))
-        for k in range(128):
-            self.bucket[(10 << 7) | k] = 255
-            self.bits[((10 << 7) | k) >> 3] |= <uint8_t>(1 << (k & 7))
+        memset(self.tab8, 0, sizeof(self.tab8))
+        for k in range(256):
+            self.tab8[10 | k << 8] = NEWLINE
         for pair, entries in filed.items():
             self.bucket[pair] = nb + 1
             self.bits[pair >> 3] |= <uint8_t>(1 << (pair & 7))
+            self.tab8[(pair >> 7) | (pair & 127) << 8] = nb + 1
             self.bstart[nb] = e
             for i, j in entries:
                 self.ent[e] = i
@@ -608,54 +661,93 @@ cdef class LiteralSet:
         return self._scan(<const uint32_t*>data, st, n_masked)
 
     cdef object _scan(self, const chars* d, Starts st, Py_ssize_t n_masked):
+        """The text in one forward pass: each character is the first of a pair looked up
+        in the table; a newline must sit where `st` puts a line's end (else None), and
+        closes that line's mask.  A literal holds no newline, so a match found lies in
+        the line being read."""
         cdef list lines = [], masks = []
         cdef list each = [None] * self.n
-        cdef Py_ssize_t ln_i, a, b, j, i, k, m, s0, e
+        cdef Py_ssize_t N = st.at[st.n] - 1 if st.n > 0 else 0, li = 0, nxt, j, i, k, m, s0, e
         cdef uint32_t c0, c1
         cdef uint8_t bk
-        cdef uint64_t mask, bit, head = ((<uint64_t>1) << n_masked) - 1 if n_masked < 64 else ~(<uint64_t>0)
-        for ln_i in range(st.n):
-            a = st.at[ln_i]
-            b = st.at[ln_i + 1] - 1  # end of the line (its "\n", or the text's end)
-            mask = 0
-            for j in range(a, b - 1):
+        cdef uint64_t mask = 0, bit, head = ((<uint64_t>1) << n_masked) - 1 if n_masked < 64 else ~(<uint64_t>0)
+        if st.n == 0:
+            return lines, masks, each
+        nxt = st.at[1] - 1  # where line li ends (its newline; N for the last line)
+        j = 0
+        cdef const uint8_t* tab = self.tab8
+        while j < N:
+            if chars is uint8_t:
+                j = _skip8(tab, d, j, N - 1)
+                if j < N - 1:
+                    bk = tab[_load_pair(d + j)]
+                elif d[j] == 10:
+                    bk = NEWLINE  # the last character
+                else:
+                    break
+            else:
                 c0 = d[j]
-                c1 = d[j + 1]
-                if (c0 | c1) >= 128:
-                    if c0 == 10:
-                        return None  # a newline inside a line
+                bk = 0
+                if c0 == 10:
+                    bk = NEWLINE
+                elif j + 1 < N:
+                    c1 = d[j + 1]
+                    if (c0 | c1) < 128:
+                        k = c0 << 7 | c1
+                        if self.bits[k >> 3] & (1 << (k & 7)):
+                            bk = self.bucket[k]
+                if bk == 0:
+                    j += 1
                     continue
-                k = c0 << 7 | c1
-                if not self.bits[k >> 3] & (1 << (k & 7)):
-                    continue
-                bk = self.bucket[k]
-                if bk == 255:
+            if bk == NEWLINE:
+                if j != nxt:
                     return None  # a newline inside a line
-                for e in range(self.bstart[bk - 1], self.bstart[bk]):
-                    i = self.ent[e]
-                    bit = (<uint64_t>1) << i
-                    s0 = j - self.off[e]
-                    m = self.lens[i]
-                    if mask & bit or s0 < a or s0 + m > b:
-                        continue
-                    for k in range(m):
-                        if d[s0 + k] != self.lit[i][k]:
-                            break
-                    else:
-                        mask |= bit
-            if b > a and d[b - 1] == 10:
-                return None
-            if mask:
-                for i in range(self.n):
-                    if mask & ((<uint64_t>1) << i):
-                        got = each[i]
-                        if got is None:
-                            got = each[i] = []
-                        PyList_Append(got, PyLong_FromSsize_t(ln_i))
-                if mask & head:
-                    PyList_Append(lines, PyLong_FromSsize_t(ln_i))
-                    PyList_Append(masks, mask & head)
+                if mask:
+                    _flush(lines, masks, each, li, mask, head)
+                    mask = 0
+                li += 1
+                nxt = st.at[li + 1] - 1
+                j += 1
+                continue
+            for e in range(self.bstart[bk - 1], self.bstart[bk]):
+                i = self.ent[e]
+                bit = (<uint64_t>1) << i
+                s0 = j - self.off[e]
+                m = self.lens[i]
+                if mask & bit or s0 < 0 or s0 + m > N:
+                    continue
+                for k in range(m):
+                    if d[s0 + k] != self.lit[i][k]:
+                        break
+                else:
+                    mask |= bit
+            j += 1
+        if li != st.n - 1:
+            return None  # (a blob that is not the lines of `st`)
+        if mask:
+            _flush(lines, masks, each, li, mask, head)
         return lines, masks, each
+
+
+cdef int _flush(list lines, list masks, list each, Py_ssize_t li, uint64_t mask, uint64_t head) except -1:
+    """Line li holds the literals of `mask`: noted in `each`, and in lines/masks when it
+    holds one of `head`."""
+    cdef Py_ssize_t i = 0
+    cdef uint64_t rest = mask
+    ln = PyLong_FromSsize_t(li)
+    while rest:
+        if rest & 1:
+            got = <object>PyList_GET_ITEM(each, i)
+            if got is None:
+                got = []
+                each[i] = got
+            PyList_Append(got, ln)
+        rest >>= 1
+        i += 1
+    if mask & head:
+        PyList_Append(lines, ln)
+        PyList_Append(masks, mask & head)
+    return 0
 
 
 def printer_changes(list contexts):

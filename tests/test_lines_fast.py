@@ -383,3 +383,22 @@ def test_near_syslog_prefixes_identical(rows):
     text = "\n".join(a + b for a, b in rows)
     check_text(text)
     check_text(text.replace("\n", "\r\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("ab\n =:\u00e9\u1234", max_size=12), min_size=1, max_size=10),
+       st.lists(st.text("ab =:", min_size=2, max_size=4), min_size=1, max_size=6, unique=True))
+def test_literal_set_refuses_lines_holding_newlines(texts, literals):
+    # None exactly when a line text holds a newline (wherever it sits: first, last, alone)
+    blob = "\n".join(texts)
+    _, _, starts = ext.index_scan([L.Line(i, t, None, None) for i, t in enumerate(texts)])
+    got = ext.LiteralSet(literals).lines_holding(blob, starts)
+    if any("\n" in t for t in texts):
+        assert got is None
+    else:
+        _, _, each = got
+        for lit, lines in zip(literals, each):
+            assert (lines or []) == [k for k, t in enumerate(texts) if lit in t]
+    # a text of the right length that is not these lines joined: refused, never misread
+    if len(texts) > 1 and "\n" not in "".join(texts):
+        assert ext.LiteralSet(literals).lines_holding(blob.replace("\n", "a"), starts) is None
