@@ -17,7 +17,7 @@ from cpython.ref cimport Py_INCREF
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from libc.math cimport fabs
 from libc.stdlib cimport malloc, free
-from libc.string cimport memchr, memset
+from libc.string cimport memchr, memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 
 cdef extern from "Python.h":
@@ -32,6 +32,15 @@ cdef extern from "Python.h":
     double PyFloat_AS_DOUBLE(object)
     int PyList_Append(object, object) except -1
     object PyLong_FromSsize_t(Py_ssize_t)
+    unsigned int PyUnicode_MAX_CHAR_VALUE(PyObject*)
+    PyTypeObject* Py_TYPE_P "Py_TYPE"(PyObject*)
+    int PyUnicode_KIND_P "PyUnicode_KIND"(PyObject*)
+    void* PyUnicode_DATA_P "PyUnicode_DATA"(PyObject*)
+    Py_ssize_t PyUnicode_GET_LENGTH_P "PyUnicode_GET_LENGTH"(PyObject*)
+    bint PyUnicode_CheckExact_P "PyUnicode_CheckExact"(PyObject*)
+    object PyUnicode_New(Py_ssize_t, unsigned int)
+    Py_ssize_t PyUnicode_CopyCharacters(object, Py_ssize_t, object, Py_ssize_t, Py_ssize_t) except -1
+    void PyUnicode_WRITE(int, void*, Py_ssize_t, unsigned int)
 
 cdef extern from "structmember.h":
     ctypedef struct PyMemberDef:
@@ -471,6 +480,69 @@ cdef int _check(Starts st, object blob=None) except -1:
     if blob is not None and PyUnicode_GET_LENGTH(blob) != (st.at[st.n] - 1 if st.n > 0 else 0):
         raise ValueError("blob and starts disagree")
     return 0
+
+
+def index_blob(list lines):
+    """(contexts, blob, starts): index_scan's contexts and starts, and the texts joined by
+    "\\n" (the same str as "\\n".join(texts)), written straight into one new str; None
+    unless every item is a Line with its slots set and a str text (then index_scan).  No
+    Python code runs between reading the slots and copying the texts."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(lines), i, pos = 0, L
+    cdef PyObject* ln
+    cdef PyObject* tag
+    cdef PyObject* ts
+    cdef PyObject* txt
+    cdef unsigned int maxchar = 127, mc  # (the separator, and "".join([]), are ASCII)
+    cdef int kind, k2
+    cdef char* data
+    if _Line is None:
+        return None
+    cdef list contexts = [None] * n
+    cdef Starts st = Starts.__new__(Starts)
+    st.at = <Py_ssize_t*>malloc((n + 1) * sizeof(Py_ssize_t))
+    if st.at == NULL:
+        raise MemoryError()
+    st.n = n
+    cdef object console = "console", plain = ""
+    for i in range(n):
+        ln = PyList_GET_ITEM(lines, i)
+        if <PyObject*>Py_TYPE_P(ln) != <PyObject*>_Line:
+            return None
+        tag = cp_slot(<object>ln, _off_tag)
+        ts = cp_slot(<object>ln, _off_ts)
+        txt = cp_slot(<object>ln, _off_text)
+        if tag == NULL or ts == NULL or txt == NULL or not PyUnicode_CheckExact_P(txt):
+            return None
+        if tag != <PyObject*>None:
+            ctx = <object>tag
+        elif ts != <PyObject*>None:
+            ctx = console
+        else:
+            ctx = plain
+        contexts[i] = ctx
+        st.at[i] = pos
+        pos += PyUnicode_GET_LENGTH_P(txt) + 1
+        mc = PyUnicode_MAX_CHAR_VALUE(txt)
+        if mc > maxchar:
+            maxchar = mc
+    st.at[n] = pos
+    blob = PyUnicode_New(pos - 1 if n else 0, maxchar)
+    kind = PyUnicode_KIND(blob)
+    data = <char*>PyUnicode_DATA(blob)
+    for i in range(n):
+        # (the list and its lines are as pass one read them: nothing ran in between)
+        txt = cp_slot(<object>PyList_GET_ITEM(lines, i), _off_text)
+        L = PyUnicode_GET_LENGTH_P(txt)
+        if L != st.at[i + 1] - 1 - st.at[i]:
+            raise RuntimeError("lines changed while indexed")
+        k2 = PyUnicode_KIND_P(txt)
+        if k2 == kind:
+            memcpy(data + st.at[i] * kind, PyUnicode_DATA_P(txt), L * kind)
+        elif L:
+            PyUnicode_CopyCharacters(blob, st.at[i], <object>txt, 0, L)
+        if i + 1 < n:
+            PyUnicode_WRITE(kind, data, st.at[i + 1] - 1, 10)
+    return contexts, blob, st
 
 
 def index_scan(list lines):

@@ -104,8 +104,12 @@ class LogIndex:
     def _init_fast(self, lines: list[Line]) -> None:
         self.lines = lines
         self.n = len(lines)
-        self.contexts, texts, starts = _ext.index_scan(lines)
-        blob = "\n".join(texts)
+        got = _ext.index_blob(lines)  # (None unless every item is a Line with str text)
+        if got is not None:
+            self.contexts, blob, starts = got
+        else:
+            self.contexts, texts, starts = _ext.index_scan(lines)
+            blob = "\n".join(texts)
         self._blob = blob
         self._found = {}
         self._sorted = {}

@@ -402,3 +402,23 @@ def test_literal_set_refuses_lines_holding_newlines(texts, literals):
     # a text of the right length that is not these lines joined: refused, never misread
     if len(texts) > 1 and "\n" not in "".join(texts):
         assert ext.LiteralSet(literals).lines_holding(blob.replace("\n", "a"), starts) is None
+
+
+class _OtherLine:
+    def __init__(self, no, text, tag, ts):
+        self.no, self.text, self.tag, self.ts = no, text, tag, ts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text("ab \u00e9\u1234\U0001F600", max_size=6), st.sampled_from([None, "T1", "C2"]),
+                          st.sampled_from([None, 1.0])), max_size=8))
+def test_index_blob_is_index_scan_joined(rows):
+    lines = [L.Line(i + 1, t, tag, ts) for i, (t, tag, ts) in enumerate(rows)]
+    contexts, texts, starts = ext.index_scan(lines)
+    got = ext.index_blob(lines)
+    assert got is not None
+    assert got[0] == contexts and got[1] == "\n".join(texts) and list(got[2]) == list(starts)
+    assert got[1].isascii() == "\n".join(texts).isascii()
+    if lines:  # anything but a Line with a str text: None (the caller takes index_scan)
+        for odd in (_OtherLine(1, "a", None, None), L.Line(1, 5, None, None), L.Line(1, type("S", (str,), {})("a"), None, None)):
+            assert ext.index_blob(lines[:-1] + [odd]) is None
