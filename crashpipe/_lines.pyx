@@ -65,13 +65,33 @@ cdef extern from *:
     static inline PyObject *cp_alloc(PyObject *tp) {
         return ((PyTypeObject *)tp)->tp_alloc((PyTypeObject *)tp, 0);
     }
+    /* ask the cache for item i of a list (when it exists): the loops below walk a log's
+       lines, objects scattered over megabytes, one after the other */
+    static inline void cp_prefetch_item(PyObject *list, Py_ssize_t i) {
+        if (i < PyList_GET_SIZE(list))
+            __builtin_prefetch(PyList_GET_ITEM(list, i));
+    }
+    /* and a slot of that item, when the item is of type tp (its memory asked for before) */
+    static inline void cp_prefetch_slot(PyObject *list, Py_ssize_t i, PyObject *tp, Py_ssize_t off) {
+        if (i < PyList_GET_SIZE(list)) {
+            PyObject *o = PyList_GET_ITEM(list, i);
+            if ((PyObject *)Py_TYPE(o) == tp) {
+                PyObject *v = *(PyObject **)((char *)o + off);
+                if (v != NULL)
+                    __builtin_prefetch(v);
+            }
+        }
+    }
     """
+    void cp_prefetch_item(list lst, Py_ssize_t i)
+    void cp_prefetch_slot(list lst, Py_ssize_t i, object tp, Py_ssize_t off)
     ctypedef struct cp_memberdescr:
         PyMemberDef* d_member
     PyObject* cp_slot(object o, Py_ssize_t off)
     void cp_slot_init(object o, Py_ssize_t off, object v)
     object cp_alloc(object tp)
 
+DEF PREFETCH = 32  # lines ahead: the walks over a log's Line objects ask for them early
 DEF MAX_TS = 32  # the prefix limits of lines._bracket: a bracket closes within 32 chars
 DEF SYSLOG_REACH = 200  # lines._SYSLOG_REACH
 
@@ -505,6 +525,8 @@ def index_blob(list lines):
     st.n = n
     cdef object console = "console", plain = ""
     for i in range(n):
+        cp_prefetch_item(lines, i + 2 * PREFETCH)
+        cp_prefetch_slot(lines, i + PREFETCH, _Line, _off_text)
         ln = PyList_GET_ITEM(lines, i)
         if <PyObject*>Py_TYPE_P(ln) != <PyObject*>_Line:
             return None
@@ -844,6 +866,66 @@ cdef class _Open:
     cdef Py_ssize_t last  # index of the last line appended
     cdef Py_ssize_t seq  # opening order (dict order of split.split_reports' open_by_ctx)
     cdef bint trailer, all_cpus
+    cdef int last_state  # the last line's ts: TS_NONE / TS_FLOAT (in last_ts) / TS_UNREAD
+    cdef double last_ts
+
+
+DEF TS_ODD = -1  # neither a float nor None
+DEF TS_NONE = 0
+DEF TS_FLOAT = 1
+DEF TS_UNREAD = -2
+
+
+cdef int _read_ts(object ln, double* out) except -3:
+    """ln.ts: TS_FLOAT (its value in *out), TS_NONE, or TS_ODD."""
+    cdef PyObject* p
+    if type(ln) is _Line and cp_slot(ln, _off_ts) != NULL:
+        p = cp_slot(ln, _off_ts)
+        t = <object>p
+    else:
+        t = ln.ts
+    if t is None:
+        return TS_NONE
+    if PyFloat_CheckExact(t):
+        out[0] = PyFloat_AS_DOUBLE(t)
+        return TS_FLOAT
+    return TS_ODD
+
+
+# --- Span objects -----------------------------------------------------------------------
+
+cdef object _Span = None  # split.Span (a slots dataclass)
+cdef Py_ssize_t _sp_off[7]
+_SPAN_FIELDS = ("start_line", "end_line", "lines", "header_line", "oops", "context", "closed_by")
+
+
+def bind_span(cls):
+    """Build `cls` (split.Span) objects here by filling its seven slots, as its __init__
+    would; False when cls does not have that shape (split_loop then calls it)."""
+    global _Span
+    offs = [_member_offset(cls, f) for f in _SPAN_FIELDS]
+    if min(offs) < 0:
+        _Span = None
+        return False
+    for i in range(7):
+        _sp_off[i] = offs[i]
+    _Span = cls
+    return True
+
+
+cdef object _new_span(object Span, object start, object end, list lines, object header, object oops, object ctx):
+    """Span(start, end, lines, header, oops, ctx) (closed_by "eof")."""
+    if Span is not _Span:
+        return Span(start, end, lines, header, oops, ctx)
+    o = cp_alloc(_Span)
+    cp_slot_init(o, _sp_off[0], start)
+    cp_slot_init(o, _sp_off[1], end)
+    cp_slot_init(o, _sp_off[2], lines)
+    cp_slot_init(o, _sp_off[3], header)
+    cp_slot_init(o, _sp_off[4], oops)
+    cp_slot_init(o, _sp_off[5], ctx)
+    cp_slot_init(o, _sp_off[6], "eof")
+    return o
 
 
 cdef class _Marks:
@@ -899,22 +981,22 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
     """The loop of split.split_reports.  `leading`: (pattern, back, sorted line indexes
     holding the hint) per split.LEADING entry; `S`: the split module (Span, the regexes,
     continues_report, _right_after_header, the formats.spans constants).  Returns the
-    spans, or None when a line's timestamp is neither a float nor None (the caller then
-    runs the Python loop)."""
+    spans, or None when a timestamp it reads is neither a float nor None (the caller then
+    runs the Python loop).  Timestamps are read only where the Python loop reads them:
+    lines of a printer with an open report."""
     cdef Py_ssize_t n = PyList_GET_SIZE(lines), i, idx, c, h, first, k, j, seen, back, nctx
     cdef Py_ssize_t n_open = 0, n_allcpus = 0, floor = 0, seq = 0
-    cdef double gap = float(S.S.QUIET_GAP_SECONDS)
+    cdef double gap = float(S.S.QUIET_GAP_SECONDS), t_cur = 0.0
+    cdef int st_cur
     if len(headers) != n or len(contexts) != n:
         return None
     # per-line arrays
     cdef int* hdr = <int*>malloc(n * sizeof(int) + 1)
     cdef Py_ssize_t* cid = <Py_ssize_t*>malloc(n * sizeof(Py_ssize_t) + 1)
-    cdef double* ts = <double*>malloc(n * sizeof(double) + 1)
-    cdef char* has_ts = <char*>malloc(n + 1)
     cdef char* flags = <char*>malloc(n + 1)  # 1: info message, 2: hinted
     cdef char* ctx_tag = NULL  # per printer: 1 a caller tag, 2 a "C" tag
-    if hdr == NULL or cid == NULL or ts == NULL or has_ts == NULL or flags == NULL:
-        free(hdr); free(cid); free(ts); free(has_ts); free(flags)
+    if hdr == NULL or cid == NULL or flags == NULL:
+        free(hdr); free(cid); free(flags)
         raise MemoryError()
     cdef dict ids = {}
     cdef list names = []
@@ -923,25 +1005,12 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
     cdef list spans = []
     cdef list marks
     cdef _Open o, cur, x
-    cdef object ln, t, ctx, prev_ctx = None, text, rx
+    cdef object ln, ctx, prev_ctx = None, text, rx, m
     cdef Py_ssize_t prev_id = -1
     cdef list untagged
     try:
         for i in range(n):
             hdr[i] = headers[i]
-            ln = <object>PyList_GET_ITEM(lines, i)
-            if _Line is not None and type(ln) is _Line and cp_slot(ln, _off_ts) != NULL:
-                t = <object>cp_slot(ln, _off_ts)
-            else:
-                t = ln.ts
-            if t is None:
-                has_ts[i] = 0
-                ts[i] = 0.0
-            elif PyFloat_CheckExact(t):
-                has_ts[i] = 1
-                ts[i] = PyFloat_AS_DOUBLE(t)
-            else:
-                return None
             ctx = <object>PyList_GET_ITEM(contexts, i)
             if ctx is prev_ctx:
                 cid[i] = prev_id
@@ -952,7 +1021,7 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                     names.append(ctx)
                 cid[i] = got
                 prev_ctx, prev_id = ctx, got
-            flags[i] = 0
+        memset(flags, 0, n)
         for i in info:
             if 0 <= i < n:
                 flags[i] |= 1
@@ -970,13 +1039,14 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                 ctx_tag[c] = 2 if name[0] == "C" else 1
         untagged = [c for c in range(nctx) if ctx_tag[c] == 0]  # (closing order is no matter)
         opened = [None] * nctx
-        marks = [_Marks(m) for _, _, m in leading]
+        marks = [_Marks(mk) for _, _, mk in leading]
         patterns = [(rx, b) for rx, b, _ in leading]
         Span = S.Span
         continues_report = S.continues_report
         right_after = S._right_after_header
         trailer_keep = S._TRAILER_KEEP.search
-        trailer_skip = S._TRAILER_SKIP.search
+        trailer = S._TRAILER.match  # TRAILER_KEEP, else TRAILER_SKIP in group skip_group
+        skip_group = S._TRAILER_SKIP_GROUP
         end_marker = S._END_MARKER.search
         closing_rule = S._CLOSING_RULE.search
         ALL_CPU = S.S.ALL_CPU_BACKTRACE
@@ -987,17 +1057,27 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
             h = hdr[idx]
             if h < 0 and n_open == 0:
                 continue  # noise between reports
+            cp_prefetch_item(lines, idx + PREFETCH)
             ln = <object>PyList_GET_ITEM(lines, idx)
             c = cid[idx]
             o = <_Open>opened[c]
-            if o is not None and has_ts[idx]:
+            st_cur = TS_UNREAD
+            if o is not None:
+                st_cur = _read_ts(ln, &t_cur)
+                if st_cur == TS_ODD:
+                    return None
                 # Either way: a clock that jumps back is a new boot of the machine.
-                if has_ts[o.last] and fabs(ts[idx] - ts[o.last]) > gap:
-                    o.span.closed_by = "quiet-gap"
-                    opened[c] = None
-                    n_open -= 1
-                    if o.all_cpus:
-                        n_allcpus -= 1
+                if st_cur == TS_FLOAT:
+                    if o.last_state == TS_UNREAD:
+                        o.last_state = _read_ts(<object>PyList_GET_ITEM(lines, o.last), &o.last_ts)
+                        if o.last_state == TS_ODD:
+                            return None
+                    if o.last_state == TS_FLOAT and fabs(t_cur - o.last_ts) > gap:
+                        o.span.closed_by = "quiet-gap"
+                        opened[c] = None
+                        n_open -= 1
+                        if o.all_cpus:
+                            n_allcpus -= 1
             if h >= 0:
                 cur = <_Open>opened[c]
                 if cur is not None:
@@ -1006,6 +1086,7 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                             cur.trailer and continues_report(text) and trailer_keep(text)):
                         PyList_Append(cur.lines, ln)
                         cur.last = idx
+                        cur.last_state, cur.last_ts = st_cur, t_cur
                         continue
                 # A new report: it ends the open report of the same printer, and every
                 # open report not told apart by a caller tag.
@@ -1041,13 +1122,15 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                             break
                 span_lines = [<object>PyList_GET_ITEM(lines, k) for k in range(first, idx) if cid[k] == c]
                 span_lines.append(ln)
-                span = Span(_no(<object>PyList_GET_ITEM(lines, first)), _no(ln), span_lines, _no(ln), h, names[c])
+                no = _no(ln)
+                span = _new_span(Span, _no(<object>PyList_GET_ITEM(lines, first)), no, span_lines, no, h, names[c])
                 spans.append(span)
                 o = _Open.__new__(_Open)
                 o.span = span
                 o.lines = span_lines
                 o.ctx = c
                 o.last = idx
+                o.last_state, o.last_ts = st_cur, t_cur
                 o.seq = seq
                 seq += 1
                 o.trailer = False
@@ -1078,20 +1161,22 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
                     n_allcpus -= 1
                 continue
             if o.trailer:
-                text = _text(ln)
-                if trailer_keep(text) is not None:
-                    PyList_Append(o.lines, ln)
-                    o.last = idx
-                    floor = idx + 1
-                elif trailer_skip(text) is None:
+                m = trailer(_text(ln))
+                if m is None:
                     o.span.closed_by = "end-marker"
                     opened[o.ctx] = None
                     n_open -= 1
                     if o.all_cpus:
                         n_allcpus -= 1
+                elif m.group(skip_group) is None:  # a TRAILER_KEEP line
+                    PyList_Append(o.lines, ln)
+                    o.last = idx
+                    o.last_state, o.last_ts = st_cur, t_cur
+                    floor = idx + 1
                 continue
             PyList_Append(o.lines, ln)
             o.last = idx
+            o.last_state, o.last_ts = st_cur, t_cur
             floor = idx + 1
             if not flags[idx] & 2:
                 continue
@@ -1111,4 +1196,4 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
             x.span.end_line = _no(<object>PyList_GET_ITEM(lines, x.last))
         return spans
     finally:
-        free(hdr); free(cid); free(ts); free(has_ts); free(flags); free(ctx_tag)
+        free(hdr); free(cid); free(flags); free(ctx_tag)

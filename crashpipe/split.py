@@ -17,6 +17,8 @@ import bisect
 import functools
 import itertools
 import re
+import re._constants as _C
+import re._parser as _P
 import sys
 from dataclasses import dataclass, field
 
@@ -35,10 +37,99 @@ _ANY_HEADER = re.compile("|".join(re.escape(h) for h in _HEADERS))
 _HEADER_SUPPRESS = tuple(tuple(Fast(re2.compile(p)) for p in o.suppressions) for o in F.OOPSES)
 # One alternation: which ignore pattern matches does not matter, only whether one does.
 _START_IGNORE = Fast(re2.compile("|".join(f"(?:{p})" for p in F.REPORT_START_IGNORES)))
+
+
+def _charset(item) -> frozenset | None:
+    """The characters a one-character item of a parsed pattern matches (LITERAL, or a
+    plain class of literals and small ranges), None when unknown or too large."""
+    op, av = item
+    if op is _C.LITERAL:
+        return frozenset((av,))
+    if op is _C.IN:
+        out = set()
+        for o, a in av:
+            if o is _C.LITERAL:
+                out.add(a)
+            elif o is _C.RANGE and a[1] - a[0] <= 1024:
+                out.update(range(a[0], a[1] + 1))
+            else:
+                return None  # (NEGATE, CATEGORY: not taken apart)
+        return frozenset(out)
+    return None
+
+
+def _linear_items(items, top: bool) -> bool:
+    """Whether a parsed sequence runs in linear time under Python's engine: no repeat
+    but of one character, each followed by a character it cannot match (or ending the
+    pattern, or by its end "\\Z"), so a repeat has one place to stop and a failed attempt
+    backtracks over each character once; groups and alternatives of such sequences
+    (without repeats around them: a constant number of tries, whatever the text)."""
+    items = list(items)
+    for k, (op, av) in enumerate(items):
+        if op in (_C.LITERAL, _C.IN, _C.ANY, _C.NOT_LITERAL):
+            continue
+        if op is _C.AT:
+            if av not in (_C.AT_BEGINNING, _C.AT_END_STRING):
+                return False
+            continue
+        if op is _C.SUBPATTERN:
+            if not _linear_items(av[-1], False):
+                return False
+            continue
+        if op is _C.BRANCH:
+            if not all(_linear_items(alt, False) for alt in av[1]):
+                return False
+            continue
+        if op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+            body = list(av[2])
+            if len(body) != 1 or _charset(body[0]) is None and body[0][0] is not _C.ANY:
+                return False
+            nxt = items[k + 1] if k + 1 < len(items) else None
+            if nxt is None:
+                if top:
+                    continue  # the pattern's end: the repeat takes what it can, done
+                return False
+            if nxt == (_C.AT, _C.AT_END_STRING):
+                continue
+            mine, theirs = _charset(body[0]), _charset(nxt)
+            if mine is None or theirs is None or mine & theirs:
+                return False
+            continue
+        return False
+    return True
+
+
+def _linear_py(pattern: str):
+    """`pattern` (re2 syntax) compiled for Python's engine when it is shown linear there
+    (`_linear_items`) and means the same as under re2: anchored at the start, no flags, no backslash classes (\\d, \\s... differ between the engines), "$"
+    only last (read as re2's end of text, "\\Z").  None otherwise.  A pattern that passes
+    runs in time linear in the line, and under Python's engine a call costs a fraction of
+    a call through re2's binding (these run on lines the splitter visits one by one)."""
+    if re.search(r"\\[A-Za-z0-9]|\(\?(?!:)", pattern):
+        return None
+    body = pattern[:-1] if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
+    if "$" in body:
+        return None
+    py = body + ("\\Z" if body is not pattern else "")
+    try:
+        parsed = list(_P.parse(py))
+    except re.error:
+        return None
+    if not parsed or parsed[0] != (_C.AT, _C.AT_BEGINNING) or not _linear_items(parsed, True):
+        return None  # (an alternation at the top: each part would need its own anchor)
+    return re.compile(py)
+
+
+def _compiled(pattern: str):
+    """The cheapest engine that runs `pattern` in linear time with re2's meaning: Python's
+    for the patterns `_linear_py` accepts, re2 (through Fast) for every other."""
+    return _linear_py(pattern) or Fast(re2.compile(pattern))
+
+
 _RIGHT_AFTER = tuple((Fast(re2.compile(p)), n) for p, n in F.CONTINUES_RIGHT_AFTER_HEADER)
-_LEADING = tuple((Fast(re2.compile(p)), back, hint) for p, back, hint in S.LEADING)
-_END_MARKER = Fast(re2.compile(S.END_MARKER))
-_CLOSING_RULE = Fast(re2.compile(S.CLOSING_RULE))
+_LEADING = tuple((_compiled(p), back, hint) for p, back, hint in S.LEADING)
+_END_MARKER = _compiled(S.END_MARKER)
+_CLOSING_RULE = _compiled(S.CLOSING_RULE)
 # Every line after an end marker meets these two: Python's engine, which costs far less
 # per call than re2's binding on str.  Safe there: each alternative is anchored at the
 # line start and is literal text, classes and repeats each followed by a character they
@@ -46,9 +137,15 @@ _CLOSING_RULE = Fast(re2.compile(S.CLOSING_RULE))
 # over the line once - linear.
 _TRAILER_KEEP = re.compile("|".join(S.TRAILER_KEEP))
 _TRAILER_SKIP = re.compile("|".join(S.TRAILER_SKIP))
+# Both in one call (the compiled loop): a TRAILER_KEEP match, else a TRAILER_SKIP match in
+# group _TRAILER_SKIP_GROUP.  Every alternative is anchored, so .match (at the start only)
+# finds what .search finds: the first alternative that matches at the start.
+assert all(p.startswith("^") for p in S.TRAILER_KEEP + S.TRAILER_SKIP)
+_TRAILER = re.compile("|".join(S.TRAILER_KEEP) + "|(" + "|".join(S.TRAILER_SKIP) + ")")
+_TRAILER_SKIP_GROUP = _TRAILER_KEEP.groups + 1  # (group(it) is None: a TRAILER_KEEP line)
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     start_line: int  # 1-based inclusive source lines
     end_line: int
@@ -459,6 +556,7 @@ _SCAN_LITERALS = _HEADERS + tuple(dict.fromkeys(
     x for x in (*F.INFO_MESSAGES_WITH_STACK, *_SPLIT_HINTS, *(hint for _, _, hint in _LEADING)) if x not in _HEADERS))
 _SCAN_SET = None
 if _ext is not None:
+    _SPAN_BOUND = _ext.bind_span(Span)  # (False: the loop calls Span itself)
     try:
         _SCAN_SET = _ext.LiteralSet(_SCAN_LITERALS)
     except ValueError:  # (a literal the two-character filter cannot take)
