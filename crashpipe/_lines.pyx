@@ -432,6 +432,29 @@ def clean_lines(str text, clean_line, Py_ssize_t max_line):
     return _clean(<const uint32_t*>data, text, clean_line, max_line)
 
 
+# Line numbers as int objects, shared by every log's lines (an int per line would be
+# allocated, and freed with the log, for each of them): grown to the longest log seen,
+# up to NOS_CAP; numbers past it get their own int.
+DEF NOS_CAP = 1 << 17
+cdef list _NOS = [None]
+
+
+cdef inline object _line_no(Py_ssize_t no):
+    if no < PyList_GET_SIZE(_NOS):
+        return <object>PyList_GET_ITEM(_NOS, no)
+    return PyLong_FromSsize_t(no)
+
+
+cdef int _grow_nos(Py_ssize_t n) except -1:
+    """_NOS covers 1..min(n, NOS_CAP)."""
+    cdef Py_ssize_t have = PyList_GET_SIZE(_NOS), k
+    if n > NOS_CAP:
+        n = NOS_CAP
+    for k in range(have, n + 1):
+        _NOS.append(k)
+    return 0
+
+
 cdef list _clean(const chars* d, str text, clean_line, Py_ssize_t max_line):
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
     cdef Py_ssize_t s = 0, e, e1, no = 1, prev_s = -1, prev_len = 0
@@ -446,9 +469,9 @@ cdef list _clean(const chars* d, str text, clean_line, Py_ssize_t max_line):
         e1 = e - 1 if e > s and d[e - 1] == 13 else e
         code = _classify(d, s, e1, max_line, &r)
         if code == C_PLAIN:
-            line = _new_line(no, PyUnicode_Substring(text, r.mend, r.lim), None, None)
+            line = _new_line(_line_no(no), PyUnicode_Substring(text, r.mend, r.lim), None, None)
         elif code == C_OTHER:
-            line = clean_line(no, PyUnicode_Substring(text, s, e))
+            line = clean_line(_line_no(no), PyUnicode_Substring(text, s, e))
         else:
             ts = r.ts if r.ts_done else PyOS_string_to_double(r.buf, NULL, NULL)
             if code == C_DMESG_TAG:
@@ -460,12 +483,13 @@ cdef list _clean(const chars* d, str text, clean_line, Py_ssize_t max_line):
                     prev_tag, prev_s, prev_len = tag, r.tag_s, r.tag_e - r.tag_s
             else:
                 tag = None
-            line = _new_line(no, PyUnicode_Substring(text, r.mend, e1), tag, ts)
+            line = _new_line(_line_no(no), PyUnicode_Substring(text, r.mend, e1), tag, ts)
         PyList_Append(out, line)
         if e >= n:
             break
         s = e + 1
         no += 1
+    _grow_nos(no)  # (for the next log: this one's numbers were made as they came)
     return out
 
 
