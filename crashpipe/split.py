@@ -371,6 +371,59 @@ _HEADER_SUPPRESS_ANY = tuple(Fast(re2.compile("|".join(f"(?:{p})" for p in o.sup
                              for o in F.OOPSES)
 
 
+def _required_literal(pattern: str) -> tuple[str, bool] | None:
+    """(literal, folded): a text every match of `pattern` (re2 syntax) holds - the longest
+    run of plain characters at the pattern's top level - lower-cased when the pattern
+    ignores case (folded); None when no such run can be shown.  Only patterns whose
+    syntax reads the same under Python's parser (which finds the run): no POSIX classes,
+    no flags but a leading (?i), no escapes of letters but the \\d \\s \\w classes."""
+    if ("[:" in pattern or re.search(r"\\[A-Za-z]", re.sub(r"\\[dswDSW]|\\[^A-Za-z0-9]", "", pattern))
+            or re.search(r"\(\?(?!:)", pattern[4:] if pattern.startswith("(?i)") else pattern)):
+        return None
+    try:
+        parsed = _P.parse(pattern)
+    except (re.error, RecursionError):
+        return None
+    runs, run = [], []
+    for op, av in parsed:
+        if op is _C.LITERAL:
+            run.append(chr(av))
+        else:
+            runs.append("".join(run))
+            run = []
+    runs.append("".join(run))
+    best = max(runs, key=len)
+    folded = bool(parsed.state.flags & re.IGNORECASE)
+    if not best or folded and not best.isascii():
+        return None
+    return (best.lower() if folded else best), folded
+
+
+# Per header: for each of its suppressions, the literal any match of it holds (None: not
+# known).  A header line holding none of them is not suppressed: no search.
+_SUPPRESS_NEEDS = tuple(tuple(_required_literal(p) for p in o.suppressions) for o in F.OOPSES)
+
+
+def _may_suppress(i: int, text: str) -> bool:
+    """False when no suppression of header i can match `text` (it lacks each one's
+    required literal)."""
+    lower = None
+    for need in _SUPPRESS_NEEDS[i]:
+        if need is None:
+            return True
+        lit, folded = need
+        if folded:
+            if not text.isascii():
+                return True  # (re2 folds some non-ASCII letters to ASCII ones)
+            if lower is None:
+                lower = text.lower()
+            if lit in lower:
+                return True
+        elif lit in text:
+            return True
+    return False
+
+
 def _first_header(text: str, held: int) -> int:
     """match_header(text), given the bit mask of the headers the text holds (bit i:
     _HEADERS[i] in text)."""
@@ -378,7 +431,7 @@ def _first_header(text: str, held: int) -> int:
         low = held & -held
         i = low.bit_length() - 1
         sup = _HEADER_SUPPRESS_ANY[i]
-        if sup is None or sup.search(text) is None:
+        if sup is None or not _may_suppress(i, text) or sup.search(text) is None:
             return i
         held ^= low
     return -1

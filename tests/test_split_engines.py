@@ -64,3 +64,51 @@ def test_linear_on_long_runs():
             t0 = time.process_time()
             rx.search(t)
             assert time.process_time() - t0 < 1.0, (p, t[:20])
+
+
+# --- the literal a header suppression needs ---------------------------------------------
+
+from crashpipe.formats import oopses as F  # noqa: E402
+
+SUPPRESSIONS = [p for o in F.OOPSES for p in o.suppressions]
+
+
+@pytest.mark.parametrize("pattern, need", [
+    ("abc", ("abc", False)), ("ab.*cdef", ("cdef", False)), ("(?i)Warning: x", ("warning: x", True)),
+    (r"a\(s\) b", ("a(s) b", False)), ("x[Tt]he mand", ("he mand", False)), (r"\d+ ilc:", (" ilc:", False)),
+    ("a|bc", None), ("[[:alpha:]]x", None), (r"\pLx", None), (r"\Qab\E", None), ("(?s)ab", None), ("ab(?i)cd", None),
+    (r"\bword", None), (".*", None), ("(?i)\u00e9t\u00e9", None),
+])
+def test_required_literal(pattern, need):
+    assert S._required_literal(pattern) == need
+
+
+def _variants(p):
+    # texts around a suppression: its literal parts, case changes, pieces cut out
+    plain = p.replace("\\", "").replace(".*", " x ").replace("(?i)", "").replace("[Tt]", "T").replace("\\d+", "1")
+    return [plain, plain.upper(), plain.lower(), plain[1:], plain[:-1], plain.swapcase()]
+
+
+_SUP_PIECES = st.sampled_from(sorted({v for p in SUPPRESSIONS for v in _variants(p)}
+                                     | {" ", "x", "WARNING: ", "INFO: ", "BUG: ", "\u212a", "\u017f", "\u00e9"}))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_SUP_PIECES, max_size=6).map("".join))
+def test_a_suppression_match_holds_its_literal(text):
+    for i, o in enumerate(F.OOPSES):
+        for p, need in zip(o.suppressions, S._SUPPRESS_NEEDS[i]):
+            if need is not None and re2.compile(p).search(text) is not None:
+                lit, folded = need
+                assert (lit in text.lower()) if folded and text.isascii() else (folded or lit in text), (p, text)
+        if o.suppressions and S._HEADER_SUPPRESS_ANY[i].search(text) is not None:
+            assert S._may_suppress(i, text)
+
+
+def test_suppressed_headers_still_suppressed():
+    for o in F.OOPSES:
+        for p in o.suppressions:
+            for text in _variants(p):
+                line = text + " " + o.header
+                held = sum(1 << k for k, h in enumerate(S._HEADERS) if h in line)
+                assert S._first_header(line, held) == S.match_header(line), line
