@@ -65,33 +65,13 @@ cdef extern from *:
     static inline PyObject *cp_alloc(PyObject *tp) {
         return ((PyTypeObject *)tp)->tp_alloc((PyTypeObject *)tp, 0);
     }
-    /* ask the cache for item i of a list (when it exists): the loops below walk a log's
-       lines, objects scattered over megabytes, one after the other */
-    static inline void cp_prefetch_item(PyObject *list, Py_ssize_t i) {
-        if (i < PyList_GET_SIZE(list))
-            __builtin_prefetch(PyList_GET_ITEM(list, i));
-    }
-    /* and a slot of that item, when the item is of type tp (its memory asked for before) */
-    static inline void cp_prefetch_slot(PyObject *list, Py_ssize_t i, PyObject *tp, Py_ssize_t off) {
-        if (i < PyList_GET_SIZE(list)) {
-            PyObject *o = PyList_GET_ITEM(list, i);
-            if ((PyObject *)Py_TYPE(o) == tp) {
-                PyObject *v = *(PyObject **)((char *)o + off);
-                if (v != NULL)
-                    __builtin_prefetch(v);
-            }
-        }
-    }
     """
-    void cp_prefetch_item(list lst, Py_ssize_t i)
-    void cp_prefetch_slot(list lst, Py_ssize_t i, object tp, Py_ssize_t off)
     ctypedef struct cp_memberdescr:
         PyMemberDef* d_member
     PyObject* cp_slot(object o, Py_ssize_t off)
     void cp_slot_init(object o, Py_ssize_t off, object v)
     object cp_alloc(object tp)
 
-DEF PREFETCH = 32  # lines ahead: the walks over a log's Line objects ask for them early
 DEF MAX_TS = 32  # the prefix limits of lines._bracket: a bracket closes within 32 chars
 DEF SYSLOG_REACH = 200  # lines._SYSLOG_REACH
 
@@ -549,8 +529,6 @@ def index_blob(list lines):
     st.n = n
     cdef object console = "console", plain = ""
     for i in range(n):
-        cp_prefetch_item(lines, i + 2 * PREFETCH)
-        cp_prefetch_slot(lines, i + PREFETCH, _Line, _off_text)
         ln = PyList_GET_ITEM(lines, i)
         if <PyObject*>Py_TYPE_P(ln) != <PyObject*>_Line:
             return None
@@ -1081,7 +1059,6 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
             h = hdr[idx]
             if h < 0 and n_open == 0:
                 continue  # noise between reports
-            cp_prefetch_item(lines, idx + PREFETCH)
             ln = <object>PyList_GET_ITEM(lines, idx)
             c = cid[idx]
             o = <_Open>opened[c]
