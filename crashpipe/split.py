@@ -445,8 +445,18 @@ def continues_report(text: str) -> bool:
     return _START_IGNORE.search(text) is not None
 
 
+_RIGHT_AFTER_MAX = max((n for _, n in _RIGHT_AFTER), default=0)
+
+
 def _right_after_header(span: Span, text: str) -> bool:
-    after = sum(1 for ln in span.lines if ln.no > span.header_line)
+    """Whether `text` is a header that belongs to the open report `span` because it comes
+    within a few lines after the report's own header (CONTINUES_RIGHT_AFTER_HEADER)."""
+    header, after = span.header_line, 0
+    for ln in reversed(span.lines):  # (the lines after the header sit at the end)
+        if ln.no > header:
+            after += 1
+            if after >= _RIGHT_AFTER_MAX:
+                return False  # too far after for every rule
     return any(after < n and rx.search(text) is not None for rx, n in _RIGHT_AFTER)
 
 
