@@ -4,10 +4,14 @@
 The pure-Python reference is `crashpipe.lines` / `crashpipe.split` (used when this
 extension is missing, and by tests/test_lines_fast.py, which checks both give the same
 Line objects, spans and LogIndex answers).  Only the common shapes are handled here: the
-dmesg prefix "[  12.345678] " / "[  12.3][ T31] " and plain lines without any prefix;
-every other line goes to the Python `clean_line`.  The splitter's loop runs here on
-per-line arrays (header index, printer, timestamp, hint marks); every regex and every
-rare branch calls back into the Python functions of `crashpipe.split`.
+dmesg prefix "[  12.345678] " / "[  12.3][ T31] ", a syslog/journal prefix
+("Nov 25 01:02:03 host kernel: ", ISO stamps, a bare "kernel: ") before one or before a
+plain text, and plain lines without any prefix; every other line goes to the Python
+`clean_line`.  LogIndex's joined text is written here straight from the Line slots, and
+its literals are found in one pass over it (LiteralSet).  The splitter's loop runs here
+on per-line arrays (header index, printer, hint marks) and builds the Span objects;
+every regex and every rare branch calls back into the Python functions of
+`crashpipe.split`.
 
 All scans are single forward passes over the text (linear time); lines are never read
 past their end.  Works on every str kind (1, 2 and 4 bytes per character).
