@@ -17,8 +17,6 @@ import bisect
 import functools
 import itertools
 import re
-import re._constants as _C
-import re._parser as _P
 import sys
 from dataclasses import dataclass, field
 
@@ -28,6 +26,12 @@ from crashpipe.formats import oopses as F
 from crashpipe.formats import spans as S
 from crashpipe.lines import Line
 from crashpipe.pattern import Fast
+
+try:  # Python's own pattern parser (3.11+), to read the table patterns' structure
+    import re._constants as _C
+    import re._parser as _P
+except ImportError:  # (another layout: every pattern stays on re2, each header is searched)
+    _C = _P = None
 
 _HEADERS = tuple(o.header for o in F.OOPSES)
 # Every line of every log meets this pre-check.  A plain alternation of literals runs in
@@ -101,10 +105,18 @@ def _linear_items(items, top: bool) -> bool:
 
 def _linear_py(pattern: str):
     """`pattern` (re2 syntax) compiled for Python's engine when it is shown linear there
-    (`_linear_items`) and means the same as under re2: anchored at the start, no flags, no backslash classes (\\d, \\s... differ between the engines), "$"
-    only last (read as re2's end of text, "\\Z").  None otherwise.  A pattern that passes
-    runs in time linear in the line, and under Python's engine a call costs a fraction of
-    a call through re2's binding (these run on lines the splitter visits one by one)."""
+    (`_linear_items`) and means the same as under re2: anchored at the start, no flags,
+    no backslash classes (\\d, \\s... differ between the engines), "$" only last (read
+    as re2's end of text, "\\Z").  None otherwise.  A pattern that passes runs in time
+    linear in the line, and under Python's engine a call costs a fraction of a call
+    through re2's binding (these run on lines the splitter visits one by one)."""
+    try:
+        return _linear_py_of(pattern)
+    except Exception:  # (a parser that reads patterns differently: re2 then)
+        return None
+
+
+def _linear_py_of(pattern: str):
     if re.search(r"\\[A-Za-z0-9]|\(\?(?!:)", pattern):
         return None
     body = pattern[:-1] if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
@@ -377,6 +389,13 @@ def _required_literal(pattern: str) -> tuple[str, bool] | None:
     ignores case (folded); None when no such run can be shown.  Only patterns whose
     syntax reads the same under Python's parser (which finds the run): no POSIX classes,
     no flags but a leading (?i), no escapes of letters but the \\d \\s \\w classes."""
+    try:
+        return _required_literal_of(pattern)
+    except Exception:  # (a parser that reads patterns differently: always search then)
+        return None
+
+
+def _required_literal_of(pattern: str) -> tuple[str, bool] | None:
     if ("[:" in pattern or re.search(r"\\[A-Za-z]", re.sub(r"\\[dswDSW]|\\[^A-Za-z0-9]", "", pattern))
             or re.search(r"\(\?(?!:)", pattern[4:] if pattern.startswith("(?i)") else pattern)):
         return None
