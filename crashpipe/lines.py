@@ -4,8 +4,9 @@ kernel printed.
 Every input is untrusted: lines are capped at MAX_LINE characters before any pattern runs,
 and the patterns run under re2, so a 100 MB line without a newline costs linear time.
 
-clean_lines' loop runs in crashpipe._lines when it is built (dmesg-prefixed and plain
-lines there, every other shape through clean_line here); clean_lines_py is the reference.
+clean_lines' loop runs in crashpipe._lines when it is built (dmesg-prefixed, syslog- or
+journal-prefixed and plain lines there, every other shape through clean_line here);
+clean_lines_py is the reference.
 """
 from __future__ import annotations
 

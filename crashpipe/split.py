@@ -27,6 +27,12 @@ from crashpipe.formats import spans as S
 from crashpipe.lines import Line
 from crashpipe.pattern import Fast
 
+try:  # Python's own pattern parser (3.11+), to read the table patterns' structure
+    import re._constants as _C
+    import re._parser as _P
+except ImportError:  # (another layout: every pattern stays on re2, each header is searched)
+    _C = _P = None
+
 _HEADERS = tuple(o.header for o in F.OOPSES)
 # Every line of every log meets this pre-check.  A plain alternation of literals runs in
 # time linear in the line (no quantifiers to backtrack over) and is far cheaper per call
@@ -35,10 +41,107 @@ _ANY_HEADER = re.compile("|".join(re.escape(h) for h in _HEADERS))
 _HEADER_SUPPRESS = tuple(tuple(Fast(re2.compile(p)) for p in o.suppressions) for o in F.OOPSES)
 # One alternation: which ignore pattern matches does not matter, only whether one does.
 _START_IGNORE = Fast(re2.compile("|".join(f"(?:{p})" for p in F.REPORT_START_IGNORES)))
+
+
+def _charset(item) -> frozenset | None:
+    """The characters a one-character item of a parsed pattern matches (LITERAL, or a
+    plain class of literals and small ranges), None when unknown or too large."""
+    op, av = item
+    if op is _C.LITERAL:
+        return frozenset((av,))
+    if op is _C.IN:
+        out = set()
+        for o, a in av:
+            if o is _C.LITERAL:
+                out.add(a)
+            elif o is _C.RANGE and a[1] - a[0] <= 1024:
+                out.update(range(a[0], a[1] + 1))
+            else:
+                return None  # (NEGATE, CATEGORY: not taken apart)
+        return frozenset(out)
+    return None
+
+
+def _linear_items(items, top: bool) -> bool:
+    """Whether a parsed sequence runs in linear time under Python's engine: no repeat
+    but of one character, each followed by a character it cannot match (or ending the
+    pattern, or by its end "\\Z"), so a repeat has one place to stop and a failed attempt
+    backtracks over each character once; groups and alternatives of such sequences
+    (without repeats around them: a constant number of tries, whatever the text)."""
+    items = list(items)
+    for k, (op, av) in enumerate(items):
+        if op in (_C.LITERAL, _C.IN, _C.ANY, _C.NOT_LITERAL):
+            continue
+        if op is _C.AT:
+            if av not in (_C.AT_BEGINNING, _C.AT_END_STRING):
+                return False
+            continue
+        if op is _C.SUBPATTERN:
+            if not _linear_items(av[-1], False):
+                return False
+            continue
+        if op is _C.BRANCH:
+            if not all(_linear_items(alt, False) for alt in av[1]):
+                return False
+            continue
+        if op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+            body = list(av[2])
+            if len(body) != 1 or _charset(body[0]) is None and body[0][0] is not _C.ANY:
+                return False
+            nxt = items[k + 1] if k + 1 < len(items) else None
+            if nxt is None:
+                if top:
+                    continue  # the pattern's end: the repeat takes what it can, done
+                return False
+            if nxt == (_C.AT, _C.AT_END_STRING):
+                continue
+            mine, theirs = _charset(body[0]), _charset(nxt)
+            if mine is None or theirs is None or mine & theirs:
+                return False
+            continue
+        return False
+    return True
+
+
+def _linear_py(pattern: str):
+    """`pattern` (re2 syntax) compiled for Python's engine when it is shown linear there
+    (`_linear_items`) and means the same as under re2: anchored at the start, no flags,
+    no backslash classes (\\d, \\s... differ between the engines), "$" only last (read
+    as re2's end of text, "\\Z").  None otherwise.  A pattern that passes runs in time
+    linear in the line, and under Python's engine a call costs a fraction of a call
+    through re2's binding (these run on lines the splitter visits one by one)."""
+    try:
+        return _linear_py_of(pattern)
+    except Exception:  # (a parser that reads patterns differently: re2 then)
+        return None
+
+
+def _linear_py_of(pattern: str):
+    if re.search(r"\\[A-Za-z0-9]|\(\?(?!:)", pattern):
+        return None
+    body = pattern[:-1] if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
+    if "$" in body:
+        return None
+    py = body + ("\\Z" if body is not pattern else "")
+    try:
+        parsed = list(_P.parse(py))
+    except re.error:
+        return None
+    if not parsed or parsed[0] != (_C.AT, _C.AT_BEGINNING) or not _linear_items(parsed, True):
+        return None  # (an alternation at the top: each part would need its own anchor)
+    return re.compile(py)
+
+
+def _compiled(pattern: str):
+    """The cheapest engine that runs `pattern` in linear time with re2's meaning: Python's
+    for the patterns `_linear_py` accepts, re2 (through Fast) for every other."""
+    return _linear_py(pattern) or Fast(re2.compile(pattern))
+
+
 _RIGHT_AFTER = tuple((Fast(re2.compile(p)), n) for p, n in F.CONTINUES_RIGHT_AFTER_HEADER)
-_LEADING = tuple((Fast(re2.compile(p)), back, hint) for p, back, hint in S.LEADING)
-_END_MARKER = Fast(re2.compile(S.END_MARKER))
-_CLOSING_RULE = Fast(re2.compile(S.CLOSING_RULE))
+_LEADING = tuple((_compiled(p), back, hint) for p, back, hint in S.LEADING)
+_END_MARKER = _compiled(S.END_MARKER)
+_CLOSING_RULE = _compiled(S.CLOSING_RULE)
 # Every line after an end marker meets these two: Python's engine, which costs far less
 # per call than re2's binding on str.  Safe there: each alternative is anchored at the
 # line start and is literal text, classes and repeats each followed by a character they
@@ -46,9 +149,15 @@ _CLOSING_RULE = Fast(re2.compile(S.CLOSING_RULE))
 # over the line once - linear.
 _TRAILER_KEEP = re.compile("|".join(S.TRAILER_KEEP))
 _TRAILER_SKIP = re.compile("|".join(S.TRAILER_SKIP))
+# Both in one call (the compiled loop): a TRAILER_KEEP match, else a TRAILER_SKIP match in
+# group _TRAILER_SKIP_GROUP.  Every alternative is anchored, so .match (at the start only)
+# finds what .search finds: the first alternative that matches at the start.
+assert all(p.startswith("^") for p in S.TRAILER_KEEP + S.TRAILER_SKIP)
+_TRAILER = re.compile("|".join(S.TRAILER_KEEP) + "|(" + "|".join(S.TRAILER_SKIP) + ")")
+_TRAILER_SKIP_GROUP = _TRAILER_KEEP.groups + 1  # (group(it) is None: a TRAILER_KEEP line)
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     start_line: int  # 1-based inclusive source lines
     end_line: int
@@ -104,8 +213,12 @@ class LogIndex:
     def _init_fast(self, lines: list[Line]) -> None:
         self.lines = lines
         self.n = len(lines)
-        self.contexts, texts, starts = _ext.index_scan(lines)
-        blob = "\n".join(texts)
+        got = _ext.index_blob(lines)  # (None unless every item is a Line with str text)
+        if got is not None:
+            self.contexts, blob, starts = got
+        else:
+            self.contexts, texts, starts = _ext.index_scan(lines)
+            blob = "\n".join(texts)
         self._blob = blob
         self._found = {}
         self._sorted = {}
@@ -270,6 +383,66 @@ _HEADER_SUPPRESS_ANY = tuple(Fast(re2.compile("|".join(f"(?:{p})" for p in o.sup
                              for o in F.OOPSES)
 
 
+def _required_literal(pattern: str) -> tuple[str, bool] | None:
+    """(literal, folded): a text every match of `pattern` (re2 syntax) holds - the longest
+    run of plain characters at the pattern's top level - lower-cased when the pattern
+    ignores case (folded); None when no such run can be shown.  Only patterns whose
+    syntax reads the same under Python's parser (which finds the run): no POSIX classes,
+    no flags but a leading (?i), no escapes of letters but the \\d \\s \\w classes."""
+    try:
+        return _required_literal_of(pattern)
+    except Exception:  # (a parser that reads patterns differently: always search then)
+        return None
+
+
+def _required_literal_of(pattern: str) -> tuple[str, bool] | None:
+    if ("[:" in pattern or re.search(r"\\[A-Za-z]", re.sub(r"\\[dswDSW]|\\[^A-Za-z0-9]", "", pattern))
+            or re.search(r"\(\?(?!:)", pattern[4:] if pattern.startswith("(?i)") else pattern)):
+        return None
+    try:
+        parsed = _P.parse(pattern)
+    except (re.error, RecursionError):
+        return None
+    runs, run = [], []
+    for op, av in parsed:
+        if op is _C.LITERAL:
+            run.append(chr(av))
+        else:
+            runs.append("".join(run))
+            run = []
+    runs.append("".join(run))
+    best = max(runs, key=len)
+    folded = bool(parsed.state.flags & re.IGNORECASE)
+    if not best or folded and not best.isascii():
+        return None
+    return (best.lower() if folded else best), folded
+
+
+# Per header: for each of its suppressions, the literal any match of it holds (None: not
+# known).  A header line holding none of them is not suppressed: no search.
+_SUPPRESS_NEEDS = tuple(tuple(_required_literal(p) for p in o.suppressions) for o in F.OOPSES)
+
+
+def _may_suppress(i: int, text: str) -> bool:
+    """False when no suppression of header i can match `text` (it lacks each one's
+    required literal)."""
+    lower = None
+    for need in _SUPPRESS_NEEDS[i]:
+        if need is None:
+            return True
+        lit, folded = need
+        if folded:
+            if not text.isascii():
+                return True  # (re2 folds some non-ASCII letters to ASCII ones)
+            if lower is None:
+                lower = text.lower()
+            if lit in lower:
+                return True
+        elif lit in text:
+            return True
+    return False
+
+
 def _first_header(text: str, held: int) -> int:
     """match_header(text), given the bit mask of the headers the text holds (bit i:
     _HEADERS[i] in text)."""
@@ -277,7 +450,7 @@ def _first_header(text: str, held: int) -> int:
         low = held & -held
         i = low.bit_length() - 1
         sup = _HEADER_SUPPRESS_ANY[i]
-        if sup is None or sup.search(text) is None:
+        if sup is None or not _may_suppress(i, text) or sup.search(text) is None:
             return i
         held ^= low
     return -1
@@ -291,8 +464,18 @@ def continues_report(text: str) -> bool:
     return _START_IGNORE.search(text) is not None
 
 
+_RIGHT_AFTER_MAX = max((n for _, n in _RIGHT_AFTER), default=0)
+
+
 def _right_after_header(span: Span, text: str) -> bool:
-    after = sum(1 for ln in span.lines if ln.no > span.header_line)
+    """Whether `text` is a header that belongs to the open report `span` because it comes
+    within a few lines after the report's own header (CONTINUES_RIGHT_AFTER_HEADER)."""
+    header, after = span.header_line, 0
+    for ln in reversed(span.lines):  # (the lines after the header sit at the end)
+        if ln.no > header:
+            after += 1
+            if after >= _RIGHT_AFTER_MAX:
+                return False  # too far after for every rule
     return any(after < n and rx.search(text) is not None for rx, n in _RIGHT_AFTER)
 
 
@@ -455,6 +638,7 @@ _SCAN_LITERALS = _HEADERS + tuple(dict.fromkeys(
     x for x in (*F.INFO_MESSAGES_WITH_STACK, *_SPLIT_HINTS, *(hint for _, _, hint in _LEADING)) if x not in _HEADERS))
 _SCAN_SET = None
 if _ext is not None:
+    _SPAN_BOUND = _ext.bind_span(Span)  # (False: the loop calls Span itself)
     try:
         _SCAN_SET = _ext.LiteralSet(_SCAN_LITERALS)
     except ValueError:  # (a literal the two-character filter cannot take)

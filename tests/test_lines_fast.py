@@ -127,6 +127,29 @@ def test_noisy_logs_identical():
     "[ 1.0] " + "x" * (L.MAX_LINE - 7) + "\r", "[ 1.0] " + "x" * (L.MAX_LINE - 6) + "\r", "w" * L.MAX_LINE + "\r",
     "w" * (L.MAX_LINE - 1) + "\r", "w" * (L.MAX_LINE + 1) + "\r", "[ 1.0] a\rb\r", "a\rb\r", "\r\r", "[ 1.0][T1] x\r",
     "z" * L.MAX_LINE + " login: x", "z" * (L.MAX_LINE - 10) + "kernel: ", "\r" * 5000 + "[ 1.0] x",
+    # syslog and journal prefixes (stripped in C when they end within the reach), then a
+    # dmesg prefix, another shape or none
+    "Nov 25 01:02:03 host kernel: [  12.3][ T31] x", "Nov 25 01:02:03 host kernel: plain text",
+    "Nov  5 01:02:03 host kernel: a", "Nov 5 01:02:03 host kernel: a", "Nov 05 01:02:03.123456 h kernel: a",
+    "Nov 25 01:02:03. h kernel: a", "Nov 25 01:02:03.5x h kernel: a", "Nov 25 1:02:03 h kernel: a",
+    "Nov 123 01:02:03 h kernel: a", "NOv 25 01:02:03 h kernel: a", "Nov 25 01:02:03 h  kernel: a",
+    "Nov 25 01:02:03  kernel: a", "Nov 25 01:02:03 h kernel:a", "Nov 25 01:02:03 h kernel: ",
+    "Nov 25 01:02:03 h kernel:", "Nov 25 01:02:03 h\tkernel: a", "Nov 25 01:02:03 h\x0bx kernel: a",
+    "Nov 25 01:02:03 h\xe9\u1234 kernel: [ 1.0] a", "Nov 25 01:02:03 akernel: kernel: a",
+    "Nov 25 01:02:03 h kernel: kernel: a", "Nov 25 01:02:03 h kernel: <4>[ 1.0] a",
+    "Nov 25 01:02:03 h kernel: * a", "Nov 25 01:02:03 h kernel: > [ 1.0] a", "Nov 25 01:02:03 h kernel: x login: [ 1.0] a",
+    "Nov 25 01:02:03 h kernel: [ 1.0][foo] a", "Nov 25 01:02:03 h kernel: [T1] a", "Nov 25 01:02:03 h kernel: [ 1.0] a\rb",
+    "Nov 25 01:02:03 h kernel: a\rb", "Nov 25 01:02:03 h kernel: [" + "1" * 40 + ".5] a",
+    "Nov 25 01:02:03 " + "h" * 170 + " kernel: a", "Nov 25 01:02:03 " + "h" * 175 + " kernel: a",
+    "Nov 25 01:02:03 " + "h" * 176 + " kernel: a", "Nov 25 01:02:03 " + "h" * 177 + " kernel: a",
+    "Nov 25 01:02:03 " + "h" * 150 + "kernel: kernel: " + "h" * 30 + " kernel: a",
+    "Nov 25 01:02:03 h kernel: " + "x" * (L.MAX_LINE - 26), "Nov 25 01:02:03 h kernel: " + "x" * (L.MAX_LINE - 25),
+    "Nov 25 01:02:03 h kernel: [ 1.0] " + "x" * (L.MAX_LINE - 33), "Nov 25 01:02:03 h kernel: [ 1.0] " + "x" * (L.MAX_LINE - 32),
+    "2026-11-25T01:02:03Z h kernel: [ 1.0] a", "2026-11-25 01:02:03 h kernel: a", "2026-11-25T01:02:03.123+01:00 h kernel: a",
+    "2026-11-25T01:02:03,5-0100 h kernel: a", "2026-11-25T01:02:03+01 h kernel: a", "2026-11-25T01:02:03+01:0 h kernel: a",
+    "2026-11-25T01:02:03+0100Z h kernel: a", "2026-11-25T01:02:03. h kernel: a", "2026-11-25X01:02:03 h kernel: a",
+    "2026-1-25T01:02:03 h kernel: a", "2026-11-25T01:02:03Zh kernel: a", "\u0662026-11-25T01:02:03 h kernel: a",
+    "kernel: [ 1.0] a", "kernel:  a", "kernel: ", "kernel:", "kernelx: a", "Kernel: a", "Nov", "N", "2026-11-25T",
 ])
 def test_shapes_identical(text):
     check_text(text)
@@ -203,6 +226,8 @@ def test_all_cpu_lines_join_the_first_opened_report():
 _PIECES = st.sampled_from([
     "[", "]", " ", "  ", ".", "0", "1", "12", "345678", "T", "C", "T31", "C1", "\n", "\r", ">", "> ", "<4>", "*",
     "kernel: ", " login: ", "Nov 25 01:02:03 host kernel: ", "2026-11-25T01:02:03Z h kernel: ", "é", "\u1234",
+    "Nov 25 ", "Nov  5 ", "01:02:03", ".5", ",5", "Z", "+01:00", "-0100", "2026-11-25T", "2026-11-25 ", " h", "h",
+    " kernel: ", "kernel:", "Nov ",
     "\U0001F600", "\udcff", "\x00", "\t", "BUG: ", "WARNING: ", "INFO: ", " ilc:", "end trace", "=" * 40,
     "---[ end trace 0 ]---", "------------[ cut here ]------------", "Sending NMI from CPU 0 to CPUs 1:",
     "Kernel panic - not syncing: x", "RIP: 0010:x", " ? f+0x1/0x2", "vmalloc: allocation failure: x",
@@ -334,3 +359,66 @@ def test_starts_refuse_what_they_do_not_describe():
     with pytest.raises(ValueError):
         ext.holding("ab\ncd", starts, "c")
     assert ext.holding("ab\nc", starts, "c") == [1]
+
+
+# Near-syslog prefixes: every field of SYSLOG_PREFIX / ISO_SYSLOG_PREFIX right or a little
+# off, then a dmesg prefix, another console prefix or none (the compiled reading of the
+# prefix against clean_line's patterns).
+_NEAR_SYSLOG = st.one_of(
+    st.from_regex(r"[A-Z][a-z]{2} [ 0-9]?[0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{0,3})? [a-z\x0b\xe9]{1,3} kernel: ",
+                  fullmatch=True),
+    st.from_regex(r"[A-Za-z]{1,4} {1,2}[ 0-9.]{0,3} [0-9:]{6,9}[.,]?[0-9]{0,2} ?[a-z:]{0,8}( kernel)?:? ?", fullmatch=True),
+    st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.,][0-9]{0,3})?(Z|[+-][0-9]{2}:?[0-9]{0,2})?"
+                  r" [a-z]{0,3} kernel: ", fullmatch=True),
+    st.from_regex(r"[0-9-]{8,11}[T ][0-9:]{6,9}[.,Z+0-9:-]{0,7} ?[a-z]{0,3}( kernel)?: ?", fullmatch=True),
+    st.sampled_from(["kernel: ", "kernel:", "kernel:  ", ""]),
+)
+_AFTER = st.sampled_from(["", "[  12.345678] ", "[ 1.0][ T31] x", "[ 1.0] [C1] x", "[ 1.0][x] y", "[T1] x", "<4>x",
+                          "* x", "> x", "x login: [ 1.0] y", "a\rb", "BUG: x", " login: ", "kernel: x", "\u1234 x"])
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_NEAR_SYSLOG, _AFTER), min_size=1, max_size=8))
+def test_near_syslog_prefixes_identical(rows):
+    text = "\n".join(a + b for a, b in rows)
+    check_text(text)
+    check_text(text.replace("\n", "\r\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("ab\n =:\u00e9\u1234", max_size=12), min_size=1, max_size=10),
+       st.lists(st.text("ab =:", min_size=2, max_size=4), min_size=1, max_size=6, unique=True))
+def test_literal_set_refuses_lines_holding_newlines(texts, literals):
+    # None exactly when a line text holds a newline (wherever it sits: first, last, alone)
+    blob = "\n".join(texts)
+    _, _, starts = ext.index_scan([L.Line(i, t, None, None) for i, t in enumerate(texts)])
+    got = ext.LiteralSet(literals).lines_holding(blob, starts)
+    if any("\n" in t for t in texts):
+        assert got is None
+    else:
+        _, _, each = got
+        for lit, lines in zip(literals, each):
+            assert (lines or []) == [k for k, t in enumerate(texts) if lit in t]
+    # a text of the right length that is not these lines joined: refused, never misread
+    if len(texts) > 1 and "\n" not in "".join(texts):
+        assert ext.LiteralSet(literals).lines_holding(blob.replace("\n", "a"), starts) is None
+
+
+class _OtherLine:
+    def __init__(self, no, text, tag, ts):
+        self.no, self.text, self.tag, self.ts = no, text, tag, ts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text("ab \u00e9\u1234\U0001F600", max_size=6), st.sampled_from([None, "T1", "C2"]),
+                          st.sampled_from([None, 1.0])), max_size=8))
+def test_index_blob_is_index_scan_joined(rows):
+    lines = [L.Line(i + 1, t, tag, ts) for i, (t, tag, ts) in enumerate(rows)]
+    contexts, texts, starts = ext.index_scan(lines)
+    got = ext.index_blob(lines)
+    assert got is not None
+    assert got[0] == contexts and got[1] == "\n".join(texts) and list(got[2]) == list(starts)
+    assert got[1].isascii() == "\n".join(texts).isascii()
+    if lines:  # anything but a Line with a str text: None (the caller takes index_scan)
+        for odd in (_OtherLine(1, "a", None, None), L.Line(1, 5, None, None), L.Line(1, type("S", (str,), {})("a"), None, None)):
+            assert ext.index_blob(lines[:-1] + [odd]) is None
