@@ -13,7 +13,10 @@ is kept by the Python generator that drives it).  Rare branches (a main header t
 continue the report, a marker line, the header line stripped) call back into Python.
 """
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memchr, memset
+
+cdef extern from "string.h":  # (a GNU/BSD extension; Python.h asks for it on Linux)
+    void* memmem(const void* haystack, size_t haystacklen, const void* needle, size_t needlelen)
 
 cdef extern from "Python.h":
     int PyList_Append(object, object) except -1
@@ -31,6 +34,7 @@ cdef class LogArrays:
     cdef int* ctx
     cdef unsigned char* cpu  # per printer id: its name starts with "C" (a CPU tag)
     cdef unsigned char* tagged  # per printer id: it starts with "T" or "C"
+    cdef unsigned short* hints  # per line: bit i set when it holds the i-th of `hint_lines`' literals
     cdef readonly Py_ssize_t n
     cdef readonly dict ids
 
@@ -39,18 +43,23 @@ cdef class LogArrays:
         self.ctx = NULL
         self.cpu = NULL
         self.tagged = NULL
+        self.hints = NULL
         self.n = 0
 
-    def __init__(self, list contexts, main_headers, info, marked, dropped):
+    def __init__(self, list contexts, main_headers, info, marked, dropped, hint_lines=()):
+        """`hint_lines`: up to 16 collections of line indexes (the lines holding each of
+        the tail check's literals, titles._TAIL_HINTS)."""
         cdef Py_ssize_t n = len(contexts), i
         cdef dict ids = {}
         cdef list names = []
         self.n = n
         self.flags = <unsigned char*>malloc(n + 1)
         self.ctx = <int*>malloc((n + 1) * sizeof(int))
-        if self.flags == NULL or self.ctx == NULL:
+        self.hints = <unsigned short*>malloc((n + 1) * sizeof(unsigned short))
+        if self.flags == NULL or self.ctx == NULL or self.hints == NULL:
             raise MemoryError()
         memset(self.flags, 0, n + 1)
+        memset(self.hints, 0, (n + 1) * sizeof(unsigned short))
         cdef object prev = None
         cdef int pk = -1
         for i in range(n):
@@ -76,10 +85,17 @@ cdef class LogArrays:
             for i in group:
                 if 0 <= i < n:
                     self.flags[i] |= flag
+        if len(hint_lines) > 16:
+            raise ValueError("at most 16 hint literals")
+        for k, group in enumerate(hint_lines):
+            for i in group:
+                if 0 <= i < n:
+                    self.hints[i] |= 1 << k
 
     def __dealloc__(self):
         free(self.flags)
         free(self.ctx)
+        free(self.hints)
         free(self.cpu)
         free(self.tagged)
 
@@ -401,28 +417,38 @@ def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, t
     return results, ok
 
 
-# --- the corruption checks -------------------------------------------------------------
+# --- the corruption check --------------------------------------------------------------
 #
-# `stack_corruption` is titles._stack_corruption_py, `tail_matters` titles._tail_matters_py
-# (with its _decided_in): the same steps over the stack-start patterns (their one-pass
-# set, remembered matches and hints are titles'), line kinds from `line_kind`.
+# `corruption` is titles._corruption_py: the same steps over the stack-start patterns
+# (their one-pass set, hints and line-start property are titles'), line kinds from
+# `line_kind`, the tail's hint literals read from LogArrays.hints.
 
-cdef tuple _corrupted_titles = ()
-cdef object _set_hits_f = None, _start_set = None, _start_match_f = None, _headerless = None
-cdef tuple _start_hints = (), _start_hint_strs = ()
-cdef Py_ssize_t _tail_max = 0
+cdef tuple _corrupted_titles = (), _title_hints = ()
+cdef object _set_hits_f = None, _start_set = None, _headerless = None
+cdef tuple _start_rx = (), _start_hints = (), _start_near = (), _start_bits = ()
+cdef bint _headerless_in_line = False
+cdef bytes _headerless_hint = b""
+cdef int _headerless_bit = 0
+cdef Py_ssize_t _tail_max = 0, _tail_max_headers = 0
 cdef bytes _NOT_AVAILABLE = b"(stack is not available)"
 
 
-def configure_checks(tuple corrupted_titles, set_hits, start_set, start_match, headerless, tuple start_hints,
-                     tuple start_hint_strs, Py_ssize_t tail_lines):
-    """Hand over the corruption checks' patterns and helpers (see configure)."""
-    global _corrupted_titles, _set_hits_f, _start_set, _start_match_f, _headerless
-    global _start_hints, _start_hint_strs, _tail_max
-    if len(start_hints) != len(start_hint_strs):
-        raise ValueError("one hint per stack-start pattern")
-    _corrupted_titles, _set_hits_f, _start_set, _start_match_f = corrupted_titles, set_hits, start_set, start_match
-    _headerless, _start_hints, _start_hint_strs, _tail_max = headerless, start_hints, start_hint_strs, tail_lines
+def configure_checks(tuple corrupted_titles, tuple title_hints, set_hits, start_set, tuple start_rx,
+                     tuple start_hints, tuple start_near, tuple start_bits, headerless, bint headerless_in_line,
+                     bytes headerless_hint, int headerless_bit, Py_ssize_t tail_lines, Py_ssize_t tail_headers):
+    """Hand over the corruption check's patterns and helpers (see configure)."""
+    global _corrupted_titles, _title_hints, _set_hits_f, _start_set, _start_rx, _start_hints, _start_near
+    global _start_bits, _headerless, _headerless_in_line, _headerless_hint, _headerless_bit, _tail_max
+    global _tail_max_headers
+    n = len(start_rx)
+    if len(start_hints) != n or len(start_near) != n or len(start_bits) != n or len(title_hints) != len(corrupted_titles):
+        raise ValueError("one hint, property and bit per pattern")
+    if not all(0 <= b < 16 for b in start_bits) or not 0 <= headerless_bit < 16:
+        raise ValueError("hint bits are 0..15")
+    _corrupted_titles, _title_hints, _set_hits_f, _start_set = corrupted_titles, title_hints, set_hits, start_set
+    _start_rx, _start_hints, _start_near, _start_bits = start_rx, start_hints, start_near, start_bits
+    _headerless, _headerless_in_line, _headerless_hint, _headerless_bit = headerless, headerless_in_line, headerless_hint, headerless_bit
+    _tail_max, _tail_max_headers = tail_lines, tail_headers
 
 
 cdef inline object _kind_of(ln):
@@ -432,73 +458,174 @@ cdef inline object _kind_of(ln):
     return kind
 
 
-def stack_corruption(title, bytes report, used):
-    """titles._stack_corruption_py: why the report is corrupted, or None."""
-    for rx in _corrupted_titles:
-        if rx.search(title) is not None:
-            return "title matches corrupted regexp"
+cdef Py_ssize_t _find(bytes buf, bytes lit, Py_ssize_t pos):
+    """buf.find(lit, pos) for a non-empty literal, by the C library's memmem."""
+    cdef Py_ssize_t n = len(buf), m = len(lit)
+    cdef const char* s = buf
+    if pos < 0:
+        pos = 0
+    if m == 0 or pos + m > n:
+        return -1 if m else pos
+    cdef const char* q = <const char*>memmem(s + pos, n - pos, <const char*>lit, m)
+    return -1 if q == NULL else q - s
+
+
+cdef Py_ssize_t _line_before(bytes buf, Py_ssize_t h):
+    """The index of the newline that ends the line before the one holding offset h (-1
+    for none)."""
+    cdef const char* s = buf
+    while h > 0 and s[h - 1] != b"\n":
+        h -= 1
+    return h - 1
+
+
+cdef Py_ssize_t _first_start(Py_ssize_t k, bytes buf, Py_ssize_t pos) except -2:
+    """titles._first_start."""
+    cdef Py_ssize_t h
+    if _start_near[k]:
+        h = _find(buf, <bytes>_start_hints[k], pos)
+        if h < 0:
+            return -1
+        h = _line_before(buf, h)
+        if h > pos:
+            pos = h
+    sp = _spans(_start_rx[k], buf, pos)
+    return -1 if sp is None else sp[0][0]
+
+
+DEF LOOK_FRAME = 0
+DEF LOOK_MISSED = 1
+DEF LOOK_NO_FRAMES = 2
+DEF LOOK_UNDECIDED = 3
+
+
+cdef int _look_at(bytes buf, Py_ssize_t p, bint open_end) except -1:
+    """titles._look_at, as one of the LOOK_ codes."""
+    cdef const char* s = buf
+    cdef Py_ssize_t n = len(buf), a = p, b, i
+    cdef const char* q
+    if p < 0 or p > n:
+        raise ValueError("offset out of range")
+    for i in range(3):  # "call trace is missed": fewer than three newlines follow
+        q = <const char*>memchr(s + a, b"\n", n - a)
+        if q == NULL:
+            return LOOK_UNDECIDED if open_end else LOOK_MISSED
+        a = q - s + 1
+    q = <const char*>memchr(s + p, b"\n", n - p)
+    a = q - s + 1  # the start of the first line after the stack start's
+    for i in range(15):
+        q = <const char*>memchr(s + a, b"\n", n - a) if a < n else NULL
+        if q == NULL:  # the last piece
+            if open_end:
+                return LOOK_UNDECIDED  # (it is empty: what follows buf)
+            b = n
+        else:
+            b = q - s
+        ln = buf[a:b]
+        kind = _kind_of(ln)
+        if kind[1]:
+            return LOOK_NO_FRAMES
+        if kind[2] is not None or _NOT_AVAILABLE in ln:
+            return LOOK_FRAME
+        if q == NULL:
+            return LOOK_NO_FRAMES
+        a = b + 1
+    return LOOK_NO_FRAMES
+
+
+cdef unsigned int _tail_hints(LogArrays a, Py_ssize_t lo):
+    """The hint bits of the lines the rest can come from (titles._tail_end's range)."""
+    cdef Py_ssize_t hi = lo + _tail_max, j, heads = 0
+    cdef unsigned int mask = 0
+    if lo < 0:
+        lo = 0
+    if hi > a.n:
+        hi = a.n
+    for j in range(lo, hi):
+        if j > lo and a.flags[j] & F_MAIN:
+            heads += 1
+            if heads > _tail_max_headers:
+                break
+        mask |= a.hints[j]
+    return mask
+
+
+cdef bint _title_corrupted(title) except -1:
+    cdef Py_ssize_t i
+    for i in range(len(_corrupted_titles)):
+        h = _title_hints[i]
+        if h and h not in title:
+            continue
+        if _corrupted_titles[i].search(title) is not None:
+            return True
+    return False
+
+
+cdef tuple _REASONS = (None, "call trace is missed", "no frames in a stack trace")  # by LOOK_ code
+
+
+def corruption(title, bytes text, used, facts, Py_ssize_t lo, read):
+    """titles._corruption_py: why the report is corrupted, or None."""
+    if _title_corrupted(title):
+        return "title matches corrupted regexp"
     if used is None or used.no_stack_trace:
         return None
-    cdef bint has_stack = False, found
-    cdef Py_ssize_t k, i, nk = len(_start_hints), nr
-    hits = _set_hits_f(_start_set, report)
-    for k in range(nk):
-        if hits is not None and k not in hits:
-            continue  # matches nowhere in the report
-        if _start_hints[k] not in report:
-            continue
-        m = _start_match_f(k, report)
-        if m is None:
-            continue
-        rest = report[m.start():].split(b"\n", 16)
-        nr = len(rest)
-        if nr < 4:
-            return "call trace is missed"
-        found = False
-        for i in range(1, nr if nr < 16 else 16):
-            ln = rest[i]
-            kind = _kind_of(ln)
-            if kind[1]:
-                break
-            if kind[2] is not None or _NOT_AVAILABLE in ln:
-                found = True
-                break
-        if not found:
-            return "no frames in a stack trace"
-        has_stack = True
-    if not has_stack and _headerless.search(report) is None:
-        return "no stack trace in report"
-    return None
-
-
-cdef bint _decided_in(bytes rest) except -1:
-    pieces = rest.split(b"\n")
-    cdef Py_ssize_t n = len(pieces) - 2, i  # the complete lines after the start's line
-    if n < 2:
-        return False  # "call trace is missed" depends on how many lines follow
-    for i in range(1, 1 + (n if n < 15 else 15)):
-        ln = pieces[i]
-        kind = _kind_of(ln)
-        if kind[1] or kind[2] is not None or _NOT_AVAILABLE in ln:
-            return True
-    return n >= 15
-
-
-def tail_matters(bytes text, used, index, Py_ssize_t lo):
-    """titles._tail_matters_py: whether the rest of the printer's output could change the
-    corruption verdict."""
-    if used is None or used.no_stack_trace:
-        return False
-    cdef Py_ssize_t hi = lo + _tail_max, k, nk = len(_start_hints), at
-    cdef bint has_stack = False
+    cdef Py_ssize_t n = len(text), k, p, nk = len(_start_rx)
+    cdef LogArrays a = None
+    cdef unsigned int mask = 0
+    cdef bint whole, has_stack = False
+    cdef int got
+    if facts is not None and (n == 0 or (<const char*>text)[n - 1] != b"\n"):
+        text = text + <bytes?>read()
+        n = len(text)
+        facts = None
+    whole = facts is None
+    cdef bytes full = text
+    if not whole:
+        a = facts.arrays()
+        mask = _tail_hints(a, lo)
     hits = _set_hits_f(_start_set, text)
     for k in range(nk):
-        m = _start_match_f(k, text) if (hits is None or k in hits) and _start_hints[k] in text else None
-        if m is not None:
-            has_stack = True
-            at = m.start()
-            if text.count(b"\n", at) < 16 and not _decided_in(text[at:]):
-                return True
-        elif index.any_holding(_start_hint_strs[k], lo, hi):
-            return True
-    return not has_stack and index.any_holding(" from ", lo, hi) and _headerless.search(text) is None
+        if not _start_near[k]:  # a match may span the title text's end
+            if not whole:
+                full, whole = text + <bytes?>read(), True
+            p = _first_start(k, full, 0)
+        else:
+            p = _first_start(k, text, 0) if hits is None or k in hits else -1
+            if p < 0 and a is not None and (mask >> <int>_start_bits[k]) & 1:
+                if not whole:
+                    full, whole = text + <bytes?>read(), True
+                p = _first_start(k, full, n - 1)
+        if p < 0:
+            continue
+        got = _look_at(full, p, not whole)
+        if got == LOOK_UNDECIDED:
+            full, whole = text + <bytes?>read(), True
+            got = _look_at(full, p, False)
+        if got != LOOK_FRAME:
+            return _REASONS[got]
+        has_stack = True
+    if has_stack:
+        return None
+    if not _headerless_in_line:
+        if not whole:
+            full, whole = text + <bytes?>read(), True
+        return None if _spans(_headerless, full, 0) is not None else "no stack trace in report"
+    if _headerless_in(text, 0):
+        return None
+    if a is not None and (mask >> _headerless_bit) & 1:
+        if not whole:
+            full, whole = text + <bytes?>read(), True
+        if _headerless_in(full, n):
+            return None
+    return "no stack trace in report"
+
+
+cdef bint _headerless_in(bytes buf, Py_ssize_t pos) except -1:
+    """Whether the headerless frame pattern matches in buf at or after pos (a line start):
+    every match lies in one line, from its start, and holds _headerless_hint."""
+    cdef Py_ssize_t h = _find(buf, _headerless_hint, pos)
+    if h < 0:
+        return False
+    h = _line_before(buf, h) + 1
+    return _spans(_headerless, buf, h if h > pos else pos) is not None

@@ -630,56 +630,68 @@ def _describe(text: bytes, oops: F.Oops):
     return desc, corrupted, alts, used
 
 
-_LAST_STARTS: list = [None, {}]  # the last text (held) and its stack-start matches by index
-
-
-def _start_match(k: int, text: bytes):
-    """_STACK_START_KEYED[k]'s search in `text`, remembered for the last text (the tail
-    check and the corruption check often ask about the same one)."""
-    memo = _LAST_STARTS
-    if memo[0] is not text:
-        memo[0] = text
-        memo[1] = {}
-    got = memo[1]
-    if k in got:
-        return got[k]
-    m = got[k] = _STACK_START_KEYED[k][0].search(text)
-    return m
+# --- the corruption check -------------------------------------------------------------
+#
+# syzkaller looks for a stack trace in the whole rest of the printer's output, not only in
+# the title text (`_stack_corruption_py` is that rule, on the full text).  `_corruption_py`
+# gives the same verdict from the title text and, only when it can matter, the rest:
+# answers about the title text (the stack-start set hits `_describe` left) are reused, and
+# of the rest only the part past the title text is searched.
 
 
 def _stack_corruption_py(title: str, report: bytes, used: F.Format | None) -> str | None:
-    for rx in _CORRUPTED_TITLES:
-        if rx.search(title) is not None:
-            return "title matches corrupted regexp"
+    """Why the report whose full text is `report` is corrupted, or None (syzkaller's rule,
+    the reference for `_corruption`)."""
+    if _title_corrupted(title):
+        return "title matches corrupted regexp"
     if used is None or used.no_stack_trace:
         return None
     has_stack = False
     hits = _set_hits(_STACK_START_SET, report)
-    for k, (key, hint) in enumerate(_STACK_START_KEYED):
+    for k, (rx, hint) in enumerate(_STACK_START_KEYED):
         if hits is not None and k not in hits:
             continue  # matches nowhere in the report
         if hint not in report:
             continue
-        m = _start_match(k, report)
+        m = rx.search(report)
         if m is None:
             continue
-        rest = report[m.start():].split(b"\n", 16)
-        if len(rest) < 4:
-            return "call trace is missed"
-        found = False
-        for ln in rest[1:16]:
-            _, stack_start, frame = _line_kind(ln)
-            if stack_start:
-                break
-            if frame is not None or b"(stack is not available)" in ln:
-                found = True
-                break
-        if not found:
-            return "no frames in a stack trace"
+        got = _look_at(report, m.start(), False)
+        if got is not None:
+            return got
         has_stack = True
     if not has_stack and _HEADERLESS.search(report) is None:
         return "no stack trace in report"
     return None
+
+
+_TITLE_HINTS = tuple(required_prefix(p) for p in T.CORRUPTED_TITLES)
+
+
+def _title_corrupted(title: str) -> bool:
+    return any((not h or h in title) and rx.search(title) is not None for rx, h in zip(_CORRUPTED_TITLES, _TITLE_HINTS))
+
+
+_UNDECIDED = "undecided"
+
+
+def _look_at(buf: bytes, p: int, open_end: bool) -> str | None:
+    """The corruption check's look at the lines after a stack start at `p`: its reason, or
+    None when a frame follows.  With `open_end`, `buf` (ending with a newline) may go on:
+    _UNDECIDED when the verdict depends on what follows."""
+    rest = buf[p:].split(b"\n", 16)
+    if len(rest) < 4:
+        return _UNDECIDED if open_end else "call trace is missed"
+    for i in range(1, min(len(rest), 16)):
+        if open_end and i == len(rest) - 1:
+            return _UNDECIDED  # (the empty piece after buf's last newline: what follows)
+        ln = rest[i]
+        _, stack_start, frame = _line_kind(ln)
+        if stack_start:
+            break
+        if frame is not None or b"(stack is not available)" in ln:
+            return None
+    return "no frames in a stack trace"
 
 
 _ASCII_DIGIT = re.compile("[0-9]")
@@ -691,49 +703,136 @@ def _has_digit(title: str) -> bool:
     return any(c.isdigit() for c in title)
 
 
-def _decided_in(rest: bytes) -> bool:
-    """Whether _stack_corruption's look at the lines after a stack start (`rest`, from
-    the start to the end of the title text, which ends with a newline) reaches its
-    verdict within these lines."""
-    pieces = rest.split(b"\n")[1:-1]  # the complete lines after the start's line
-    if len(pieces) < 2:
-        return False  # "call trace is missed" depends on how many lines follow
-    for ln in pieces[:15]:
-        kind = _line_kind(ln)
-        if kind[1] or kind[2] is not None or b"(stack is not available)" in ln:
-            return True
-    return len(pieces) >= 15
+def _after_class(exp: str) -> str | None:
+    """What follows a leading negated class of plain characters that is not repeated
+    (None: the expanded pattern does not start so)."""
+    end = exp.find("]", 3)
+    if not exp.startswith("[^") or end < 0 or "\\" in exp[2:end] or "[" in exp[2:end]:
+        return None
+    after = exp[end + 1:]
+    return after if after[:1] not in ("", "*", "+", "?", "{") else None
 
 
-def _tail_matters_py(text: bytes, used: F.Format | None, index, lo: int) -> bool:
-    """Whether _stack_corruption could decide otherwise on the full text (the title text
-    plus the rest of the printer's output, from line index `lo` on, at most _TAIL_LINES
-    lines) than on the title text alone.  Conservative: the rest matters when one of its
-    lines holds a stack-start hint the title text lacks a match for, when a match sits
-    within 16 lines of the text's end, or, with no stack start at all, when one holds the
-    headerless frame's " from "."""
+def _starts_near_hint(pattern: str) -> bool:
+    """Whether a match of `pattern` can hold a newline only as its first character and
+    no assertion looks outside the match: the pattern is line-local (see _line_local), or
+    it is a negated class of plain characters, not repeated, then a line-local rest.  Then
+    (1) in `text + rest`, with `text` ending in a newline, a match that is not one within
+    `text` starts at or after text's last newline, and (2) the first match at or after a
+    position starts at most one character before the line holding the first occurrence,
+    from there on, of a literal every match holds (its hint)."""
+    exp = _expand(pattern)
+    if _line_local(exp):
+        return True
+    after = _after_class(exp)
+    return after is not None and _line_local(after)
+
+
+def _start_literal(pattern: str, hint: str) -> str:
+    """A literal every match of the stack-start pattern holds: the longest of its
+    STACK_START_HINTS hint and the literal its matches start with (after a leading
+    class)."""
+    exp = _expand(pattern)
+    after = _after_class(exp)
+    return max((hint, required_prefix(exp), required_prefix(after) if after is not None else ""), key=len)
+
+
+_START_NEAR_HINT = tuple(_starts_near_hint(p) for p in FR.STACK_START)
+_START_LITERALS = tuple(_start_literal(p, h) for p, h in zip(FR.STACK_START, _STACK_START_HINT_STR))
+_START_LITERALS_B = tuple(h.encode() for h in _START_LITERALS)
+# Every match of the headerless frame pattern lies inside one line and starts at its
+# start (a multi-line "^" and a line-local rest), and holds _HEADERLESS_HINT.
+_HEADERLESS_HINT = " from "
+_HEADERLESS_IN_LINE = FR.HEADERLESS_FRAME.startswith("^") and _line_local(FR.HEADERLESS_FRAME[1:])
+# Literals whose lines the tail check asks about (as bits of LogArrays.hints: see
+# _LogFacts.arrays).
+_TAIL_HINTS = tuple(dict.fromkeys(_START_LITERALS + (_HEADERLESS_HINT,)))
+
+
+def _first_start(k: int, buf: bytes, pos: int) -> int:
+    """Where the first match of stack start k at or after `pos` starts, or -1."""
+    rx, hint = _STACK_START_KEYED[k][0], _START_LITERALS_B[k]
+    if _START_NEAR_HINT[k]:
+        h = buf.find(hint, pos)
+        if h < 0:
+            return -1
+        pos = max(pos, buf.rfind(b"\n", 0, h))  # (the newline before the hint's line)
+    m = rx.search(buf, pos)
+    return -1 if m is None else m.start()
+
+
+def _tail_end(facts: "_LogFacts", lo: int) -> int:
+    """The end of the lines the rest after a title text that ends before line `lo` can
+    come from: _read_report stops at the (_TAIL_HEADERS + 1)-th main header after `lo`
+    and after _TAIL_LINES lines."""
+    mh = facts.main_sorted
+    k = bisect.bisect_right(mh, lo) + _TAIL_HEADERS
+    return min(lo + _TAIL_LINES, facts.n, mh[k] if k < len(mh) else facts.n)
+
+
+def _corruption_py(title: str, text: bytes, used: F.Format | None, facts: "_LogFacts | None", lo: int,
+                   read) -> str | None:
+    """_stack_corruption_py(title, text + rest, used), where the rest, `read()`, is the
+    printer's output after the title text `text`, taken from the log lines [lo, ...) of
+    `facts` (facts None: there is no rest).  The rest is read only when a line it may
+    come from holds a literal the verdict looks for and the title text does not settle
+    it; then only its part past the title text is searched."""
+    if _title_corrupted(title):
+        return "title matches corrupted regexp"
     if used is None or used.no_stack_trace:
-        return False
-    hi = lo + _TAIL_LINES
-    has_stack = False
+        return None
+    if facts is not None and not text.endswith(b"\n"):  # (the reader's texts all end with one)
+        text, facts = text + read(), None
+    whole = facts is None  # `full` is the whole text: the rest is read (or there is none)
+    full = text
+    hi = lo if whole else _tail_end(facts, lo)
+    n = len(text)
     hits = _set_hits(_STACK_START_SET, text)
-    for k, ((key, hint), hint_s) in enumerate(zip(_STACK_START_KEYED, _STACK_START_HINT_STR)):
-        m = _start_match(k, text) if (hits is None or k in hits) and hint in text else None
-        if m is not None:
-            has_stack = True
-            if text.count(b"\n", m.start()) < 16 and not _decided_in(text[m.start():]):
-                return True
-        elif index.any_holding(hint_s, lo, hi):
-            return True
-    return not has_stack and index.any_holding(" from ", lo, hi) and _HEADERLESS.search(text) is None
+    has_stack = False
+    for k, hint in enumerate(_START_LITERALS):
+        if not _START_NEAR_HINT[k]:  # a match may span the title text's end
+            if not whole:
+                full, whole = text + read(), True
+            p = _first_start(k, full, 0)
+        else:
+            p = _first_start(k, text, 0) if hits is None or k in hits else -1
+            if p < 0 and facts is not None and facts.index.any_holding(hint, lo, hi):
+                if not whole:
+                    full, whole = text + read(), True
+                p = _first_start(k, full, n - 1)  # (1) of _starts_near_hint
+        if p < 0:
+            continue
+        got = _look_at(full, p, not whole)
+        if got is _UNDECIDED:
+            full, whole = text + read(), True
+            got = _look_at(full, p, False)
+        if got is not None:
+            return got
+        has_stack = True
+    if has_stack:
+        return None
+    if not _HEADERLESS_IN_LINE:
+        if not whole:
+            full, whole = text + read(), True
+        return None if _HEADERLESS.search(full) is not None else "no stack trace in report"
+    if _HEADERLESS.search(text) is not None:
+        return None
+    if facts is not None and facts.index.any_holding(_HEADERLESS_HINT, lo, hi):
+        if not whole:
+            full, whole = text + read(), True
+        if _HEADERLESS.search(full, n) is not None:  # (a match lies inside one line)
+            return None
+    return "no stack trace in report"
 
 
 if _ext is not None and _walk is _ext.walk:
-    _ext.configure_checks(_CORRUPTED_TITLES, _set_hits, _STACK_START_SET, _start_match, _HEADERLESS,
-                          tuple(h for _, h in _STACK_START_KEYED), _STACK_START_HINT_STR, _TAIL_LINES)
-    _stack_corruption, _tail_matters = _ext.stack_corruption, _ext.tail_matters
+    _ext.configure_checks(_CORRUPTED_TITLES, _TITLE_HINTS, _set_hits, _STACK_START_SET, tuple(rx for rx, _ in _STACK_START_KEYED),
+                          _START_LITERALS_B, _START_NEAR_HINT, tuple(_TAIL_HINTS.index(h) for h in _START_LITERALS), _HEADERLESS,
+                          _HEADERLESS_IN_LINE, _HEADERLESS_HINT.encode(), _TAIL_HINTS.index(_HEADERLESS_HINT), _TAIL_LINES,
+                          _TAIL_HEADERS)
+    _corruption = _ext.corruption
 else:
-    _stack_corruption, _tail_matters = _stack_corruption_py, _tail_matters_py
+    _corruption = _corruption_py
 
 
 _SANITIZED: dict[str, str] = {}
@@ -861,7 +960,7 @@ class _LogFacts:
         if self._arrays is None:
             c = self.contexts
             self._arrays = _ext.LogArrays(c if type(c) is list else list(c), self.main_sorted, self.info,
-                                          self.marked, self.dropped())
+                                          self.marked, self.dropped(), [self.index.holding(h) for h in _TAIL_HINTS])
         return self._arrays
 
     def dropped_set(self) -> set[int]:
@@ -1087,6 +1186,12 @@ def raw_text(all_lines: list[Line], start: int, last_header: int) -> str:
     return "".join(all_lines[j].text + "\n" for j in range(start, last_header + 1))
 
 
+def _rest_of(reader, text_s: str) -> bytes:
+    """The rest of the full text after the title text `text_s`, from the paused reader."""
+    _, full_s, _ = list(reader)[-1]
+    return full_s[len(text_s):].encode("utf-8", "replace")
+
+
 def title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
     try:
         return _title_for(span, all_lines)
@@ -1120,13 +1225,10 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
     if not title:
         return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
     if corrupted is None:
-        if full is None:
-            if _tail_matters(text, used, log_index(all_lines), at):
-                _, full_s, _ = list(reader)[-1]
-                full = full_s.encode("utf-8", "replace")
-            else:
-                full = text
-        corrupted = _stack_corruption(title, full, used)
+        if full is None:  # the rest of the printer's output is read only if needed
+            corrupted = _corruption(title, text, used, _log_facts(all_lines), at, lambda: _rest_of(reader, text_s))
+        else:
+            corrupted = _corruption(title, full, used, None, 0, None)
     if corrupted is None and _log_facts(all_lines).hangup:
         corrupted = "console disconnected"
     kind = used.kind if used is not None else oops.formats[0].kind

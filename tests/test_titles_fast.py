@@ -28,8 +28,7 @@ SAMPLES = os.path.join(HERE, "..", "samples")
 
 # (module attribute, fast version, Python reference)
 TWINS = (("_read_report", T._read_report_fast, T._read_report_py), ("_walk", ext.walk, T._walk_py),
-         ("_line_kind", ext.line_kind, T._line_kind_py), ("_stack_corruption", ext.stack_corruption, T._stack_corruption_py),
-         ("_tail_matters", ext.tail_matters, T._tail_matters_py))
+         ("_line_kind", ext.line_kind, T._line_kind_py), ("_corruption", ext.corruption, T._corruption_py))
 # the per-distinct-value memos both paths fill: the reference runs on fresh ones, so it
 # never reads what the compiled path decided (which keeps its own, warm as in a run)
 MEMOS = ("_LINE_KIND", "_GROUP_NAMES", "_STRIPPED", "_SANITIZED", "_NAME_KEPT", "_STALL_HIT")
@@ -72,12 +71,14 @@ def check_lines(lines):
             want = list(T._read_report_py(lines, s, early))
             got = list(T._read_report_fast(lines, s, early))
             assert got == want, (s, early)
+    facts = T._log_facts(lines)
     for s in heads:  # the walk of every stack format of the header, both ways, every mode
-        title_text, full, at = T.report_text(lines, s)
+        title_text, full, _ = T.report_text(lines, s)
         text = full.encode("utf-8", "replace")
         oops = F.OOPSES[idx.headers[s]]
         check_walks(text, oops)
-        check_corruption(title_text.encode("utf-8", "replace"), text, oops, idx, at)
+        _, paused, at = next(T._read_report(lines, s, True))  # (full None: paused at line `at`)
+        check_corruption(title_text.encode("utf-8", "replace"), text, oops, facts if paused is None else None, at)
     spans = S.split_reports(lines)
     fast = [info_tuple(T.title_for(sp, lines)) for sp in spans]
     with reference():
@@ -106,18 +107,29 @@ def check_walks(text, oops):
                     assert ext.walk(*args) == want, (parts, may_corrupt, whole)
 
 
-def check_corruption(text, full, oops, idx, at):
-    # the checks on both texts, for each format of the header (and none); titles with
-    # and without a timestamp merged in
+def check_corruption(text, full, oops, facts, at):
+    """The corruption check from the title text and the rest read on demand (facts given:
+    the reader paused at line `at`), and on the whole text, both ways, against the rule
+    on the whole text; for each format of the header (and none), titles with and without
+    a timestamp merged in."""
+    assert full.startswith(text)
+    rest = full[len(text):]
     for used in (None, *oops.formats):
         for title in ("WARNING in f", "BUG: x [  12.345] y"):
-            for report in (text, full):
-                with reference():
-                    want = T._stack_corruption_py(title, report, used)
-                assert ext.stack_corruption(title, report, used) == want
-        with reference():
-            want = T._tail_matters_py(text, used, idx, at)
-        assert ext.tail_matters(text, used, idx, at) == want
+            with reference():
+                want = T._stack_corruption_py(title, full, used)
+            for f in (T._corruption_py, ext.corruption):
+                reads = []
+
+                def read():
+                    reads.append(1)
+                    return rest
+                if facts is not None:
+                    assert f(title, text, used, facts, at, read) == want, (f, title, used)
+                    assert len(reads) <= 1  # the rest is read once at most
+                elif not rest:
+                    assert f(title, text, used, None, 0, None) == want, (f, title, used)
+                assert f(title, full, used, None, 0, None) == want, (f, title, used)
 
 
 def check_text(text):
