@@ -13,13 +13,20 @@ is kept by the Python generator that drives it).  Rare branches (a main header t
 continue the report, a marker line, the header line stripped) call back into Python.
 """
 from libc.stdlib cimport malloc, free
-from libc.string cimport memchr, memset
+from libc.string cimport memchr, memcpy, memset
 
 cdef extern from "string.h":  # (a GNU/BSD extension; Python.h asks for it on Linux)
     void* memmem(const void* haystack, size_t haystacklen, const void* needle, size_t needlelen)
 
 cdef extern from "Python.h":
     int PyList_Append(object, object) except -1
+    bint PyUnicode_Check(object)
+    bint PyUnicode_IS_ASCII(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    object PyUnicode_AsEncodedString(object, const char*, const char*)
+    object PyBytes_FromStringAndSize(const char*, Py_ssize_t)
+    char* PyBytes_AS_STRING(object)
 
 DEF F_MAIN = 1
 DEF F_INFO = 2
@@ -250,6 +257,18 @@ cdef class Reader:
         """The title text at a pause: every line read so far."""
         return "\n".join(self.out) + "\n" if self.out else ""
 
+    def title_bytes(self):
+        """The title text (`result()[0]`, `text_so_far()` at a pause) as UTF-8 (errors
+        replaced), built once from the lines."""
+        return _utf8_lines(self.out, 0, self.report_end)
+
+    def rest_bytes(self):
+        """What the full text adds to the title text, as UTF-8 (errors replaced); reads
+        the rest of the printer's output first when paused."""
+        if self.paused:
+            self.run(True)  # (it cannot pause twice: the tail is open)
+        return _utf8_lines(self.out, self.report_end, len(self.out))
+
     def result(self):
         """(title text, full text, last header index) once the loop is done."""
         out = self.out
@@ -257,6 +276,44 @@ cdef class Reader:
         text = "\n".join(out[:re]) + "\n" if re else ""
         full = text if re == len(out) else text + "\n".join(out[re:]) + "\n"
         return text, full, self.last_header
+
+
+cdef bytes _utf8_lines(list out, Py_ssize_t lo, Py_ssize_t hi):
+    """("\n".join(out[lo:hi]) + "\n").encode("utf-8", "replace"), b"" for no line: ASCII
+    lines are copied as they are, others encoded one by one."""
+    if hi > len(out):
+        hi = len(out)
+    if lo < 0:
+        lo = 0
+    if lo >= hi:
+        return b""
+    cdef Py_ssize_t i, total = 0, m
+    cdef list parts = [None] * (hi - lo)
+    for i in range(lo, hi):
+        s = out[i]
+        if not PyUnicode_Check(s):
+            raise TypeError("a line text is not str")
+        if PyUnicode_IS_ASCII(s):
+            parts[i - lo] = s
+            total += PyUnicode_GET_LENGTH(s) + 1
+        else:
+            e = PyUnicode_AsEncodedString(s, "utf-8", "replace")
+            parts[i - lo] = e
+            total += len(<bytes>e) + 1
+    result = PyBytes_FromStringAndSize(NULL, total)
+    cdef char* w = PyBytes_AS_STRING(result)
+    cdef const char* src
+    for p in parts:
+        if type(p) is bytes:
+            src = <bytes>p
+            m = len(<bytes>p)
+        else:
+            src = <const char*>PyUnicode_DATA(p)
+            m = PyUnicode_GET_LENGTH(p)
+        memcpy(w, src, m)
+        w[m] = b"\n"
+        w += m + 1
+    return result
 
 
 # --- the stack walk ------------------------------------------------------------------

@@ -912,7 +912,7 @@ class _LogFacts:
     printer of each line, informational messages), the lines holding a marker that
     report_text reacts to, and whether the console connection dropped."""
 
-    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "marked_sorted", "_dropped", "_dropped_set", "_arrays")
+    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "_dropped", "_dropped_set", "_arrays")
 
     def __init__(self, lines: list[Line]) -> None:
         index = log_index(lines)
@@ -936,7 +936,6 @@ class _LogFacts:
         # lines _strip_line may change (all others read as they are)
         self.strip = index.holding(FR.QUESTIONABLE_MARK) | index.holding(FR.UNRELIABLE_SUFFIX)
         self.strip_sorted = sorted(self.strip)
-        self.marked_sorted = sorted(self.marked)
         self._dropped: list[int] | None = None
         self._dropped_set: set[int] | None = None
         self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
@@ -1071,12 +1070,7 @@ def _read_report_py(all_lines: list[Line], start: int, early: bool):
             if opens_tail:
                 second = True
                 if early and not tagged:
-                    text = "\n".join(out) + "\n" if out else ""
-                    yield text, None, j
-                    fast = _fast_tail(facts, j, ctx, len(out), last_header, skip_text, cpu_traceback)
-                    if fast is not None:
-                        yield text, text + fast[0], fast[1]
-                        return
+                    yield "\n".join(out) + "\n" if out else "", None, j
             if second:
                 tail += 1
                 if tail > _TAIL_LINES:
@@ -1119,62 +1113,60 @@ def _read_report_py(all_lines: list[Line], start: int, early: bool):
 def _read_report_fast(all_lines: list[Line], start: int, early: bool):
     """_read_report_py with its loop run by crashpipe._titles.Reader over per-log C
     arrays: the same yields."""
-    facts = _log_facts(all_lines)
     if type(all_lines) is not list:
         yield from _read_report_py(all_lines, start, early)
         return
-    head = all_lines[start]
-    min_lines = 16 if "BUG: KMSAN:" in head.text else 22
-    r = _ext.Reader(facts.arrays(), all_lines, facts.index, _strip_line, start, min_lines,
-                    _TAIL_LINES, _TAIL_HEADERS, _MAX_REPORT_LINES)
+    r = _new_reader(all_lines, start)
     if r.run(early):
-        text = r.text_so_far()
-        j = r.at
-        yield text, None, j
-        fast = _fast_tail(facts, j, facts.contexts[start], len(r.out), r.last_header, r.skip_text, r.cpu_traceback)
-        if fast is not None:
-            yield text, text + fast[0], fast[1]
-            return
+        yield r.text_so_far(), None, r.at
         r.run(early)
     yield r.result()
 
 
-def _fast_tail(facts: "_LogFacts", j0: int, ctx: str, n_out: int, last_header: int, skip_text: bool,
-               cpu_traceback: bool) -> tuple[str, int] | None:
-    """What _read_report's loop adds after an untagged report's title text, from line
-    j0 on, worked out from the log index instead of line by line: (the rest of the full
-    text, last header index), or None when a line of the range needs the loop (another
-    printer, a line to strip, a marker line, the length cap)."""
-    if cpu_traceback:
-        return None
-    index, n, mh = facts.index, facts.n, facts.main_sorted
-    k = bisect.bisect_right(mh, j0)  # the first header after j0
-    third = mh[k + _TAIL_HEADERS] if k + _TAIL_HEADERS < len(mh) else n  # the header the loop stops at
-    end = min(third, j0 + _TAIL_LINES, n)  # lines [j0, end) are read
-    stop = end if end < n else n - 1  # ...and the header check runs up to this line
-    i = bisect.bisect_right(mh, stop) - 1
-    if i >= 0 and mh[i] >= j0:
-        last_header = mh[i]
-    if skip_text:
-        return "", last_header  # every line after is skipped
-    if n_out + (end - j0) >= _MAX_REPORT_LINES or not index.one_printer(j0, end) or facts.contexts[j0] != ctx:
-        return None
-    ms = facts.marked_sorted  # the lines holding one of _SKIP_MARKERS
-    i = bisect.bisect_left(ms, j0)
-    if i < len(ms) and ms[i] < end:
-        return None
-    # unreliable frames are left out, the other lines go in as they are
-    st = facts.dropped()
-    drop = st[bisect.bisect_left(st, j0):bisect.bisect_left(st, end)]
-    pieces = []
-    at = j0
-    for j in drop + [end]:
-        piece = index.text_of(at, j)
-        if piece is None:
-            return None
-        pieces.append(piece)
-        at = j + 1
-    return "".join(pieces), last_header
+def _new_reader(all_lines: list[Line], start: int):
+    facts = _log_facts(all_lines)
+    min_lines = 16 if "BUG: KMSAN:" in all_lines[start].text else 22
+    return _ext.Reader(facts.arrays(), all_lines, facts.index, _strip_line, start, min_lines, _TAIL_LINES,
+                       _TAIL_HEADERS, _MAX_REPORT_LINES)
+
+
+class _ReaderPy:
+    """The report reader as _title_for uses it, from _read_report_py's yields (the
+    reference for crashpipe._titles.Reader's title_bytes/rest_bytes, and the path for
+    line sequences that are not lists): run to where the title text ends; `paused` says
+    an untagged report's title text ended at line `at`, and the rest of the printer's
+    output is read only by `rest_bytes`; `last_header` is known once it is read."""
+
+    __slots__ = ("_gen", "_text", "_rest", "paused", "at", "last_header")
+
+    def __init__(self, all_lines: list[Line], start: int) -> None:
+        self._gen = _read_report_py(all_lines, start, True)
+        text, full, at = next(self._gen)
+        self._text = text
+        self.paused = full is None
+        self.at = at
+        self._rest = None if self.paused else full[len(text):]
+        self.last_header = None if self.paused else at
+
+    def title_bytes(self) -> bytes:
+        return self._text.encode("utf-8", "replace")
+
+    def rest_bytes(self) -> bytes:
+        if self.paused:
+            _, full, self.last_header = list(self._gen)[-1]
+            self._rest = full[len(self._text):]
+            self.paused = False
+        return self._rest.encode("utf-8", "replace")
+
+
+def _reader(all_lines: list[Line], start: int):
+    """The reader of the report whose header is all_lines[start], run to where its title
+    text ends (see _ReaderPy)."""
+    if _ext is None or type(all_lines) is not list:
+        return _ReaderPy(all_lines, start)
+    r = _new_reader(all_lines, start)
+    r.run(True)
+    return r
 
 
 _read_report = _read_report_fast if _ext is not None else _read_report_py
@@ -1184,12 +1176,6 @@ def raw_text(all_lines: list[Line], start: int, last_header: int) -> str:
     """The header's printer-blind fallback text: every line from the header to the last
     header report_text passed."""
     return "".join(all_lines[j].text + "\n" for j in range(start, last_header + 1))
-
-
-def _rest_of(reader, text_s: str) -> bytes:
-    """The rest of the full text after the title text `text_s`, from the paused reader."""
-    _, full_s, _ = list(reader)[-1]
-    return full_s[len(text_s):].encode("utf-8", "replace")
 
 
 def title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
@@ -1210,23 +1196,19 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
     if oi < 0:
         return TitleInfo(None, [], None, True, "no report header")
     oops = F.OOPSES[oi]
-    reader = _read_report(all_lines, start, True)
-    text_s, full_s, at = next(reader)
-    text = text_s.encode("utf-8", "replace")
-    if full_s is None:
-        full = None  # read on demand: the rest of the printer's output after the report
-    else:
-        full = text if full_s is text_s else full_s.encode("utf-8", "replace")
+    reader = _reader(all_lines, start)
+    text = reader.title_bytes()
+    full = None if reader.paused else text  # (None: the rest is read only if needed)
     title, corrupted, alts, used = _describe(text, oops)
     if not title:
-        last_header = at if full_s is not None else list(reader)[-1][2]
-        full = raw = raw_text(all_lines, start, last_header).encode("utf-8", "replace")
+        reader.rest_bytes()  # (read to the end: the last header it passed)
+        full = raw = raw_text(all_lines, start, reader.last_header).encode("utf-8", "replace")
         title, corrupted, alts, used = _describe(raw, oops)
     if not title:
         return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
     if corrupted is None:
-        if full is None:  # the rest of the printer's output is read only if needed
-            corrupted = _corruption(title, text, used, _log_facts(all_lines), at, lambda: _rest_of(reader, text_s))
+        if full is None:
+            corrupted = _corruption(title, text, used, _log_facts(all_lines), reader.at, reader.rest_bytes)
         else:
             corrupted = _corruption(title, full, used, None, 0, None)
     if corrupted is None and _log_facts(all_lines).hangup:

@@ -71,6 +71,13 @@ def check_lines(lines):
             want = list(T._read_report_py(lines, s, early))
             got = list(T._read_report_fast(lines, s, early))
             assert got == want, (s, early)
+        # the reader as title_for uses it: texts as UTF-8 bytes, the rest read on demand
+        want, got = T._ReaderPy(lines, s), T._reader(lines, s)
+        assert (got.paused, got.title_bytes()) == (want.paused, want.title_bytes()), s
+        if want.paused:
+            assert got.at == want.at
+        assert got.rest_bytes() == want.rest_bytes() and got.last_header == want.last_header, s
+        assert got.rest_bytes() == want.rest_bytes() and not got.paused and not want.paused
     facts = T._log_facts(lines)
     for s in heads:  # the walk of every stack format of the header, both ways, every mode
         title_text, full, _ = T.report_text(lines, s)
