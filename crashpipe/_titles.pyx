@@ -173,6 +173,14 @@ cdef class Reader:
         """The line where the loop stands (where it paused)."""
         return self.j
 
+    @property
+    def end(self):
+        """The end of the lines read so far (exclusive): the title text comes from lines
+        before it."""
+        if self.paused:
+            return self.j
+        return self.j + 1 if self.j < self.n else self.n
+
     def run(self, bint early):
         """Advance the loop: True when it paused where an untagged report's title text
         ends (only with `early`; call again to go on), False when it is done."""
@@ -480,7 +488,8 @@ def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, t
 # (their one-pass set, hints and line-start property are titles'), line kinds from
 # `line_kind`, the tail's hint literals read from LogArrays.hints.
 
-cdef tuple _corrupted_titles = (), _title_hints = ()
+cdef tuple _corrupted_titles = (), _title_hits = ()
+cdef list _last_hits = None
 cdef object _set_hits_f = None, _start_set = None, _headerless = None
 cdef tuple _start_rx = (), _start_hints = (), _start_near = (), _start_bits = ()
 cdef bint _headerless_in_line = False
@@ -490,20 +499,21 @@ cdef Py_ssize_t _tail_max = 0, _tail_max_headers = 0
 cdef bytes _NOT_AVAILABLE = b"(stack is not available)"
 
 
-def configure_checks(tuple corrupted_titles, tuple title_hints, set_hits, start_set, tuple start_rx,
+def configure_checks(tuple corrupted_titles, tuple title_hints, set_hits, list last_hits, start_set, tuple start_rx,
                      tuple start_hints, tuple start_near, tuple start_bits, headerless, bint headerless_in_line,
                      bytes headerless_hint, int headerless_bit, Py_ssize_t tail_lines, Py_ssize_t tail_headers):
-    """Hand over the corruption check's patterns and helpers (see configure)."""
-    global _corrupted_titles, _title_hints, _set_hits_f, _start_set, _start_rx, _start_hints, _start_near
+    """Hand over the corruption check's patterns and helpers (see configure); `last_hits`
+    is titles._LAST_HITS, the stack-start set's last answer (set, text, hits)."""
+    global _corrupted_titles, _title_hits, _set_hits_f, _last_hits, _start_set, _start_rx, _start_hints, _start_near
     global _start_bits, _headerless, _headerless_in_line, _headerless_hint, _headerless_bit, _tail_max
     global _tail_max_headers
     n = len(start_rx)
     if len(start_hints) != n or len(start_near) != n or len(start_bits) != n or len(title_hints) != len(corrupted_titles):
         raise ValueError("one hint, property and bit per pattern")
-    if not all(0 <= b < 16 for b in start_bits) or not 0 <= headerless_bit < 16:
-        raise ValueError("hint bits are 0..15")
-    _corrupted_titles, _title_hints, _set_hits_f, _start_set = corrupted_titles, title_hints, set_hits, start_set
-    _start_rx, _start_hints, _start_near, _start_bits = start_rx, start_hints, start_near, start_bits
+    if n > 32 or not all(0 <= b < 16 for b in start_bits) or not 0 <= headerless_bit < 16 or len(last_hits) != 3:
+        raise ValueError("at most 32 patterns; hint bits are 0..15")
+    _corrupted_titles, _title_hits, _set_hits_f, _last_hits = corrupted_titles, title_hints, set_hits, last_hits
+    _start_set, _start_rx, _start_hints, _start_near, _start_bits = start_set, start_rx, start_hints, start_near, start_bits
     _headerless, _headerless_in_line, _headerless_hint, _headerless_bit = headerless, headerless_in_line, headerless_hint, headerless_bit
     _tail_max, _tail_max_headers = tail_lines, tail_headers
 
@@ -610,7 +620,7 @@ cdef unsigned int _tail_hints(LogArrays a, Py_ssize_t lo):
 cdef bint _title_corrupted(title) except -1:
     cdef Py_ssize_t i
     for i in range(len(_corrupted_titles)):
-        h = _title_hints[i]
+        h = _title_hits[i]
         if h and h not in title:
             continue
         if _corrupted_titles[i].search(title) is not None:
@@ -621,35 +631,66 @@ cdef bint _title_corrupted(title) except -1:
 cdef tuple _REASONS = (None, "call trace is missed", "no frames in a stack trace")  # by LOOK_ code
 
 
-def corruption(title, bytes text, used, facts, Py_ssize_t lo, read):
-    """titles._corruption_py: why the report is corrupted, or None."""
+cdef unsigned int _text_hints(LogArrays a, Py_ssize_t first, Py_ssize_t end):
+    """The hint bits of lines [first, end)."""
+    cdef Py_ssize_t j
+    cdef unsigned int mask = 0
+    if first < 0:
+        first = 0
+    if end > a.n:
+        end = a.n
+    for j in range(first, end):
+        mask |= a.hints[j]
+    return mask
+
+
+def corruption(title, bytes text, used, facts, Py_ssize_t first, Py_ssize_t lo, read):
+    """titles._corruption_py: why the report is corrupted, or None.  When _describe left
+    no stack-start answer for `text`, the hint bits of its lines [first, lo) say which
+    patterns may match in it (in place of a pass of the set)."""
     if _title_corrupted(title):
         return "title matches corrupted regexp"
     if used is None or used.no_stack_trace:
         return None
     cdef Py_ssize_t n = len(text), k, p, nk = len(_start_rx)
     cdef LogArrays a = None
-    cdef unsigned int mask = 0
+    cdef unsigned int mask = 0, cand = 0
     cdef bint whole, has_stack = False
     cdef int got
-    if facts is not None and (n == 0 or (<const char*>text)[n - 1] != b"\n"):
+    if read is not None and (facts is None or n == 0 or (<const char*>text)[n - 1] != b"\n"):
         text = text + <bytes?>read()
         n = len(text)
-        facts = None
-    whole = facts is None
+        read = None
+    whole = read is None
     cdef bytes full = text
-    if not whole:
+    if facts is not None:
         a = facts.arrays()
+    if read is not None:
         mask = _tail_hints(a, lo)
-    hits = _set_hits_f(_start_set, text)
+    # the patterns that may match in the title text (bit k: pattern k)
+    if _last_hits[0] is _start_set and _last_hits[1] is text:  # (exact; None: none matches)
+        hits = _last_hits[2]
+        if hits is not None:
+            for k in hits:
+                cand |= 1u << k
+    elif a is not None:
+        hmask = _text_hints(a, first, lo)
+        for k in range(nk):
+            if (hmask >> <int>_start_bits[k]) & 1:
+                cand |= 1u << k
+    else:
+        hits = _set_hits_f(_start_set, text)
+        for k in range(nk):
+            if hits is None or k in hits:
+                cand |= 1u << k
     for k in range(nk):
         if not _start_near[k]:  # a match may span the title text's end
             if not whole:
                 full, whole = text + <bytes?>read(), True
             p = _first_start(k, full, 0)
         else:
-            p = _first_start(k, text, 0) if hits is None or k in hits else -1
-            if p < 0 and a is not None and (mask >> <int>_start_bits[k]) & 1:
+            p = _first_start(k, text, 0) if (cand >> k) & 1 else -1
+            if p < 0 and read is not None and (mask >> <int>_start_bits[k]) & 1:  # (a rest follows)
                 if not whole:
                     full, whole = text + <bytes?>read(), True
                 p = _first_start(k, full, n - 1)
@@ -670,7 +711,7 @@ def corruption(title, bytes text, used, facts, Py_ssize_t lo, read):
         return None if _spans(_headerless, full, 0) is not None else "no stack trace in report"
     if _headerless_in(text, 0):
         return None
-    if a is not None and (mask >> _headerless_bit) & 1:
+    if read is not None and (mask >> _headerless_bit) & 1:
         if not whole:
             full, whole = text + <bytes?>read(), True
         if _headerless_in(full, n):

@@ -770,19 +770,23 @@ def _tail_end(facts: "_LogFacts", lo: int) -> int:
     return min(lo + _TAIL_LINES, facts.n, mh[k] if k < len(mh) else facts.n)
 
 
-def _corruption_py(title: str, text: bytes, used: F.Format | None, facts: "_LogFacts | None", lo: int,
+def _corruption_py(title: str, text: bytes, used: F.Format | None, facts: "_LogFacts | None", first: int, lo: int,
                    read) -> str | None:
     """_stack_corruption_py(title, text + rest, used), where the rest, `read()`, is the
-    printer's output after the title text `text`, taken from the log lines [lo, ...) of
-    `facts` (facts None: there is no rest).  The rest is read only when a line it may
-    come from holds a literal the verdict looks for and the title text does not settle
-    it; then only its part past the title text is searched."""
+    printer's output after the title text `text` (read None: there is none).  With the
+    log's `facts`, the title text comes from lines [first, lo) and the rest from lines
+    [lo, ...); the rest is read only when one of these lines holds a literal the verdict
+    looks for and the title text does not settle it, and then only its part past the
+    title text is searched.  (The compiled twin may use the lines of the title text in
+    place of the stack-start set when _describe left no answer for this text.)"""
     if _title_corrupted(title):
         return "title matches corrupted regexp"
     if used is None or used.no_stack_trace:
         return None
-    if facts is not None and not text.endswith(b"\n"):  # (the reader's texts all end with one)
-        text, facts = text + read(), None
+    if read is not None and (facts is None or not text.endswith(b"\n")):  # (the reader's texts end with one)
+        text, read = text + read(), None
+    if read is None:
+        facts = None  # (only the rest's lines are asked about)
     whole = facts is None  # `full` is the whole text: the rest is read (or there is none)
     full = text
     hi = lo if whole else _tail_end(facts, lo)
@@ -826,7 +830,7 @@ def _corruption_py(title: str, text: bytes, used: F.Format | None, facts: "_LogF
 
 
 if _ext is not None and _walk is _ext.walk:
-    _ext.configure_checks(_CORRUPTED_TITLES, _TITLE_HINTS, _set_hits, _STACK_START_SET, tuple(rx for rx, _ in _STACK_START_KEYED),
+    _ext.configure_checks(_CORRUPTED_TITLES, _TITLE_HINTS, _set_hits, _LAST_HITS, _STACK_START_SET, tuple(rx for rx, _ in _STACK_START_KEYED),
                           _START_LITERALS_B, _START_NEAR_HINT, tuple(_TAIL_HINTS.index(h) for h in _START_LITERALS), _HEADERLESS,
                           _HEADERLESS_IN_LINE, _HEADERLESS_HINT.encode(), _TAIL_HINTS.index(_HEADERLESS_HINT), _TAIL_LINES,
                           _TAIL_HEADERS)
@@ -1135,9 +1139,10 @@ class _ReaderPy:
     reference for crashpipe._titles.Reader's title_bytes/rest_bytes, and the path for
     line sequences that are not lists): run to where the title text ends; `paused` says
     an untagged report's title text ended at line `at`, and the rest of the printer's
-    output is read only by `rest_bytes`; `last_header` is known once it is read."""
+    output is read only by `rest_bytes`; `last_header` is known once it is read; the title
+    text comes from lines before `end`."""
 
-    __slots__ = ("_gen", "_text", "_rest", "paused", "at", "last_header")
+    __slots__ = ("_gen", "_text", "_rest", "paused", "at", "end", "last_header")
 
     def __init__(self, all_lines: list[Line], start: int) -> None:
         self._gen = _read_report_py(all_lines, start, True)
@@ -1145,6 +1150,7 @@ class _ReaderPy:
         self._text = text
         self.paused = full is None
         self.at = at
+        self.end = at if self.paused else len(all_lines)  # (the text's lines lie before)
         self._rest = None if self.paused else full[len(text):]
         self.last_header = None if self.paused else at
 
@@ -1208,9 +1214,11 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
         return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
     if corrupted is None:
         if full is None:
-            corrupted = _corruption(title, text, used, _log_facts(all_lines), reader.at, reader.rest_bytes)
-        else:
-            corrupted = _corruption(title, full, used, None, 0, None)
+            corrupted = _corruption(title, text, used, _log_facts(all_lines), start, reader.end, reader.rest_bytes)
+        elif full is text:
+            corrupted = _corruption(title, text, used, _log_facts(all_lines), start, reader.end, None)
+        else:  # (the raw fallback text)
+            corrupted = _corruption(title, full, used, None, 0, 0, None)
     if corrupted is None and _log_facts(all_lines).hangup:
         corrupted = "console disconnected"
     kind = used.kind if used is not None else oops.formats[0].kind

@@ -84,8 +84,8 @@ def check_lines(lines):
         text = full.encode("utf-8", "replace")
         oops = F.OOPSES[idx.headers[s]]
         check_walks(text, oops)
-        _, paused, at = next(T._read_report(lines, s, True))  # (full None: paused at line `at`)
-        check_corruption(title_text.encode("utf-8", "replace"), text, oops, facts if paused is None else None, at)
+        r = T._reader(lines, s)  # (paused: the title text ends at line r.end, where the rest starts)
+        check_corruption(title_text.encode("utf-8", "replace"), text, oops, facts, s, r.end, r.paused)
     spans = S.split_reports(lines)
     fast = [info_tuple(T.title_for(sp, lines)) for sp in spans]
     with reference():
@@ -114,29 +114,33 @@ def check_walks(text, oops):
                     assert ext.walk(*args) == want, (parts, may_corrupt, whole)
 
 
-def check_corruption(text, full, oops, facts, at):
-    """The corruption check from the title text and the rest read on demand (facts given:
-    the reader paused at line `at`), and on the whole text, both ways, against the rule
-    on the whole text; for each format of the header (and none), titles with and without
-    a timestamp merged in."""
+def check_corruption(text, full, oops, facts, first, end, paused):
+    """The corruption check from the title text (lines [first, end) of the log) and the
+    rest read on demand (when the reader paused), and on the whole text, both ways,
+    against the rule on the whole text; for each format of the header (and none), titles
+    with and without a timestamp merged in, with and without the set's answer for the
+    title text at hand."""
     assert full.startswith(text)
     rest = full[len(text):]
+    assert paused or not rest
     for used in (None, *oops.formats):
         for title in ("WARNING in f", "BUG: x [  12.345] y"):
             with reference():
                 want = T._stack_corruption_py(title, full, used)
             for f in (T._corruption_py, ext.corruption):
-                reads = []
+                for known in (False, True):
+                    T._LAST_HITS[:] = [None, None, None]
+                    if known:
+                        T._set_hits(T._STACK_START_SET, text)
+                    reads = []
 
-                def read():
-                    reads.append(1)
-                    return rest
-                if facts is not None:
-                    assert f(title, text, used, facts, at, read) == want, (f, title, used)
+                    def read():
+                        reads.append(1)
+                        return rest
+                    got = f(title, text, used, facts, first, end, read if paused else None)
+                    assert got == want, (f, title, used, known)
                     assert len(reads) <= 1  # the rest is read once at most
-                elif not rest:
-                    assert f(title, text, used, None, 0, None) == want, (f, title, used)
-                assert f(title, full, used, None, 0, None) == want, (f, title, used)
+                assert f(title, full, used, None, 0, 0, None) == want, (f, title, used)
 
 
 def check_text(text):
