@@ -26,6 +26,8 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     object PyUnicode_AsEncodedString(object, const char*, const char*)
     object PyBytes_FromStringAndSize(const char*, Py_ssize_t)
+    Py_ssize_t PyUnicode_Tailmatch(object, object, Py_ssize_t, Py_ssize_t, int) except -1
+    const Py_ssize_t PY_SSIZE_T_MAX
     char* PyBytes_AS_STRING(object)
 
 DEF F_MAIN = 1
@@ -105,6 +107,27 @@ cdef class LogArrays:
         free(self.hints)
         free(self.cpu)
         free(self.tagged)
+
+
+def unreliable_lines(list lines, candidates, str eoi, str mark, str suffix):
+    """titles._unreliable_py: the candidate indexes whose line titles._strip_line reads
+    as an unreliable frame (a console prefix, no `eoi`, and `mark` in it or `suffix` at
+    its end)."""
+    cdef list out = []
+    cdef Py_ssize_t n = len(lines), j
+    for o in candidates:
+        j = o
+        if not 0 <= j < n:
+            raise IndexError("line index out of range")
+        ln = lines[j]
+        if ln.ts is None and ln.tag is None:
+            continue
+        t = ln.text
+        if eoi in t:
+            continue
+        if mark in t or PyUnicode_Tailmatch(t, suffix, 0, PY_SSIZE_T_MAX, 1):
+            out.append(o)
+    return out
 
 
 def main_headers(list headers, bytes extra):

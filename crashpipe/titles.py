@@ -916,7 +916,7 @@ class _LogFacts:
     printer of each line, informational messages), the lines holding a marker that
     report_text reacts to, and whether the console connection dropped."""
 
-    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "_dropped", "_dropped_set", "_arrays")
+    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "_dropped", "_dropped_set", "_arrays")
 
     def __init__(self, lines: list[Line]) -> None:
         index = log_index(lines)
@@ -929,17 +929,12 @@ class _LogFacts:
         headers = index.headers
         if _ext is not None and type(headers) is list:
             self.main_sorted = _ext.main_headers(headers, _EXTRA)
-            self.main_headers = set(self.main_sorted)
         else:
-            self.main_headers = {i for i in itertools.compress(range(len(headers)), map(_NONNEGATIVE, headers))
-                                 if not F.OOPSES[headers[i]].extra}
-            self.main_sorted = sorted(self.main_headers)
+            self.main_sorted = [i for i in itertools.compress(range(len(headers)), map(_NONNEGATIVE, headers))
+                                if not F.OOPSES[headers[i]].extra]
         self.info = index.info
         self.contexts = index.contexts
         self.marked: set[int] = set().union(*(index.holding(m) for m in _SKIP_MARKERS))
-        # lines _strip_line may change (all others read as they are)
-        self.strip = index.holding(FR.QUESTIONABLE_MARK) | index.holding(FR.UNRELIABLE_SUFFIX)
-        self.strip_sorted = sorted(self.strip)
         self._dropped: list[int] | None = None
         self._dropped_set: set[int] | None = None
         self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
@@ -947,6 +942,12 @@ class _LogFacts:
 
     def __getattr__(self, name: str):
         # built on first use (only _read_report_py reads them)
+        if name == "main_headers":
+            self.main_headers = set(self.main_sorted)
+            return self.main_headers
+        if name == "strip":  # lines _strip_line may change (all others read as they are)
+            self.strip = self.index.holding(FR.QUESTIONABLE_MARK) | self.index.holding(FR.UNRELIABLE_SUFFIX)
+            return self.strip
         if name == "texts":
             self.texts = list(map(_TEXT_OF, self.lines))
             return self.texts
@@ -972,12 +973,25 @@ class _LogFacts:
         return self._dropped_set
 
     def dropped(self) -> list[int]:
-        """Ascending indexes of the lines _strip_line reads as unreliable frames (left
-        out of a report's text unless they are its header), decided once per log."""
+        """Indexes of the lines _strip_line reads as unreliable frames (left out of a
+        report's text unless they are its header), decided once per log."""
         if self._dropped is None:
-            lines = self.lines
-            self._dropped = [j for j in self.strip_sorted if _strip_line(lines[j])[1]]
+            self._dropped = _unreliable(self.lines, self.strip)
         return self._dropped
+
+
+def _unreliable_py(lines: list[Line], candidates) -> list[int]:
+    """The candidate indexes whose line _strip_line reads as an unreliable frame."""
+    return [j for j in candidates if _strip_line(lines[j])[1]]
+
+
+if _ext is not None:
+    def _unreliable(lines, candidates) -> list[int]:
+        if type(lines) is not list:
+            return _unreliable_py(lines, candidates)
+        return _ext.unreliable_lines(lines, candidates, FR.END_OF_IRQ, FR.QUESTIONABLE_MARK, FR.UNRELIABLE_SUFFIX)
+else:
+    _unreliable = _unreliable_py
 
 
 _FACTS: list[_LogFacts] = []  # the last log seen: title_for runs once per report of a log
@@ -1120,15 +1134,14 @@ def _read_report_fast(all_lines: list[Line], start: int, early: bool):
     if type(all_lines) is not list:
         yield from _read_report_py(all_lines, start, early)
         return
-    r = _new_reader(all_lines, start)
+    r = _new_reader(_log_facts(all_lines), all_lines, start)
     if r.run(early):
         yield r.text_so_far(), None, r.at
         r.run(early)
     yield r.result()
 
 
-def _new_reader(all_lines: list[Line], start: int):
-    facts = _log_facts(all_lines)
+def _new_reader(facts: "_LogFacts", all_lines: list[Line], start: int):
     min_lines = 16 if "BUG: KMSAN:" in all_lines[start].text else 22
     return _ext.Reader(facts.arrays(), all_lines, facts.index, _strip_line, start, min_lines, _TAIL_LINES,
                        _TAIL_HEADERS, _MAX_REPORT_LINES)
@@ -1165,12 +1178,12 @@ class _ReaderPy:
         return self._rest.encode("utf-8", "replace")
 
 
-def _reader(all_lines: list[Line], start: int):
+def _reader(facts: "_LogFacts", all_lines: list[Line], start: int):
     """The reader of the report whose header is all_lines[start], run to where its title
     text ends (see _ReaderPy)."""
     if _ext is None or type(all_lines) is not list:
         return _ReaderPy(all_lines, start)
-    r = _new_reader(all_lines, start)
+    r = _new_reader(facts, all_lines, start)
     r.run(True)
     return r
 
@@ -1202,7 +1215,8 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
     if oi < 0:
         return TitleInfo(None, [], None, True, "no report header")
     oops = F.OOPSES[oi]
-    reader = _reader(all_lines, start)
+    facts = _log_facts(all_lines)
+    reader = _reader(facts, all_lines, start)
     text = reader.title_bytes()
     full = None if reader.paused else text  # (None: the rest is read only if needed)
     title, corrupted, alts, used = _describe(text, oops)
@@ -1214,12 +1228,12 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
         return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
     if corrupted is None:
         if full is None:
-            corrupted = _corruption(title, text, used, _log_facts(all_lines), start, reader.end, reader.rest_bytes)
+            corrupted = _corruption(title, text, used, facts, start, reader.end, reader.rest_bytes)
         elif full is text:
-            corrupted = _corruption(title, text, used, _log_facts(all_lines), start, reader.end, None)
+            corrupted = _corruption(title, text, used, facts, start, reader.end, None)
         else:  # (the raw fallback text)
             corrupted = _corruption(title, full, used, None, 0, 0, None)
-    if corrupted is None and _log_facts(all_lines).hangup:
+    if corrupted is None and facts.hangup:
         corrupted = "console disconnected"
     kind = used.kind if used is not None else oops.formats[0].kind
     alt = [sanitize(a) for a in alts]

@@ -66,25 +66,27 @@ def check_lines(lines):
     T._FACTS.clear()
     idx = S.log_index(lines)
     heads = [i for i, h in enumerate(idx.headers) if h >= 0]
+    facts = T._log_facts(lines)
+    assert sorted(T._unreliable(lines, facts.strip)) == sorted(T._unreliable_py(lines, facts.strip))
+    assert sorted(T._unreliable_py(lines, facts.strip)) == [j for j, ln in enumerate(lines) if T._strip_line(ln)[1]]
     for s in heads:
         for early in (True, False):
             want = list(T._read_report_py(lines, s, early))
             got = list(T._read_report_fast(lines, s, early))
             assert got == want, (s, early)
         # the reader as title_for uses it: texts as UTF-8 bytes, the rest read on demand
-        want, got = T._ReaderPy(lines, s), T._reader(lines, s)
+        want, got = T._ReaderPy(lines, s), T._reader(facts, lines, s)
         assert (got.paused, got.title_bytes()) == (want.paused, want.title_bytes()), s
         if want.paused:
             assert got.at == want.at
         assert got.rest_bytes() == want.rest_bytes() and got.last_header == want.last_header, s
         assert got.rest_bytes() == want.rest_bytes() and not got.paused and not want.paused
-    facts = T._log_facts(lines)
     for s in heads:  # the walk of every stack format of the header, both ways, every mode
         title_text, full, _ = T.report_text(lines, s)
         text = full.encode("utf-8", "replace")
         oops = F.OOPSES[idx.headers[s]]
         check_walks(text, oops)
-        r = T._reader(lines, s)  # (paused: the title text ends at line r.end, where the rest starts)
+        r = T._reader(facts, lines, s)  # (paused: the title text ends at line r.end, where the rest starts)
         check_corruption(title_text.encode("utf-8", "replace"), text, oops, facts, s, r.end, r.paused)
     spans = S.split_reports(lines)
     fast = [info_tuple(T.title_for(sp, lines)) for sp in spans]
