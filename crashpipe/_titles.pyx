@@ -569,18 +569,44 @@ cdef Py_ssize_t _line_before(bytes buf, Py_ssize_t h):
     return h - 1
 
 
+cdef dict _start_memo = {}  # (pattern, window) -> where its first match in the window starts, or -1
+
+
 cdef Py_ssize_t _first_start(Py_ssize_t k, bytes buf, Py_ssize_t pos) except -2:
-    """titles._first_start."""
-    cdef Py_ssize_t h
-    if _start_near[k]:
-        h = _find(buf, <bytes>_start_hints[k], pos)
+    """titles._first_start.  With the near-hint property, the first match at or after pos
+    starts in the window from the newline before the first line holding the literal to
+    that line's end, if one does (a match crosses no newline past its first character and
+    looks at no context): each window is searched on its own, and its answer remembered
+    (the same lines recur); else the next window, from that line's end."""
+    cdef Py_ssize_t h, w0, w1, n = len(buf), at
+    cdef const char* s = buf
+    cdef const char* q
+    if not _start_near[k]:
+        sp = _spans(_start_rx[k], buf, pos)
+        return -1 if sp is None else sp[0][0]
+    lit = <bytes>_start_hints[k]
+    while True:
+        h = _find(buf, lit, pos)
         if h < 0:
             return -1
-        h = _line_before(buf, h)
-        if h > pos:
-            pos = h
-    sp = _spans(_start_rx[k], buf, pos)
-    return -1 if sp is None else sp[0][0]
+        w0 = _line_before(buf, h)
+        if w0 < pos:
+            w0 = pos
+        q = <const char*>memchr(s + h, b"\n", n - h)
+        w1 = n if q == NULL else q - s
+        window = buf[w0:w1]
+        key = (k, window)
+        got = _start_memo.get(key)
+        if got is None:
+            sp = _spans(_start_rx[k], window, 0)
+            got = -1 if sp is None else sp[0][0]
+            _remember_f(_start_memo, key, got, w1 - w0)
+        at = got
+        if at >= 0:
+            return w0 + at
+        if w1 >= n:
+            return -1
+        pos = w1
 
 
 DEF LOOK_FRAME = 0

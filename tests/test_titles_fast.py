@@ -193,6 +193,35 @@ def test_noisy_logs_identical():
     assert check_text("\n".join(NOISY)) > 5  # several reports, several printers
 
 
+# Logs where the corruption check's answer hangs on the rest after the title text, or on
+# where in a line a stack start sits (a start at a line's beginning, a literal that is
+# not a start, a start right before or after the title text's end, frames only further
+# down, a headerless arm frame only in the rest).
+_START_EDGES = [
+    "BUG: unable to handle page fault for address: 0000000000000010\n backtrace:\n f+0x1/0x2\n"
+    "WARNING: CPU: 0 PID: 1 at a.c:1 g+0x1/0x2\nstack backtrace:\n h+0x1/0x2\n",
+    "BUG: unable to handle page fault for address: 0000000000000010\nstack backtrace:\nstack backtrace:\n"
+    "WARNING: CPU: 0 PID: 1 at a.c:1 g+0x1/0x2\n backtrace:\nx\ny\nz\n f+0x1/0x2\n",
+    "kernel BUG at mm/slub.c:419!\nx\nCall Trace:\n"
+    "BUG: KASAN: use-after-free in foo_bar+0x1/0x2\n f+0x1/0x2\nAllocated by task 1:\n a+0x1/0x2\nFreed:\n",
+    "kernel BUG at mm/slub.c:419!\nx\n"
+    "BUG: KASAN: use-after-free in foo_bar+0x1/0x2\nfoo [mod] from bar+0x10/0x18 [mod]\n",
+    "kernel BUG at mm/slub.c:419!\nx\n"
+    "BUG: KASAN: use-after-free in foo_bar+0x1/0x2\nCall Trace:\n" + "".join(f"l{i}\n" for i in range(20)),
+    "kernel BUG at mm/slub.c:419!\nCall Trace:\n"
+    "BUG: KASAN: use-after-free in foo_bar+0x1/0x2\n f+0x1/0x2\n g+0x1/0x2\n",
+    "kernel BUG at mm/slub.c:419!\nCall Trace:\nq\n"
+    "WARNING: CPU: 0 PID: 1 at a.c:1 g+0x1/0x2\nq\nCall Trace:\n",
+]
+
+
+def test_corruption_edges():
+    for log in _START_EDGES:
+        for stamped in (False, True):
+            text = "".join(f"[{i:6d}.000000] {ln}\n" for i, ln in enumerate(log.splitlines())) if stamped else log
+            assert check_text(text) >= 2
+
+
 def test_odd_line_lists():
     # a tuple of lines takes the Python loop; a text holding "\n" the slow index paths
     lines = clean_lines(NL.TWO_OOPSES)
