@@ -159,7 +159,7 @@ cdef class Reader:
     cdef LogArrays a
     cdef list lines
     cdef object index, strip_line
-    cdef Py_ssize_t start, n, j, tail_lines, tail_max_headers, max_lines
+    cdef Py_ssize_t start, n, j, tail_lines, tail_max_headers, max_lines, rest_done
     cdef int c0
     cdef readonly Py_ssize_t report_end, text_lines, last_header, tail, tail_headers, min_lines
     cdef readonly bint tagged, second, skip_text, cpu_traceback, paused, finished
@@ -190,6 +190,7 @@ cdef class Reader:
         self.last_header = start
         self.tail = self.tail_headers = 0
         self.paused = self.finished = False
+        self.rest_done = -1
 
     @property
     def at(self):
@@ -207,8 +208,15 @@ cdef class Reader:
     def run(self, bint early):
         """Advance the loop: True when it paused where an untagged report's title text
         ends (only with `early`; call again to go on), False when it is done."""
+        return self._advance(early, self.n) == 1
+
+    cdef int _advance(self, bint early, Py_ssize_t limit) except -1:
+        """The loop, up to line `limit` (exclusive): 1 when it paused where the title text
+        ends, 2 when it stopped before line `limit`, 0 when it is done."""
         if self.finished:
-            return False
+            return 0
+        if self.paused and self.j >= limit:
+            return 2  # (the paused line waits)
         cdef unsigned char* flags = self.a.flags
         cdef int* ctx = self.a.ctx
         cdef unsigned char* cpu = self.a.cpu
@@ -227,6 +235,9 @@ cdef class Reader:
                 j += 1
                 if j >= n:
                     break
+                if j >= limit:
+                    self.j = j - 1
+                    return 2
                 is_head = j == start
                 if not is_head:
                     # A new report header (or an info message) ends the first report's text.
@@ -247,7 +258,7 @@ cdef class Reader:
                         if early and not tagged:
                             self.j = j
                             self.paused = True
-                            return True
+                            return 1
             if not is_head:
                 if self.second:
                     self.tail += 1
@@ -282,7 +293,7 @@ cdef class Reader:
                 break
         self.j = j
         self.finished = True
-        return False
+        return 0
 
     def text_so_far(self):
         """The title text at a pause: every line read so far."""
@@ -296,9 +307,24 @@ cdef class Reader:
     def rest_bytes(self):
         """What the full text adds to the title text, as UTF-8 (errors replaced); reads
         the rest of the printer's output first when paused."""
-        if self.paused:
-            self.run(True)  # (it cannot pause twice: the tail is open)
+        self._advance(True, self.n)  # (it cannot pause twice: the tail is open)
         return _utf8_lines(self.out, self.report_end, len(self.out))
+
+    cdef bytes _rest_to(self, Py_ssize_t limit):
+        """Reads on up to line `limit` (exclusive); the lines of the rest read since the
+        last call, as rest_bytes gives them."""
+        self._advance(True, limit)
+        if self.rest_done < self.report_end:
+            self.rest_done = self.report_end
+        got = _utf8_lines(self.out, self.rest_done, len(self.out))
+        self.rest_done = len(self.out)
+        return got
+
+    def rest_to(self, Py_ssize_t limit):
+        """(the lines of the rest read since the last call, as UTF-8 like rest_bytes,
+        whether the reading is done), reading on up to line `limit` (exclusive)."""
+        got = self._rest_to(limit)
+        return got, self.finished
 
     def result(self):
         """(title text, full text, last header index) once the loop is done."""
@@ -649,21 +675,122 @@ cdef int _look_at(bytes buf, Py_ssize_t p, bint open_end) except -1:
     return LOOK_NO_FRAMES
 
 
-cdef unsigned int _tail_hints(LogArrays a, Py_ssize_t lo):
-    """The hint bits of the lines the rest can come from (titles._tail_end's range)."""
+cdef Py_ssize_t _tail_end(LogArrays a, Py_ssize_t lo):
+    """titles._tail_end: the end of the lines the rest after line `lo` can come from."""
     cdef Py_ssize_t hi = lo + _tail_max, j, heads = 0
+    if hi > a.n:
+        hi = a.n
+    for j in range(lo + 1, hi):
+        if a.flags[j] & F_MAIN:
+            heads += 1
+            if heads > _tail_max_headers:
+                return j
+    return hi
+
+
+cdef unsigned int _line_hints(LogArrays a, Py_ssize_t lo, Py_ssize_t hi):
+    """The hint bits of lines [lo, hi)."""
+    cdef Py_ssize_t j
     cdef unsigned int mask = 0
     if lo < 0:
         lo = 0
     if hi > a.n:
         hi = a.n
     for j in range(lo, hi):
-        if j > lo and a.flags[j] & F_MAIN:
-            heads += 1
-            if heads > _tail_max_headers:
-                break
         mask |= a.hints[j]
     return mask
+
+
+DEF LOOK_AHEAD = 17  # lines read past a stack start's: its own and the 16 the look needs
+
+
+cdef class _Full:
+    """The title text and as much of the rest of the printer's output after it as is read
+    so far (`buf`, each line followed by a newline), for `corruption`.  A titles reader
+    (crashpipe._titles.Reader) reads the rest in pieces, up to a line of the log, each
+    piece at least as long as all before it; another reader reads it whole."""
+
+    cdef bytes text, buf
+    cdef object reader
+    cdef LogArrays a
+    cdef Py_ssize_t lo, hi, limit
+    cdef bint done
+
+    def __cinit__(self, bytes text, reader, LogArrays a, Py_ssize_t lo):
+        self.text = self.buf = text
+        self.reader = reader
+        self.a = a
+        self.done = reader is None
+        self.lo = self.limit = lo
+        self.hi = _tail_end(a, lo) if a is not None and not self.done else lo
+
+    cdef int read_to(self, Py_ssize_t need) except -1:
+        """Read on at least up to line `need` (exclusive)."""
+        cdef Py_ssize_t lim
+        if self.done or need <= self.limit:
+            return 0
+        if type(self.reader) is Reader and self.a is not None:
+            lim = self.lo + 2 * (self.limit - self.lo)
+            if lim < need:
+                lim = need
+            if lim >= self.hi:
+                lim = self.a.n  # (the reader stops by itself before hi)
+            part = (<Reader>self.reader)._rest_to(lim)
+            self.done = (<Reader>self.reader).finished
+            self.limit = lim
+        else:
+            part = <bytes?>self.reader.rest_bytes()
+            self.done = True
+        if part:
+            self.buf = self.buf + part
+        return 0
+
+    cdef int read_all(self) except -1:
+        while not self.done:
+            self.read_to(self.a.n if self.a is not None else self.limit + 1)
+        return 0
+
+    cdef Py_ssize_t in_rest(self, Py_ssize_t k) except -2:
+        """Where the first match of stack start k (k < 0: a headerless frame) that is
+        not one in the title text starts in `buf`, -1 for none: the rest is read on to
+        the next line of its range that holds the pattern's literal (every match holds
+        it) and some lines past it, and the part read is searched past what was searched
+        before; when no unread line holds the literal, what is read decides."""
+        cdef Py_ssize_t n = len(self.text), pos, j, p
+        cdef int bit = _headerless_bit if k < 0 else <int>_start_bits[k]
+        cdef bint last = False
+        # (1) of titles._starts_near_hint; a headerless match starts a line
+        pos = n if k < 0 else n - 1
+        while True:
+            if not self.done:
+                if self.a is None:
+                    self.read_all()
+                else:
+                    j = self.limit
+                    while j < self.hi and not (self.a.hints[j] >> bit) & 1:
+                        j += 1
+                    if j < self.hi:
+                        self.read_to(j + LOOK_AHEAD)
+                    else:
+                        last = True
+            if k < 0:
+                p = 0 if _headerless_in(self.buf, pos) else -1
+            else:
+                p = _first_start(k, self.buf, pos)
+            if p >= 0 or self.done or last:
+                return p
+            pos = len(self.buf) if k < 0 else len(self.buf) - 1
+
+    cdef int look(self, Py_ssize_t p) except -1:
+        """_look_at on what is read, reading on while the verdict hangs on the rest."""
+        cdef int got = _look_at(self.buf, p, not self.done)
+        while got == LOOK_UNDECIDED:
+            if self.a is not None:
+                self.read_to(self.limit + LOOK_AHEAD)
+            else:
+                self.read_all()
+            got = _look_at(self.buf, p, not self.done)
+        return got
 
 
 cdef bint _title_corrupted(title) except -1:
@@ -693,9 +820,10 @@ cdef unsigned int _text_hints(LogArrays a, Py_ssize_t first, Py_ssize_t end):
     return mask
 
 
-def corruption(title, bytes text, used, facts, Py_ssize_t first, Py_ssize_t lo, read):
-    """titles._corruption_py: why the report is corrupted, or None.  When _describe left
-    no stack-start answer for `text`, the hint bits of its lines [first, lo) say which
+def corruption(title, bytes text, used, facts, Py_ssize_t first, Py_ssize_t lo, reader):
+    """titles._corruption_py: why the report is corrupted, or None.  A titles Reader
+    reads the rest only as far as the verdict needs (see _Full).  When _describe left no
+    stack-start answer for `text`, the hint bits of its lines [first, lo) say which
     patterns may match in it (in place of a pass of the set)."""
     if _title_corrupted(title):
         return "title matches corrupted regexp"
@@ -703,19 +831,20 @@ def corruption(title, bytes text, used, facts, Py_ssize_t first, Py_ssize_t lo, 
         return None
     cdef Py_ssize_t n = len(text), k, p, nk = len(_start_rx)
     cdef LogArrays a = None
-    cdef unsigned int mask = 0, cand = 0
-    cdef bint whole, has_stack = False
+    cdef unsigned int tail = 0, cand = 0
+    cdef bint has_stack = False
     cdef int got
-    if read is not None and (facts is None or n == 0 or (<const char*>text)[n - 1] != b"\n"):
-        text = text + <bytes?>read()
+    if reader is not None and (facts is None or n == 0 or (<const char*>text)[n - 1] != b"\n"):
+        text = text + <bytes?>reader.rest_bytes()
         n = len(text)
-        read = None
-    whole = read is None
-    cdef bytes full = text
+        reader = None
     if facts is not None:
         a = facts.arrays()
-    if read is not None:
-        mask = _tail_hints(a, lo)
+        if not 0 <= first <= lo <= a.n:
+            raise ValueError("line range out of the log")
+    cdef _Full f = _Full(text, reader, a, lo)
+    if reader is not None:
+        tail = _line_hints(a, lo, f.hi)
     # the patterns that may match in the title text (bit k: pattern k)
     if _last_hits[0] is _start_set and _last_hits[1] is text:  # (exact; None: none matches)
         hits = _last_hits[2]
@@ -723,9 +852,9 @@ def corruption(title, bytes text, used, facts, Py_ssize_t first, Py_ssize_t lo, 
             for k in hits:
                 cand |= 1u << k
     elif a is not None:
-        hmask = _text_hints(a, first, lo)
+        tmask = _line_hints(a, first, lo)
         for k in range(nk):
-            if (hmask >> <int>_start_bits[k]) & 1:
+            if (tmask >> <int>_start_bits[k]) & 1:
                 cand |= 1u << k
     else:
         hits = _set_hits_f(_start_set, text)
@@ -734,37 +863,27 @@ def corruption(title, bytes text, used, facts, Py_ssize_t first, Py_ssize_t lo, 
                 cand |= 1u << k
     for k in range(nk):
         if not _start_near[k]:  # a match may span the title text's end
-            if not whole:
-                full, whole = text + <bytes?>read(), True
-            p = _first_start(k, full, 0)
+            f.read_all()
+            p = _first_start(k, f.buf, 0)
         else:
             p = _first_start(k, text, 0) if (cand >> k) & 1 else -1
-            if p < 0 and read is not None and (mask >> <int>_start_bits[k]) & 1:  # (a rest follows)
-                if not whole:
-                    full, whole = text + <bytes?>read(), True
-                p = _first_start(k, full, n - 1)
+            if p < 0 and (tail >> <int>_start_bits[k]) & 1:  # (a rest follows)
+                p = f.in_rest(k)
         if p < 0:
             continue
-        got = _look_at(full, p, not whole)
-        if got == LOOK_UNDECIDED:
-            full, whole = text + <bytes?>read(), True
-            got = _look_at(full, p, False)
+        got = f.look(p)
         if got != LOOK_FRAME:
             return _REASONS[got]
         has_stack = True
     if has_stack:
         return None
     if not _headerless_in_line:
-        if not whole:
-            full, whole = text + <bytes?>read(), True
-        return None if _spans(_headerless, full, 0) is not None else "no stack trace in report"
+        f.read_all()
+        return None if _spans(_headerless, f.buf, 0) is not None else "no stack trace in report"
     if _headerless_in(text, 0):
         return None
-    if read is not None and (mask >> _headerless_bit) & 1:
-        if not whole:
-            full, whole = text + <bytes?>read(), True
-        if _headerless_in(full, n):
-            return None
+    if (tail >> _headerless_bit) & 1 and f.in_rest(-1) >= 0:
+        return None
     return "no stack trace in report"
 
 

@@ -771,18 +771,21 @@ def _tail_end(facts: "_LogFacts", lo: int) -> int:
 
 
 def _corruption_py(title: str, text: bytes, used: F.Format | None, facts: "_LogFacts | None", first: int, lo: int,
-                   read) -> str | None:
-    """_stack_corruption_py(title, text + rest, used), where the rest, `read()`, is the
-    printer's output after the title text `text` (read None: there is none).  With the
+                   reader) -> str | None:
+    """_stack_corruption_py(title, text + rest, used), where the rest,
+    `reader.rest_bytes()`, is the printer's output after the title text `text` (reader
+    None: there is none).  With the
     log's `facts`, the title text comes from lines [first, lo) and the rest from lines
     [lo, ...); the rest is read only when one of these lines holds a literal the verdict
     looks for and the title text does not settle it, and then only its part past the
-    title text is searched.  (The compiled twin may use the lines of the title text in
-    place of the stack-start set when _describe left no answer for this text.)"""
+    title text is searched.  (The compiled twin reads a titles Reader's rest only as far
+    as needed, and may use the lines of the title text in place of the stack-start set
+    when _describe left no answer for this text.)"""
     if _title_corrupted(title):
         return "title matches corrupted regexp"
     if used is None or used.no_stack_trace:
         return None
+    read = reader.rest_bytes if reader is not None else None
     if read is not None and (facts is None or not text.endswith(b"\n")):  # (the reader's texts end with one)
         text, read = text + read(), None
     if read is None:
@@ -1228,7 +1231,7 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
         return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
     if corrupted is None:
         if full is None:
-            corrupted = _corruption(title, text, used, facts, start, reader.end, reader.rest_bytes)
+            corrupted = _corruption(title, text, used, facts, start, reader.end, reader)
         elif full is text:
             corrupted = _corruption(title, text, used, facts, start, reader.end, None)
         else:  # (the raw fallback text)

@@ -87,7 +87,8 @@ def check_lines(lines):
         oops = F.OOPSES[idx.headers[s]]
         check_walks(text, oops)
         r = T._reader(facts, lines, s)  # (paused: the title text ends at line r.end, where the rest starts)
-        check_corruption(title_text.encode("utf-8", "replace"), text, oops, facts, s, r.end, r.paused)
+        check_corruption(title_text.encode("utf-8", "replace"), text, oops, facts, s, r.end,
+                         (lambda s=s: T._reader(facts, lines, s)) if r.paused else None)
     spans = S.split_reports(lines)
     fast = [info_tuple(T.title_for(sp, lines)) for sp in spans]
     with reference():
@@ -116,32 +117,41 @@ def check_walks(text, oops):
                     assert ext.walk(*args) == want, (parts, may_corrupt, whole)
 
 
-def check_corruption(text, full, oops, facts, first, end, paused):
+class WholeRest:
+    """A reader that hands over the whole rest at once (as _ReaderPy does), counting."""
+
+    def __init__(self, rest):
+        self.rest, self.reads = rest, 0
+
+    def rest_bytes(self):
+        self.reads += 1
+        return self.rest
+
+
+def check_corruption(text, full, oops, facts, first, end, paused_reader):
     """The corruption check from the title text (lines [first, end) of the log) and the
-    rest read on demand (when the reader paused), and on the whole text, both ways,
-    against the rule on the whole text; for each format of the header (and none), titles
-    with and without a timestamp merged in, with and without the set's answer for the
-    title text at hand."""
+    rest read on demand (when the reader paused: `paused_reader()` makes a titles Reader
+    paused there, which the compiled check reads in pieces), and on the whole text, both
+    ways, against the rule on the whole text; for each format of the header (and none),
+    titles with and without a timestamp merged in, with and without the set's answer
+    for the title text at hand."""
     assert full.startswith(text)
     rest = full[len(text):]
-    assert paused or not rest
+    assert paused_reader is not None or not rest
     for used in (None, *oops.formats):
         for title in ("WARNING in f", "BUG: x [  12.345] y"):
             with reference():
                 want = T._stack_corruption_py(title, full, used)
             for f in (T._corruption_py, ext.corruption):
                 for known in (False, True):
-                    T._LAST_HITS[:] = [None, None, None]
-                    if known:
-                        T._set_hits(T._STACK_START_SET, text)
-                    reads = []
-
-                    def read():
-                        reads.append(1)
-                        return rest
-                    got = f(title, text, used, facts, first, end, read if paused else None)
-                    assert got == want, (f, title, used, known)
-                    assert len(reads) <= 1  # the rest is read once at most
+                    readers = [None] if paused_reader is None else [WholeRest(rest), paused_reader()]
+                    for reader in readers:
+                        T._LAST_HITS[:] = [None, None, None]
+                        if known:
+                            T._set_hits(T._STACK_START_SET, text)
+                        got = f(title, text, used, facts, first, end, reader)
+                        assert got == want, (f, title, used, known, reader)
+                        assert not isinstance(reader, WholeRest) or reader.reads <= 1  # read once at most
                 assert f(title, full, used, None, 0, 0, None) == want, (f, title, used)
 
 
