@@ -109,23 +109,30 @@ cdef class LogArrays:
         free(self.tagged)
 
 
-def unreliable_lines(list lines, candidates, str eoi, str mark, str suffix):
-    """titles._unreliable_py: the candidate indexes whose line titles._strip_line reads
-    as an unreliable frame (a console prefix, no `eoi`, and `mark` in it or `suffix` at
-    its end)."""
+def unreliable_lines(list lines, list contexts, set marked, set eoi, set suffixed, str suffix):
+    """The lines titles._strip_line reads as unreliable frames, from the log index's
+    answers: `marked`, `eoi`, `suffixed` hold the lines holding its mark, the end-of-IRQ
+    marker and its suffix.  A line reads so when it has a console prefix (its printer,
+    `contexts`, is not "", else its Line says), holds no end-of-IRQ marker, and holds the
+    mark or ends with the suffix: only the lines without a printer name and those
+    holding the suffix are looked at."""
     cdef list out = []
     cdef Py_ssize_t n = len(lines), j
-    for o in candidates:
-        j = o
-        if not 0 <= j < n:
-            raise IndexError("line index out of range")
-        ln = lines[j]
-        if ln.ts is None and ln.tag is None:
-            continue
-        t = ln.text
-        if eoi in t:
-            continue
-        if mark in t or PyUnicode_Tailmatch(t, suffix, 0, PY_SSIZE_T_MAX, 1):
+    if len(contexts) != n:
+        raise ValueError("one printer per line")
+    for group in (marked, suffixed):
+        for o in group:
+            j = o
+            if not 0 <= j < n:
+                raise IndexError("line index out of range")
+            if o in eoi or (group is suffixed and o in marked):
+                continue
+            if <str?>contexts[j] == "":
+                ln = lines[j]
+                if ln.ts is None and ln.tag is None:
+                    continue
+            if group is suffixed and not PyUnicode_Tailmatch(lines[j].text, suffix, 0, PY_SSIZE_T_MAX, 1):
+                continue
             out.append(o)
     return out
 

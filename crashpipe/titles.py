@@ -979,22 +979,19 @@ class _LogFacts:
         """Indexes of the lines _strip_line reads as unreliable frames (left out of a
         report's text unless they are its header), decided once per log."""
         if self._dropped is None:
-            self._dropped = _unreliable(self.lines, self.strip)
+            lines, c, index = self.lines, self.contexts, self.index
+            if _ext is not None and type(lines) is list and type(c) is list:
+                self._dropped = _ext.unreliable_lines(lines, c, index.holding(FR.QUESTIONABLE_MARK),
+                                                      index.holding(FR.END_OF_IRQ), index.holding(FR.UNRELIABLE_SUFFIX),
+                                                      FR.UNRELIABLE_SUFFIX)
+            else:
+                self._dropped = _unreliable_py(lines, self.strip)
         return self._dropped
 
 
 def _unreliable_py(lines: list[Line], candidates) -> list[int]:
     """The candidate indexes whose line _strip_line reads as an unreliable frame."""
     return [j for j in candidates if _strip_line(lines[j])[1]]
-
-
-if _ext is not None:
-    def _unreliable(lines, candidates) -> list[int]:
-        if type(lines) is not list:
-            return _unreliable_py(lines, candidates)
-        return _ext.unreliable_lines(lines, candidates, FR.END_OF_IRQ, FR.QUESTIONABLE_MARK, FR.UNRELIABLE_SUFFIX)
-else:
-    _unreliable = _unreliable_py
 
 
 _FACTS: list[_LogFacts] = []  # the last log seen: title_for runs once per report of a log

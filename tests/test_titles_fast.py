@@ -67,8 +67,9 @@ def check_lines(lines):
     idx = S.log_index(lines)
     heads = [i for i, h in enumerate(idx.headers) if h >= 0]
     facts = T._log_facts(lines)
-    assert sorted(T._unreliable(lines, facts.strip)) == sorted(T._unreliable_py(lines, facts.strip))
-    assert sorted(T._unreliable_py(lines, facts.strip)) == [j for j, ln in enumerate(lines) if T._strip_line(ln)[1]]
+    want = [j for j, ln in enumerate(lines) if T._strip_line(ln)[1]]
+    assert sorted(T._unreliable_py(lines, facts.strip)) == want
+    assert sorted(facts.dropped()) == want
     for s in heads:
         for early in (True, False):
             want = list(T._read_report_py(lines, s, early))
