@@ -12,7 +12,7 @@ them, resumable where the untagged report's title text ends (the early-yield pro
 is kept by the Python generator that drives it).  Rare branches (a main header that may
 continue the report, a marker line, the header line stripped) call back into Python.
 """
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, free, realloc
 from libc.string cimport memchr, memcpy, memset
 
 cdef extern from "string.h":  # (a GNU/BSD extension; Python.h asks for it on Linux)
@@ -44,10 +44,16 @@ cdef class LogArrays:
     cdef unsigned char* cpu  # per printer id: its name starts with "C" (a CPU tag)
     cdef unsigned char* tagged  # per printer id: it starts with "T" or "C"
     cdef unsigned short* hints  # per line: bit i set when it holds the i-th of `hint_lines`' literals
+    cdef object joined  # every line's text followed by a newline, ASCII (None: not known)
+    cdef const char* jd  # its characters
+    cdef Py_ssize_t* at  # where line i starts in it (n + 1 entries)
     cdef readonly Py_ssize_t n
     cdef readonly dict ids
 
     def __cinit__(self):
+        self.joined = None
+        self.jd = NULL
+        self.at = NULL
         self.flags = NULL
         self.ctx = NULL
         self.cpu = NULL
@@ -102,11 +108,43 @@ cdef class LogArrays:
                     self.hints[i] |= 1 << k
 
     def __dealloc__(self):
+        free(self.at)
         free(self.flags)
         free(self.ctx)
         free(self.hints)
         free(self.cpu)
         free(self.tagged)
+
+
+    def set_joined(self, joined):
+        """Take `joined`, every line's text followed by a newline (LogIndex.text_of(0, n)):
+        the readers then copy a report's text out of it instead of reading each line's
+        Line.  Kept only when it is ASCII (its bytes are its UTF-8) and holds exactly n
+        newlines; True when kept."""
+        cdef Py_ssize_t m, i = 0, k = 0
+        cdef const char* d
+        cdef const char* q
+        if type(joined) is not str or not PyUnicode_IS_ASCII(joined) or self.at != NULL:
+            return False
+        m = PyUnicode_GET_LENGTH(joined)
+        d = <const char*>PyUnicode_DATA(joined)
+        cdef Py_ssize_t* at = <Py_ssize_t*>malloc((self.n + 1) * sizeof(Py_ssize_t))
+        if at == NULL:
+            raise MemoryError()
+        while i < m:
+            q = <const char*>memchr(d + i, b"\n", m - i)
+            if q == NULL or k >= self.n:
+                free(at)
+                return False
+            at[k] = i
+            k += 1
+            i = q - d + 1
+        if k != self.n:
+            free(at)
+            return False
+        at[k] = m
+        self.at, self.jd, self.joined = at, d, joined
+        return True
 
 
 def unreliable_lines(list lines, list contexts, set marked, set eoi, set suffixed, str suffix):
@@ -170,7 +208,17 @@ cdef class Reader:
     cdef int c0
     cdef readonly Py_ssize_t report_end, text_lines, last_header, tail, tail_headers, min_lines
     cdef readonly bint tagged, second, skip_text, cpu_traceback, paused, finished
-    cdef readonly list out
+    cdef Py_ssize_t* src  # the line of each text line read (`count` of them, room for `room`)
+    cdef Py_ssize_t count, room
+    cdef object head_text  # the header line as stripped, when it is an unreliable frame
+
+    def __cinit__(self):
+        self.src = NULL
+        self.count = self.room = 0
+        self.head_text = None
+
+    def __dealloc__(self):
+        free(self.src)
 
     def __init__(self, LogArrays a, list lines, index, strip_line, Py_ssize_t start,
                  Py_ssize_t min_lines, Py_ssize_t tail_lines, Py_ssize_t tail_max_headers, Py_ssize_t max_lines):
@@ -189,7 +237,6 @@ cdef class Reader:
         self.tail_lines = tail_lines
         self.tail_max_headers = tail_max_headers
         self.max_lines = max_lines
-        self.out = []
         self.report_end = 0
         self.second = False
         self.text_lines = 0
@@ -232,7 +279,8 @@ cdef class Reader:
         cdef bint is_head, opens_tail, skip_line, resuming = self.paused
         cdef bint tagged = self.tagged
         cdef unsigned char fl
-        cdef list out = self.out, lines = self.lines
+        cdef list lines = self.lines
+        cdef Py_ssize_t* grown
         self.paused = False
         while True:
             if resuming:
@@ -278,9 +326,7 @@ cdef class Reader:
             if fl & F_DROPPED:  # an unreliable frame
                 if not is_head:
                     continue
-                stripped = self.strip_line(lines[j])[0]
-            else:
-                stripped = lines[j].text
+                self.head_text = self.strip_line(lines[j])[0]
             self.text_lines += 1
             skip_line = self.skip_text
             if fl & F_MARKED:
@@ -293,29 +339,47 @@ cdef class Reader:
                     self.skip_text = skip_line = True
             if not is_head and skip_line:
                 continue
-            PyList_Append(out, stripped)
+            if self.count == self.room:
+                grown = <Py_ssize_t*>realloc(self.src, (2 * self.room + 64) * sizeof(Py_ssize_t))
+                if grown == NULL:
+                    raise MemoryError()
+                self.src, self.room = grown, 2 * self.room + 64
+            self.src[self.count] = j
+            self.count += 1
             if not self.second or tagged:
-                self.report_end = len(out)
-            if len(out) >= self.max_lines:
+                self.report_end = self.count
+            if self.count >= self.max_lines:
                 break
         self.j = j
         self.finished = True
         return 0
 
+    @property
+    def out(self):
+        """The texts of the lines read so far."""
+        return [self._text(i) for i in range(self.count)]
+
+    cdef object _text(self, Py_ssize_t i):
+        cdef Py_ssize_t j = self.src[i]
+        if j == self.start and self.head_text is not None:
+            return self.head_text
+        return self.lines[j].text
+
     def text_so_far(self):
         """The title text at a pause: every line read so far."""
-        return "\n".join(self.out) + "\n" if self.out else ""
+        out = self.out
+        return "\n".join(out) + "\n" if out else ""
 
     def title_bytes(self):
         """The title text (`result()[0]`, `text_so_far()` at a pause) as UTF-8 (errors
         replaced), built once from the lines."""
-        return _utf8_lines(self.out, 0, self.report_end)
+        return self._utf8(0, self.report_end)
 
     def rest_bytes(self):
         """What the full text adds to the title text, as UTF-8 (errors replaced); reads
         the rest of the printer's output first when paused."""
         self._advance(True, self.n)  # (it cannot pause twice: the tail is open)
-        return _utf8_lines(self.out, self.report_end, len(self.out))
+        return self._utf8(self.report_end, self.count)
 
     cdef bytes _rest_to(self, Py_ssize_t limit):
         """Reads on up to line `limit` (exclusive); the lines of the rest read since the
@@ -323,9 +387,40 @@ cdef class Reader:
         self._advance(True, limit)
         if self.rest_done < self.report_end:
             self.rest_done = self.report_end
-        got = _utf8_lines(self.out, self.rest_done, len(self.out))
-        self.rest_done = len(self.out)
+        got = self._utf8(self.rest_done, self.count)
+        self.rest_done = self.count
         return got
+
+    cdef bytes _utf8(self, Py_ssize_t lo, Py_ssize_t hi):
+        """("\n".join(out[lo:hi]) + "\n").encode("utf-8", "replace"), b"" for no line:
+        copied out of the log's joined text when it is known (runs of consecutive lines
+        in one piece), else from each line's text."""
+        cdef LogArrays a = self.a
+        cdef Py_ssize_t i, j, e, total = 0
+        cdef char* w
+        if lo < 0:
+            lo = 0
+        if hi > self.count:
+            hi = self.count
+        if lo >= hi:
+            return b""
+        if a.at == NULL or (self.head_text is not None and self.src[lo] <= self.start):
+            return _utf8_lines([self._text(i) for i in range(lo, hi)])
+        for i in range(lo, hi):
+            j = self.src[i]
+            total += a.at[j + 1] - a.at[j]
+        result = PyBytes_FromStringAndSize(NULL, total)
+        w = PyBytes_AS_STRING(result)
+        i = lo
+        while i < hi:  # a run of consecutive lines: one copy
+            j = e = self.src[i]
+            i += 1
+            while i < hi and self.src[i] == e + 1:
+                e += 1
+                i += 1
+            memcpy(w, a.jd + a.at[j], a.at[e + 1] - a.at[j])
+            w += a.at[e + 1] - a.at[j]
+        return result
 
     def rest_to(self, Py_ssize_t limit):
         """(the lines of the rest read since the last call, as UTF-8 like rest_bytes,
@@ -342,13 +437,10 @@ cdef class Reader:
         return text, full, self.last_header
 
 
-cdef bytes _utf8_lines(list out, Py_ssize_t lo, Py_ssize_t hi):
-    """("\n".join(out[lo:hi]) + "\n").encode("utf-8", "replace"), b"" for no line: ASCII
-    lines are copied as they are, others encoded one by one."""
-    if hi > len(out):
-        hi = len(out)
-    if lo < 0:
-        lo = 0
+cdef bytes _utf8_lines(list out):
+    """("\n".join(out) + "\n").encode("utf-8", "replace"), b"" for no line: ASCII lines
+    are copied as they are, others encoded one by one."""
+    cdef Py_ssize_t lo = 0, hi = len(out)
     if lo >= hi:
         return b""
     cdef Py_ssize_t i, total = 0, m

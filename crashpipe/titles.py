@@ -968,6 +968,8 @@ class _LogFacts:
             c = self.contexts
             self._arrays = _ext.LogArrays(c if type(c) is list else list(c), self.main_sorted, self.info,
                                           self.marked, self.dropped(), [self.index.holding(h) for h in _TAIL_HINTS])
+            if self.n:  # (the readers copy report texts out of the joined lines: see set_joined)
+                self._arrays.set_joined(self.index.text_of(0, self.n))
         return self._arrays
 
     def dropped_set(self) -> set[int]:

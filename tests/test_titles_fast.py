@@ -226,6 +226,21 @@ _START_EDGES = [
 ]
 
 
+def test_header_read_stripped_and_joined_text():
+    # a header line that reads as an unreliable frame is stripped, not copied whole out
+    # of the joined text; a joined text is taken only when ASCII with a newline per line
+    log = ("[ 1.0] x ? BUG: unable to handle page fault for address: 0000000000000010\n[ 1.1] Call Trace:\n"
+           "[ 1.2]  f+0x1/0x2\n[ 1.3]  ? g+0x1/0x2\n[ 1.4] WARNING: CPU: 0 PID: 1 at a.c:1 g+0x1/0x2\n")
+    assert check_text(log) == 2
+    lines = clean_lines(log)
+    T._FACTS.clear()
+    r = T._reader(T._log_facts(lines), lines, 0)
+    assert r.title_bytes().startswith(b" BUG: unable to handle page fault")  # (after " ?")
+    a = ext.LogArrays(["", ""], [], set(), set(), [])
+    assert not a.set_joined("a\nb") and not a.set_joined("a\nb\nc\n") and not a.set_joined("caf\xe9\nb\n")
+    assert a.set_joined("a\nb\n") and not a.set_joined("a\nb\n")  # (once)
+
+
 def test_corruption_edges():
     for log in _START_EDGES:
         for stamped in (False, True):
