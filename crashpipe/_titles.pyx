@@ -12,6 +12,7 @@ them, resumable where the untagged report's title text ends (the early-yield pro
 is kept by the Python generator that drives it).  Rare branches (a main header that may
 continue the report, a marker line, the header line stripped) call back into Python.
 """
+cimport cython
 from libc.stdlib cimport malloc, free, realloc
 from libc.string cimport memchr, memcpy, memset
 
@@ -198,6 +199,7 @@ cdef str _PANIC = "Kernel panic - not syncing"
 cdef str _CIRCULAR = "WARNING: possible circular locking dependency detected"
 
 
+@cython.freelist(4)
 cdef class Reader:
     """The state of `titles._read_report_py`'s loop for one report; `run` advances it."""
 
@@ -803,6 +805,7 @@ cdef unsigned int _line_hints(LogArrays a, Py_ssize_t lo, Py_ssize_t hi):
 DEF LOOK_AHEAD = 17  # lines read past a stack start's: its own and the 16 the look needs
 
 
+@cython.freelist(4)
 cdef class _Full:
     """The title text and as much of the rest of the printer's output after it as is read
     so far (`buf`, each line followed by a newline), for `corruption`.  A titles reader
