@@ -7,10 +7,14 @@ checks both give the same answers on the corpora and on random and mutated logs.
 
 `LogArrays`: per-log facts of `titles._LogFacts` as C arrays (a flag byte per line for
 main headers, informational messages, marker lines and dropped unreliable frames; the
-printer of each line interned to an int).  `Reader`: `titles._read_report`'s loop over
-them, resumable where the untagged report's title text ends (the early-yield protocol
-is kept by the Python generator that drives it).  Rare branches (a main header that may
-continue the report, a marker line, the header line stripped) call back into Python.
+printer of each line interned to an int; bits for the corruption check's literals each
+line holds; the log's joined text when ASCII).  `Reader`: `titles._read_report`'s loop
+over them, resumable where the untagged report's title text ends and at a given line
+(the early-yield protocol is kept by the Python generator that drives it); it gives the
+texts as UTF-8 bytes copied out of the joined text (`titles._ReaderPy` is the reference).
+Rare branches (a main header that may continue the report, a marker line, the header
+line stripped) call back into Python.  `corruption`: `titles._corruption_py`, reading
+the rest through a Reader only as far as the verdict needs.
 """
 cimport cython
 from libc.stdlib cimport malloc, free, realloc
