@@ -209,7 +209,7 @@ cdef class Reader:
 
     cdef LogArrays a
     cdef list lines
-    cdef object index, strip_line
+    cdef object continues, strip_line
     cdef Py_ssize_t start, n, j, tail_lines, tail_max_headers, max_lines, rest_done
     cdef int c0
     cdef readonly Py_ssize_t report_end, text_lines, last_header, tail, tail_headers, min_lines
@@ -226,13 +226,13 @@ cdef class Reader:
     def __dealloc__(self):
         free(self.src)
 
-    def __init__(self, LogArrays a, list lines, index, strip_line, Py_ssize_t start,
+    def __init__(self, LogArrays a, list lines, continues, strip_line, Py_ssize_t start,
                  Py_ssize_t min_lines, Py_ssize_t tail_lines, Py_ssize_t tail_max_headers, Py_ssize_t max_lines):
         if not (0 <= start < a.n) or len(lines) != a.n:
             raise ValueError("line index out of range")
         self.a = a
         self.lines = lines
-        self.index = index
+        self.continues = continues  # (split.continues_report: on a line text)
         self.strip_line = strip_line
         self.start = start
         self.n = a.n
@@ -310,7 +310,7 @@ cdef class Reader:
                             self.tail_headers += 1
                             if self.tail_headers > self.tail_max_headers:
                                 break
-                        elif not self.index.continues(j):
+                        elif not self.continues(lines[j].text):
                             opens_tail = True
                     elif not self.second and (fl & F_INFO):
                         opens_tail = True

@@ -25,7 +25,7 @@ from crashpipe.formats import oopses as F
 from crashpipe.formats import titles as T
 from crashpipe.lines import Line
 from crashpipe.memo import remember
-from crashpipe.split import Span, log_index, match_header
+from crashpipe.split import Span, continues_report, log_index, match_header
 
 try:  # the per-line loops in C (crashpipe/_titles.pyx); the functions here are the reference
     from crashpipe import _titles as _ext
@@ -1145,7 +1145,7 @@ def _read_report_fast(all_lines: list[Line], start: int, early: bool):
 
 def _new_reader(facts: "_LogFacts", all_lines: list[Line], start: int):
     min_lines = 16 if "BUG: KMSAN:" in all_lines[start].text else 22
-    return _ext.Reader(facts.arrays(), all_lines, facts.index, _strip_line, start, min_lines, _TAIL_LINES,
+    return _ext.Reader(facts.arrays(), all_lines, continues_report, _strip_line, start, min_lines, _TAIL_LINES,
                        _TAIL_HEADERS, _MAX_REPORT_LINES)
 
 
