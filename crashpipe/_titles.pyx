@@ -7,16 +7,33 @@ checks both give the same answers on the corpora and on random and mutated logs.
 
 `LogArrays`: per-log facts of `titles._LogFacts` as C arrays (a flag byte per line for
 main headers, informational messages, marker lines and dropped unreliable frames; the
-printer of each line interned to an int).  `Reader`: `titles._read_report`'s loop over
-them, resumable where the untagged report's title text ends (the early-yield protocol
-is kept by the Python generator that drives it).  Rare branches (a main header that may
-continue the report, a marker line, the header line stripped) call back into Python.
+printer of each line interned to an int; bits for the corruption check's literals each
+line holds; the log's joined text when ASCII).  `Reader`: `titles._read_report`'s loop
+over them, resumable where the untagged report's title text ends and at a given line
+(the early-yield protocol is kept by the Python generator that drives it); it gives the
+texts as UTF-8 bytes copied out of the joined text (`titles._ReaderPy` is the reference).
+Rare branches (a main header that may continue the report, a marker line, the header
+line stripped) call back into Python.  `corruption`: `titles._corruption_py`, reading
+the rest through a Reader only as far as the verdict needs.
 """
-from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+cimport cython
+from libc.stdlib cimport malloc, free, realloc
+from libc.string cimport memchr, memcpy, memset
+
+cdef extern from "string.h":  # (a GNU/BSD extension; Python.h asks for it on Linux)
+    void* memmem(const void* haystack, size_t haystacklen, const void* needle, size_t needlelen)
 
 cdef extern from "Python.h":
     int PyList_Append(object, object) except -1
+    bint PyUnicode_Check(object)
+    bint PyUnicode_IS_ASCII(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    object PyUnicode_AsEncodedString(object, const char*, const char*)
+    object PyBytes_FromStringAndSize(const char*, Py_ssize_t)
+    Py_ssize_t PyUnicode_Tailmatch(object, object, Py_ssize_t, Py_ssize_t, int) except -1
+    const Py_ssize_t PY_SSIZE_T_MAX
+    char* PyBytes_AS_STRING(object)
 
 DEF F_MAIN = 1
 DEF F_INFO = 2
@@ -31,26 +48,38 @@ cdef class LogArrays:
     cdef int* ctx
     cdef unsigned char* cpu  # per printer id: its name starts with "C" (a CPU tag)
     cdef unsigned char* tagged  # per printer id: it starts with "T" or "C"
+    cdef unsigned short* hints  # per line: bit i set when it holds the i-th of `hint_lines`' literals
+    cdef object joined  # every line's text followed by a newline, ASCII (None: not known)
+    cdef const char* jd  # its characters
+    cdef Py_ssize_t* at  # where line i starts in it (n + 1 entries)
     cdef readonly Py_ssize_t n
     cdef readonly dict ids
 
     def __cinit__(self):
+        self.joined = None
+        self.jd = NULL
+        self.at = NULL
         self.flags = NULL
         self.ctx = NULL
         self.cpu = NULL
         self.tagged = NULL
+        self.hints = NULL
         self.n = 0
 
-    def __init__(self, list contexts, main_headers, info, marked, dropped):
+    def __init__(self, list contexts, main_headers, info, marked, dropped, hint_lines=()):
+        """`hint_lines`: up to 16 collections of line indexes (the lines holding each of
+        the tail check's literals, titles._TAIL_HINTS)."""
         cdef Py_ssize_t n = len(contexts), i
         cdef dict ids = {}
         cdef list names = []
         self.n = n
         self.flags = <unsigned char*>malloc(n + 1)
         self.ctx = <int*>malloc((n + 1) * sizeof(int))
-        if self.flags == NULL or self.ctx == NULL:
+        self.hints = <unsigned short*>malloc((n + 1) * sizeof(unsigned short))
+        if self.flags == NULL or self.ctx == NULL or self.hints == NULL:
             raise MemoryError()
         memset(self.flags, 0, n + 1)
+        memset(self.hints, 0, (n + 1) * sizeof(unsigned short))
         cdef object prev = None
         cdef int pk = -1
         for i in range(n):
@@ -76,12 +105,79 @@ cdef class LogArrays:
             for i in group:
                 if 0 <= i < n:
                     self.flags[i] |= flag
+        if len(hint_lines) > 16:
+            raise ValueError("at most 16 hint literals")
+        for k, group in enumerate(hint_lines):
+            for i in group:
+                if 0 <= i < n:
+                    self.hints[i] |= 1 << k
 
     def __dealloc__(self):
+        free(self.at)
         free(self.flags)
         free(self.ctx)
+        free(self.hints)
         free(self.cpu)
         free(self.tagged)
+
+
+    def set_joined(self, joined):
+        """Take `joined`, every line's text followed by a newline (LogIndex.text_of(0, n)):
+        the readers then copy a report's text out of it instead of reading each line's
+        Line.  Kept only when it is ASCII (its bytes are its UTF-8) and holds exactly n
+        newlines; True when kept."""
+        cdef Py_ssize_t m, i = 0, k = 0
+        cdef const char* d
+        cdef const char* q
+        if type(joined) is not str or not PyUnicode_IS_ASCII(joined) or self.at != NULL:
+            return False
+        m = PyUnicode_GET_LENGTH(joined)
+        d = <const char*>PyUnicode_DATA(joined)
+        cdef Py_ssize_t* at = <Py_ssize_t*>malloc((self.n + 1) * sizeof(Py_ssize_t))
+        if at == NULL:
+            raise MemoryError()
+        while i < m:
+            q = <const char*>memchr(d + i, b"\n", m - i)
+            if q == NULL or k >= self.n:
+                free(at)
+                return False
+            at[k] = i
+            k += 1
+            i = q - d + 1
+        if k != self.n:
+            free(at)
+            return False
+        at[k] = m
+        self.at, self.jd, self.joined = at, d, joined
+        return True
+
+
+def unreliable_lines(list lines, list contexts, set marked, set eoi, set suffixed, str suffix):
+    """The lines titles._strip_line reads as unreliable frames, from the log index's
+    answers: `marked`, `eoi`, `suffixed` hold the lines holding its mark, the end-of-IRQ
+    marker and its suffix.  A line reads so when it has a console prefix (its printer,
+    `contexts`, is not "", else its Line says), holds no end-of-IRQ marker, and holds the
+    mark or ends with the suffix: only the lines without a printer name and those
+    holding the suffix are looked at."""
+    cdef list out = []
+    cdef Py_ssize_t n = len(lines), j
+    if len(contexts) != n:
+        raise ValueError("one printer per line")
+    for group in (marked, suffixed):
+        for o in group:
+            j = o
+            if not 0 <= j < n:
+                raise IndexError("line index out of range")
+            if o in eoi or (group is suffixed and o in marked):
+                continue
+            if <str?>contexts[j] == "":
+                ln = lines[j]
+                if ln.ts is None and ln.tag is None:
+                    continue
+            if group is suffixed and not PyUnicode_Tailmatch(lines[j].text, suffix, 0, PY_SSIZE_T_MAX, 1):
+                continue
+            out.append(o)
+    return out
 
 
 def main_headers(list headers, bytes extra):
@@ -107,25 +203,36 @@ cdef str _PANIC = "Kernel panic - not syncing"
 cdef str _CIRCULAR = "WARNING: possible circular locking dependency detected"
 
 
+@cython.freelist(4)
 cdef class Reader:
     """The state of `titles._read_report_py`'s loop for one report; `run` advances it."""
 
     cdef LogArrays a
     cdef list lines
-    cdef object index, strip_line
-    cdef Py_ssize_t start, n, j, tail_lines, tail_max_headers, max_lines
+    cdef object continues, strip_line
+    cdef Py_ssize_t start, n, j, tail_lines, tail_max_headers, max_lines, rest_done
     cdef int c0
     cdef readonly Py_ssize_t report_end, text_lines, last_header, tail, tail_headers, min_lines
     cdef readonly bint tagged, second, skip_text, cpu_traceback, paused, finished
-    cdef readonly list out
+    cdef Py_ssize_t* src  # the line of each text line read (`count` of them, room for `room`)
+    cdef Py_ssize_t count, room
+    cdef object head_text  # the header line as stripped, when it is an unreliable frame
 
-    def __init__(self, LogArrays a, list lines, index, strip_line, Py_ssize_t start,
+    def __cinit__(self):
+        self.src = NULL
+        self.count = self.room = 0
+        self.head_text = None
+
+    def __dealloc__(self):
+        free(self.src)
+
+    def __init__(self, LogArrays a, list lines, continues, strip_line, Py_ssize_t start,
                  Py_ssize_t min_lines, Py_ssize_t tail_lines, Py_ssize_t tail_max_headers, Py_ssize_t max_lines):
         if not (0 <= start < a.n) or len(lines) != a.n:
             raise ValueError("line index out of range")
         self.a = a
         self.lines = lines
-        self.index = index
+        self.continues = continues  # (split.continues_report: on a line text)
         self.strip_line = strip_line
         self.start = start
         self.n = a.n
@@ -136,7 +243,6 @@ cdef class Reader:
         self.tail_lines = tail_lines
         self.tail_max_headers = tail_max_headers
         self.max_lines = max_lines
-        self.out = []
         self.report_end = 0
         self.second = False
         self.text_lines = 0
@@ -144,17 +250,33 @@ cdef class Reader:
         self.last_header = start
         self.tail = self.tail_headers = 0
         self.paused = self.finished = False
+        self.rest_done = -1
 
     @property
     def at(self):
         """The line where the loop stands (where it paused)."""
         return self.j
 
+    @property
+    def end(self):
+        """The end of the lines read so far (exclusive): the title text comes from lines
+        before it."""
+        if self.paused:
+            return self.j
+        return self.j + 1 if self.j < self.n else self.n
+
     def run(self, bint early):
         """Advance the loop: True when it paused where an untagged report's title text
         ends (only with `early`; call again to go on), False when it is done."""
+        return self._advance(early, self.n) == 1
+
+    cdef int _advance(self, bint early, Py_ssize_t limit) except -1:
+        """The loop, up to line `limit` (exclusive): 1 when it paused where the title text
+        ends, 2 when it stopped before line `limit`, 0 when it is done."""
         if self.finished:
-            return False
+            return 0
+        if self.paused and self.j >= limit:
+            return 2  # (the paused line waits)
         cdef unsigned char* flags = self.a.flags
         cdef int* ctx = self.a.ctx
         cdef unsigned char* cpu = self.a.cpu
@@ -163,7 +285,8 @@ cdef class Reader:
         cdef bint is_head, opens_tail, skip_line, resuming = self.paused
         cdef bint tagged = self.tagged
         cdef unsigned char fl
-        cdef list out = self.out, lines = self.lines
+        cdef list lines = self.lines
+        cdef Py_ssize_t* grown
         self.paused = False
         while True:
             if resuming:
@@ -173,6 +296,9 @@ cdef class Reader:
                 j += 1
                 if j >= n:
                     break
+                if j >= limit:
+                    self.j = j - 1
+                    return 2
                 is_head = j == start
                 if not is_head:
                     # A new report header (or an info message) ends the first report's text.
@@ -184,7 +310,7 @@ cdef class Reader:
                             self.tail_headers += 1
                             if self.tail_headers > self.tail_max_headers:
                                 break
-                        elif not self.index.continues(j):
+                        elif not self.continues(lines[j].text):
                             opens_tail = True
                     elif not self.second and (fl & F_INFO):
                         opens_tail = True
@@ -193,7 +319,7 @@ cdef class Reader:
                         if early and not tagged:
                             self.j = j
                             self.paused = True
-                            return True
+                            return 1
             if not is_head:
                 if self.second:
                     self.tail += 1
@@ -206,9 +332,7 @@ cdef class Reader:
             if fl & F_DROPPED:  # an unreliable frame
                 if not is_head:
                     continue
-                stripped = self.strip_line(lines[j])[0]
-            else:
-                stripped = lines[j].text
+                self.head_text = self.strip_line(lines[j])[0]
             self.text_lines += 1
             skip_line = self.skip_text
             if fl & F_MARKED:
@@ -221,18 +345,94 @@ cdef class Reader:
                     self.skip_text = skip_line = True
             if not is_head and skip_line:
                 continue
-            PyList_Append(out, stripped)
+            if self.count == self.room:
+                grown = <Py_ssize_t*>realloc(self.src, (2 * self.room + 64) * sizeof(Py_ssize_t))
+                if grown == NULL:
+                    raise MemoryError()
+                self.src, self.room = grown, 2 * self.room + 64
+            self.src[self.count] = j
+            self.count += 1
             if not self.second or tagged:
-                self.report_end = len(out)
-            if len(out) >= self.max_lines:
+                self.report_end = self.count
+            if self.count >= self.max_lines:
                 break
         self.j = j
         self.finished = True
-        return False
+        return 0
+
+    @property
+    def out(self):
+        """The texts of the lines read so far."""
+        return [self._text(i) for i in range(self.count)]
+
+    cdef object _text(self, Py_ssize_t i):
+        cdef Py_ssize_t j = self.src[i]
+        if j == self.start and self.head_text is not None:
+            return self.head_text
+        return self.lines[j].text
 
     def text_so_far(self):
         """The title text at a pause: every line read so far."""
-        return "\n".join(self.out) + "\n" if self.out else ""
+        out = self.out
+        return "\n".join(out) + "\n" if out else ""
+
+    def title_bytes(self):
+        """The title text (`result()[0]`, `text_so_far()` at a pause) as UTF-8 (errors
+        replaced), built once from the lines."""
+        return self._utf8(0, self.report_end)
+
+    def rest_bytes(self):
+        """What the full text adds to the title text, as UTF-8 (errors replaced); reads
+        the rest of the printer's output first when paused."""
+        self._advance(True, self.n)  # (it cannot pause twice: the tail is open)
+        return self._utf8(self.report_end, self.count)
+
+    cdef bytes _rest_to(self, Py_ssize_t limit):
+        """Reads on up to line `limit` (exclusive); the lines of the rest read since the
+        last call, as rest_bytes gives them."""
+        self._advance(True, limit)
+        if self.rest_done < self.report_end:
+            self.rest_done = self.report_end
+        got = self._utf8(self.rest_done, self.count)
+        self.rest_done = self.count
+        return got
+
+    cdef bytes _utf8(self, Py_ssize_t lo, Py_ssize_t hi):
+        """("\n".join(out[lo:hi]) + "\n").encode("utf-8", "replace"), b"" for no line:
+        copied out of the log's joined text when it is known (runs of consecutive lines
+        in one piece), else from each line's text."""
+        cdef LogArrays a = self.a
+        cdef Py_ssize_t i, j, e, total = 0
+        cdef char* w
+        if lo < 0:
+            lo = 0
+        if hi > self.count:
+            hi = self.count
+        if lo >= hi:
+            return b""
+        if a.at == NULL or (self.head_text is not None and self.src[lo] <= self.start):
+            return _utf8_lines([self._text(i) for i in range(lo, hi)])
+        for i in range(lo, hi):
+            j = self.src[i]
+            total += a.at[j + 1] - a.at[j]
+        result = PyBytes_FromStringAndSize(NULL, total)
+        w = PyBytes_AS_STRING(result)
+        i = lo
+        while i < hi:  # a run of consecutive lines: one copy
+            j = e = self.src[i]
+            i += 1
+            while i < hi and self.src[i] == e + 1:
+                e += 1
+                i += 1
+            memcpy(w, a.jd + a.at[j], a.at[e + 1] - a.at[j])
+            w += a.at[e + 1] - a.at[j]
+        return result
+
+    def rest_to(self, Py_ssize_t limit):
+        """(the lines of the rest read since the last call, as UTF-8 like rest_bytes,
+        whether the reading is done), reading on up to line `limit` (exclusive)."""
+        got = self._rest_to(limit)
+        return got, self.finished
 
     def result(self):
         """(title text, full text, last header index) once the loop is done."""
@@ -241,6 +441,41 @@ cdef class Reader:
         text = "\n".join(out[:re]) + "\n" if re else ""
         full = text if re == len(out) else text + "\n".join(out[re:]) + "\n"
         return text, full, self.last_header
+
+
+cdef bytes _utf8_lines(list out):
+    """("\n".join(out) + "\n").encode("utf-8", "replace"), b"" for no line: ASCII lines
+    are copied as they are, others encoded one by one."""
+    cdef Py_ssize_t lo = 0, hi = len(out)
+    if lo >= hi:
+        return b""
+    cdef Py_ssize_t i, total = 0, m
+    cdef list parts = [None] * (hi - lo)
+    for i in range(lo, hi):
+        s = out[i]
+        if not PyUnicode_Check(s):
+            raise TypeError("a line text is not str")
+        if PyUnicode_IS_ASCII(s):
+            parts[i - lo] = s
+            total += PyUnicode_GET_LENGTH(s) + 1
+        else:
+            e = PyUnicode_AsEncodedString(s, "utf-8", "replace")
+            parts[i - lo] = e
+            total += len(<bytes>e) + 1
+    result = PyBytes_FromStringAndSize(NULL, total)
+    cdef char* w = PyBytes_AS_STRING(result)
+    cdef const char* src
+    for p in parts:
+        if type(p) is bytes:
+            src = <bytes>p
+            m = len(<bytes>p)
+        else:
+            src = <const char*>PyUnicode_DATA(p)
+            m = PyUnicode_GET_LENGTH(p)
+        memcpy(w, src, m)
+        w[m] = b"\n"
+        w += m + 1
+    return result
 
 
 # --- the stack walk ------------------------------------------------------------------
@@ -401,28 +636,40 @@ def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, t
     return results, ok
 
 
-# --- the corruption checks -------------------------------------------------------------
+# --- the corruption check --------------------------------------------------------------
 #
-# `stack_corruption` is titles._stack_corruption_py, `tail_matters` titles._tail_matters_py
-# (with its _decided_in): the same steps over the stack-start patterns (their one-pass
-# set, remembered matches and hints are titles'), line kinds from `line_kind`.
+# `corruption` is titles._corruption_py: the same steps over the stack-start patterns
+# (their one-pass set, hints and line-start property are titles'), line kinds from
+# `line_kind`, the tail's hint literals read from LogArrays.hints.
 
-cdef tuple _corrupted_titles = ()
-cdef object _set_hits_f = None, _start_set = None, _start_match_f = None, _headerless = None
-cdef tuple _start_hints = (), _start_hint_strs = ()
-cdef Py_ssize_t _tail_max = 0
+cdef tuple _corrupted_titles = (), _title_hits = ()
+cdef list _last_hits = None
+cdef object _set_hits_f = None, _start_set = None, _headerless = None
+cdef tuple _start_rx = (), _start_hints = (), _start_near = (), _start_bits = ()
+cdef bint _headerless_in_line = False
+cdef bytes _headerless_hint = b""
+cdef int _headerless_bit = 0
+cdef Py_ssize_t _tail_max = 0, _tail_max_headers = 0
 cdef bytes _NOT_AVAILABLE = b"(stack is not available)"
 
 
-def configure_checks(tuple corrupted_titles, set_hits, start_set, start_match, headerless, tuple start_hints,
-                     tuple start_hint_strs, Py_ssize_t tail_lines):
-    """Hand over the corruption checks' patterns and helpers (see configure)."""
-    global _corrupted_titles, _set_hits_f, _start_set, _start_match_f, _headerless
-    global _start_hints, _start_hint_strs, _tail_max
-    if len(start_hints) != len(start_hint_strs):
-        raise ValueError("one hint per stack-start pattern")
-    _corrupted_titles, _set_hits_f, _start_set, _start_match_f = corrupted_titles, set_hits, start_set, start_match
-    _headerless, _start_hints, _start_hint_strs, _tail_max = headerless, start_hints, start_hint_strs, tail_lines
+def configure_checks(tuple corrupted_titles, tuple title_hints, set_hits, list last_hits, start_set, tuple start_rx,
+                     tuple start_hints, tuple start_near, tuple start_bits, headerless, bint headerless_in_line,
+                     bytes headerless_hint, int headerless_bit, Py_ssize_t tail_lines, Py_ssize_t tail_headers):
+    """Hand over the corruption check's patterns and helpers (see configure); `last_hits`
+    is titles._LAST_HITS, the stack-start set's last answer (set, text, hits)."""
+    global _corrupted_titles, _title_hits, _set_hits_f, _last_hits, _start_set, _start_rx, _start_hints, _start_near
+    global _start_bits, _headerless, _headerless_in_line, _headerless_hint, _headerless_bit, _tail_max
+    global _tail_max_headers
+    n = len(start_rx)
+    if len(start_hints) != n or len(start_near) != n or len(start_bits) != n or len(title_hints) != len(corrupted_titles):
+        raise ValueError("one hint, property and bit per pattern")
+    if n > 32 or not all(0 <= b < 16 for b in start_bits) or not 0 <= headerless_bit < 16 or len(last_hits) != 3:
+        raise ValueError("at most 32 patterns; hint bits are 0..15")
+    _corrupted_titles, _title_hits, _set_hits_f, _last_hits = corrupted_titles, title_hints, set_hits, last_hits
+    _start_set, _start_rx, _start_hints, _start_near, _start_bits = start_set, start_rx, start_hints, start_near, start_bits
+    _headerless, _headerless_in_line, _headerless_hint, _headerless_bit = headerless, headerless_in_line, headerless_hint, headerless_bit
+    _tail_max, _tail_max_headers = tail_lines, tail_headers
 
 
 cdef inline object _kind_of(ln):
@@ -432,73 +679,325 @@ cdef inline object _kind_of(ln):
     return kind
 
 
-def stack_corruption(title, bytes report, used):
-    """titles._stack_corruption_py: why the report is corrupted, or None."""
-    for rx in _corrupted_titles:
-        if rx.search(title) is not None:
-            return "title matches corrupted regexp"
+cdef Py_ssize_t _find(bytes buf, bytes lit, Py_ssize_t pos):
+    """buf.find(lit, pos) for a non-empty literal, by the C library's memmem."""
+    cdef Py_ssize_t n = len(buf), m = len(lit)
+    cdef const char* s = buf
+    if pos < 0:
+        pos = 0
+    if m == 0 or pos + m > n:
+        return -1 if m else pos
+    cdef const char* q = <const char*>memmem(s + pos, n - pos, <const char*>lit, m)
+    return -1 if q == NULL else q - s
+
+
+cdef Py_ssize_t _line_before(bytes buf, Py_ssize_t h):
+    """The index of the newline that ends the line before the one holding offset h (-1
+    for none)."""
+    cdef const char* s = buf
+    while h > 0 and s[h - 1] != b"\n":
+        h -= 1
+    return h - 1
+
+
+cdef dict _start_memo = {}  # (pattern, window) -> where its first match in the window starts, or -1
+
+
+cdef Py_ssize_t _first_start(Py_ssize_t k, bytes buf, Py_ssize_t pos) except -2:
+    """titles._first_start.  With the near-hint property, the first match at or after pos
+    starts in the window from the newline before the first line holding the literal to
+    that line's end, if one does (a match crosses no newline past its first character and
+    looks at no context): each window is searched on its own, and its answer remembered
+    (the same lines recur); else the next window, from that line's end."""
+    cdef Py_ssize_t h, w0, w1, n = len(buf), at
+    cdef const char* s = buf
+    cdef const char* q
+    if not _start_near[k]:
+        sp = _spans(_start_rx[k], buf, pos)
+        return -1 if sp is None else sp[0][0]
+    lit = <bytes>_start_hints[k]
+    while True:
+        h = _find(buf, lit, pos)
+        if h < 0:
+            return -1
+        w0 = _line_before(buf, h)
+        if w0 < pos:
+            w0 = pos
+        q = <const char*>memchr(s + h, b"\n", n - h)
+        w1 = n if q == NULL else q - s
+        window = buf[w0:w1]
+        key = (k, window)
+        got = _start_memo.get(key)
+        if got is None:
+            sp = _spans(_start_rx[k], window, 0)
+            got = -1 if sp is None else sp[0][0]
+            _remember_f(_start_memo, key, got, w1 - w0)
+        at = got
+        if at >= 0:
+            return w0 + at
+        if w1 >= n:
+            return -1
+        pos = w1
+
+
+DEF LOOK_FRAME = 0
+DEF LOOK_MISSED = 1
+DEF LOOK_NO_FRAMES = 2
+DEF LOOK_UNDECIDED = 3
+
+
+cdef int _look_at(bytes buf, Py_ssize_t p, bint open_end) except -1:
+    """titles._look_at, as one of the LOOK_ codes."""
+    cdef const char* s = buf
+    cdef Py_ssize_t n = len(buf), a = p, b, i
+    cdef const char* q
+    if p < 0 or p > n:
+        raise ValueError("offset out of range")
+    for i in range(3):  # "call trace is missed": fewer than three newlines follow
+        q = <const char*>memchr(s + a, b"\n", n - a)
+        if q == NULL:
+            return LOOK_UNDECIDED if open_end else LOOK_MISSED
+        a = q - s + 1
+    q = <const char*>memchr(s + p, b"\n", n - p)
+    a = q - s + 1  # the start of the first line after the stack start's
+    for i in range(15):
+        q = <const char*>memchr(s + a, b"\n", n - a) if a < n else NULL
+        if q == NULL:  # the last piece
+            if open_end:
+                return LOOK_UNDECIDED  # (it is empty: what follows buf)
+            b = n
+        else:
+            b = q - s
+        ln = buf[a:b]
+        kind = _kind_of(ln)
+        if kind[1]:
+            return LOOK_NO_FRAMES
+        if kind[2] is not None or _NOT_AVAILABLE in ln:
+            return LOOK_FRAME
+        if q == NULL:
+            return LOOK_NO_FRAMES
+        a = b + 1
+    return LOOK_NO_FRAMES
+
+
+cdef Py_ssize_t _tail_end(LogArrays a, Py_ssize_t lo):
+    """titles._tail_end: the end of the lines the rest after line `lo` can come from."""
+    cdef Py_ssize_t hi = lo + _tail_max, j, heads = 0
+    if hi > a.n:
+        hi = a.n
+    for j in range(lo + 1, hi):
+        if a.flags[j] & F_MAIN:
+            heads += 1
+            if heads > _tail_max_headers:
+                return j
+    return hi
+
+
+cdef unsigned int _line_hints(LogArrays a, Py_ssize_t lo, Py_ssize_t hi):
+    """The hint bits of lines [lo, hi)."""
+    cdef Py_ssize_t j
+    cdef unsigned int mask = 0
+    if lo < 0:
+        lo = 0
+    if hi > a.n:
+        hi = a.n
+    for j in range(lo, hi):
+        mask |= a.hints[j]
+    return mask
+
+
+DEF LOOK_AHEAD = 17  # lines read past a stack start's: its own and the 16 the look needs
+
+
+@cython.freelist(4)
+cdef class _Full:
+    """The title text and as much of the rest of the printer's output after it as is read
+    so far (`buf`, each line followed by a newline), for `corruption`.  A titles reader
+    (crashpipe._titles.Reader) reads the rest in pieces, up to a line of the log, each
+    piece at least as long as all before it; another reader reads it whole."""
+
+    cdef bytes text, buf
+    cdef object reader
+    cdef LogArrays a
+    cdef Py_ssize_t lo, hi, limit
+    cdef bint done
+
+    def __cinit__(self, bytes text, reader, LogArrays a, Py_ssize_t lo):
+        self.text = self.buf = text
+        self.reader = reader
+        self.a = a
+        self.done = reader is None
+        self.lo = self.limit = lo
+        self.hi = _tail_end(a, lo) if a is not None and not self.done else lo
+
+    cdef int read_to(self, Py_ssize_t need) except -1:
+        """Read on at least up to line `need` (exclusive)."""
+        cdef Py_ssize_t lim
+        if self.done or need <= self.limit:
+            return 0
+        if type(self.reader) is Reader and self.a is not None:
+            lim = self.lo + 2 * (self.limit - self.lo)
+            if lim < need:
+                lim = need
+            if lim >= self.hi:
+                lim = self.a.n  # (the reader stops by itself before hi)
+            part = (<Reader>self.reader)._rest_to(lim)
+            self.done = (<Reader>self.reader).finished
+            self.limit = lim
+        else:
+            part = <bytes?>self.reader.rest_bytes()
+            self.done = True
+        if part:
+            self.buf = self.buf + part
+        return 0
+
+    cdef int read_all(self) except -1:
+        while not self.done:
+            self.read_to(self.a.n if self.a is not None else self.limit + 1)
+        return 0
+
+    cdef Py_ssize_t in_rest(self, Py_ssize_t k) except -2:
+        """Where the first match of stack start k (k < 0: a headerless frame) that is
+        not one in the title text starts in `buf`, -1 for none: the rest is read on to
+        the next line of its range that holds the pattern's literal (every match holds
+        it) and some lines past it, and the part read is searched past what was searched
+        before; when no unread line holds the literal, what is read decides."""
+        cdef Py_ssize_t n = len(self.text), pos, j, p
+        cdef int bit = _headerless_bit if k < 0 else <int>_start_bits[k]
+        cdef bint last = False
+        # (1) of titles._starts_near_hint; a headerless match starts a line
+        pos = n if k < 0 else n - 1
+        while True:
+            if not self.done:
+                if self.a is None:
+                    self.read_all()
+                else:
+                    j = self.limit
+                    while j < self.hi and not (self.a.hints[j] >> bit) & 1:
+                        j += 1
+                    if j < self.hi:
+                        self.read_to(j + LOOK_AHEAD)
+                    else:
+                        last = True
+            if k < 0:
+                p = 0 if _headerless_in(self.buf, pos) else -1
+            else:
+                p = _first_start(k, self.buf, pos)
+            if p >= 0 or self.done or last:
+                return p
+            pos = len(self.buf) if k < 0 else len(self.buf) - 1
+
+    cdef int look(self, Py_ssize_t p) except -1:
+        """_look_at on what is read, reading on while the verdict hangs on the rest."""
+        cdef int got = _look_at(self.buf, p, not self.done)
+        while got == LOOK_UNDECIDED:
+            if self.a is not None:
+                self.read_to(self.limit + LOOK_AHEAD)
+            else:
+                self.read_all()
+            got = _look_at(self.buf, p, not self.done)
+        return got
+
+
+cdef bint _title_corrupted(title) except -1:
+    cdef Py_ssize_t i
+    for i in range(len(_corrupted_titles)):
+        h = _title_hits[i]
+        if h and h not in title:
+            continue
+        if _corrupted_titles[i].search(title) is not None:
+            return True
+    return False
+
+
+cdef tuple _REASONS = (None, "call trace is missed", "no frames in a stack trace")  # by LOOK_ code
+
+
+cdef unsigned int _text_hints(LogArrays a, Py_ssize_t first, Py_ssize_t end):
+    """The hint bits of lines [first, end)."""
+    cdef Py_ssize_t j
+    cdef unsigned int mask = 0
+    if first < 0:
+        first = 0
+    if end > a.n:
+        end = a.n
+    for j in range(first, end):
+        mask |= a.hints[j]
+    return mask
+
+
+def corruption(title, bytes text, used, facts, Py_ssize_t first, Py_ssize_t lo, reader):
+    """titles._corruption_py: why the report is corrupted, or None.  A titles Reader
+    reads the rest only as far as the verdict needs (see _Full).  When _describe left no
+    stack-start answer for `text`, the hint bits of its lines [first, lo) say which
+    patterns may match in it (in place of a pass of the set)."""
+    if _title_corrupted(title):
+        return "title matches corrupted regexp"
     if used is None or used.no_stack_trace:
         return None
-    cdef bint has_stack = False, found
-    cdef Py_ssize_t k, i, nk = len(_start_hints), nr
-    hits = _set_hits_f(_start_set, report)
-    for k in range(nk):
-        if hits is not None and k not in hits:
-            continue  # matches nowhere in the report
-        if _start_hints[k] not in report:
-            continue
-        m = _start_match_f(k, report)
-        if m is None:
-            continue
-        rest = report[m.start():].split(b"\n", 16)
-        nr = len(rest)
-        if nr < 4:
-            return "call trace is missed"
-        found = False
-        for i in range(1, nr if nr < 16 else 16):
-            ln = rest[i]
-            kind = _kind_of(ln)
-            if kind[1]:
-                break
-            if kind[2] is not None or _NOT_AVAILABLE in ln:
-                found = True
-                break
-        if not found:
-            return "no frames in a stack trace"
-        has_stack = True
-    if not has_stack and _headerless.search(report) is None:
-        return "no stack trace in report"
-    return None
-
-
-cdef bint _decided_in(bytes rest) except -1:
-    pieces = rest.split(b"\n")
-    cdef Py_ssize_t n = len(pieces) - 2, i  # the complete lines after the start's line
-    if n < 2:
-        return False  # "call trace is missed" depends on how many lines follow
-    for i in range(1, 1 + (n if n < 15 else 15)):
-        ln = pieces[i]
-        kind = _kind_of(ln)
-        if kind[1] or kind[2] is not None or _NOT_AVAILABLE in ln:
-            return True
-    return n >= 15
-
-
-def tail_matters(bytes text, used, index, Py_ssize_t lo):
-    """titles._tail_matters_py: whether the rest of the printer's output could change the
-    corruption verdict."""
-    if used is None or used.no_stack_trace:
-        return False
-    cdef Py_ssize_t hi = lo + _tail_max, k, nk = len(_start_hints), at
+    cdef Py_ssize_t n = len(text), k, p, nk = len(_start_rx)
+    cdef LogArrays a = None
+    cdef unsigned int tail = 0, cand = 0
     cdef bint has_stack = False
-    hits = _set_hits_f(_start_set, text)
+    cdef int got
+    if reader is not None and (facts is None or n == 0 or (<const char*>text)[n - 1] != b"\n"):
+        text = text + <bytes?>reader.rest_bytes()
+        n = len(text)
+        reader = None
+    if facts is not None:
+        a = facts.arrays()
+        if not 0 <= first <= lo <= a.n:
+            raise ValueError("line range out of the log")
+    cdef _Full f = _Full(text, reader, a, lo)
+    if reader is not None:
+        tail = _line_hints(a, lo, f.hi)
+    # the patterns that may match in the title text (bit k: pattern k)
+    if _last_hits[0] is _start_set and _last_hits[1] is text:  # (exact; None: none matches)
+        hits = _last_hits[2]
+        if hits is not None:
+            for k in hits:
+                cand |= 1u << k
+    elif a is not None:
+        tmask = _line_hints(a, first, lo)
+        for k in range(nk):
+            if (tmask >> <int>_start_bits[k]) & 1:
+                cand |= 1u << k
+    else:
+        hits = _set_hits_f(_start_set, text)
+        for k in range(nk):
+            if hits is None or k in hits:
+                cand |= 1u << k
     for k in range(nk):
-        m = _start_match_f(k, text) if (hits is None or k in hits) and _start_hints[k] in text else None
-        if m is not None:
-            has_stack = True
-            at = m.start()
-            if text.count(b"\n", at) < 16 and not _decided_in(text[at:]):
-                return True
-        elif index.any_holding(_start_hint_strs[k], lo, hi):
-            return True
-    return not has_stack and index.any_holding(" from ", lo, hi) and _headerless.search(text) is None
+        if not _start_near[k]:  # a match may span the title text's end
+            f.read_all()
+            p = _first_start(k, f.buf, 0)
+        else:
+            p = _first_start(k, text, 0) if (cand >> k) & 1 else -1
+            if p < 0 and (tail >> <int>_start_bits[k]) & 1:  # (a rest follows)
+                p = f.in_rest(k)
+        if p < 0:
+            continue
+        got = f.look(p)
+        if got != LOOK_FRAME:
+            return _REASONS[got]
+        has_stack = True
+    if has_stack:
+        return None
+    if not _headerless_in_line:
+        f.read_all()
+        return None if _spans(_headerless, f.buf, 0) is not None else "no stack trace in report"
+    if _headerless_in(text, 0):
+        return None
+    if (tail >> _headerless_bit) & 1 and f.in_rest(-1) >= 0:
+        return None
+    return "no stack trace in report"
+
+
+cdef bint _headerless_in(bytes buf, Py_ssize_t pos) except -1:
+    """Whether the headerless frame pattern matches in buf at or after pos (a line start):
+    every match lies in one line, from its start, and holds _headerless_hint."""
+    cdef Py_ssize_t h = _find(buf, _headerless_hint, pos)
+    if h < 0:
+        return False
+    h = _line_before(buf, h) + 1
+    return _spans(_headerless, buf, h if h > pos else pos) is not None

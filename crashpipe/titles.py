@@ -25,7 +25,7 @@ from crashpipe.formats import oopses as F
 from crashpipe.formats import titles as T
 from crashpipe.lines import Line
 from crashpipe.memo import remember
-from crashpipe.split import Span, log_index, match_header
+from crashpipe.split import Span, continues_report, log_index, match_header
 
 try:  # the per-line loops in C (crashpipe/_titles.pyx); the functions here are the reference
     from crashpipe import _titles as _ext
@@ -630,56 +630,68 @@ def _describe(text: bytes, oops: F.Oops):
     return desc, corrupted, alts, used
 
 
-_LAST_STARTS: list = [None, {}]  # the last text (held) and its stack-start matches by index
-
-
-def _start_match(k: int, text: bytes):
-    """_STACK_START_KEYED[k]'s search in `text`, remembered for the last text (the tail
-    check and the corruption check often ask about the same one)."""
-    memo = _LAST_STARTS
-    if memo[0] is not text:
-        memo[0] = text
-        memo[1] = {}
-    got = memo[1]
-    if k in got:
-        return got[k]
-    m = got[k] = _STACK_START_KEYED[k][0].search(text)
-    return m
+# --- the corruption check -------------------------------------------------------------
+#
+# syzkaller looks for a stack trace in the whole rest of the printer's output, not only in
+# the title text (`_stack_corruption_py` is that rule, on the full text).  `_corruption_py`
+# gives the same verdict from the title text and, only when it can matter, the rest:
+# answers about the title text (the stack-start set hits `_describe` left) are reused, and
+# of the rest only the part past the title text is searched.
 
 
 def _stack_corruption_py(title: str, report: bytes, used: F.Format | None) -> str | None:
-    for rx in _CORRUPTED_TITLES:
-        if rx.search(title) is not None:
-            return "title matches corrupted regexp"
+    """Why the report whose full text is `report` is corrupted, or None (syzkaller's rule,
+    the reference for `_corruption`)."""
+    if _title_corrupted(title):
+        return "title matches corrupted regexp"
     if used is None or used.no_stack_trace:
         return None
     has_stack = False
     hits = _set_hits(_STACK_START_SET, report)
-    for k, (key, hint) in enumerate(_STACK_START_KEYED):
+    for k, (rx, hint) in enumerate(_STACK_START_KEYED):
         if hits is not None and k not in hits:
             continue  # matches nowhere in the report
         if hint not in report:
             continue
-        m = _start_match(k, report)
+        m = rx.search(report)
         if m is None:
             continue
-        rest = report[m.start():].split(b"\n", 16)
-        if len(rest) < 4:
-            return "call trace is missed"
-        found = False
-        for ln in rest[1:16]:
-            _, stack_start, frame = _line_kind(ln)
-            if stack_start:
-                break
-            if frame is not None or b"(stack is not available)" in ln:
-                found = True
-                break
-        if not found:
-            return "no frames in a stack trace"
+        got = _look_at(report, m.start(), False)
+        if got is not None:
+            return got
         has_stack = True
     if not has_stack and _HEADERLESS.search(report) is None:
         return "no stack trace in report"
     return None
+
+
+_TITLE_HINTS = tuple(required_prefix(p) for p in T.CORRUPTED_TITLES)
+
+
+def _title_corrupted(title: str) -> bool:
+    return any((not h or h in title) and rx.search(title) is not None for rx, h in zip(_CORRUPTED_TITLES, _TITLE_HINTS))
+
+
+_UNDECIDED = "undecided"
+
+
+def _look_at(buf: bytes, p: int, open_end: bool) -> str | None:
+    """The corruption check's look at the lines after a stack start at `p`: its reason, or
+    None when a frame follows.  With `open_end`, `buf` (ending with a newline) may go on:
+    _UNDECIDED when the verdict depends on what follows."""
+    rest = buf[p:].split(b"\n", 16)
+    if len(rest) < 4:
+        return _UNDECIDED if open_end else "call trace is missed"
+    for i in range(1, min(len(rest), 16)):
+        if open_end and i == len(rest) - 1:
+            return _UNDECIDED  # (the empty piece after buf's last newline: what follows)
+        ln = rest[i]
+        _, stack_start, frame = _line_kind(ln)
+        if stack_start:
+            break
+        if frame is not None or b"(stack is not available)" in ln:
+            return None
+    return "no frames in a stack trace"
 
 
 _ASCII_DIGIT = re.compile("[0-9]")
@@ -691,49 +703,143 @@ def _has_digit(title: str) -> bool:
     return any(c.isdigit() for c in title)
 
 
-def _decided_in(rest: bytes) -> bool:
-    """Whether _stack_corruption's look at the lines after a stack start (`rest`, from
-    the start to the end of the title text, which ends with a newline) reaches its
-    verdict within these lines."""
-    pieces = rest.split(b"\n")[1:-1]  # the complete lines after the start's line
-    if len(pieces) < 2:
-        return False  # "call trace is missed" depends on how many lines follow
-    for ln in pieces[:15]:
-        kind = _line_kind(ln)
-        if kind[1] or kind[2] is not None or b"(stack is not available)" in ln:
-            return True
-    return len(pieces) >= 15
+def _after_class(exp: str) -> str | None:
+    """What follows a leading negated class of plain characters that is not repeated
+    (None: the expanded pattern does not start so)."""
+    end = exp.find("]", 3)
+    if not exp.startswith("[^") or end < 0 or "\\" in exp[2:end] or "[" in exp[2:end]:
+        return None
+    after = exp[end + 1:]
+    return after if after[:1] not in ("", "*", "+", "?", "{") else None
 
 
-def _tail_matters_py(text: bytes, used: F.Format | None, index, lo: int) -> bool:
-    """Whether _stack_corruption could decide otherwise on the full text (the title text
-    plus the rest of the printer's output, from line index `lo` on, at most _TAIL_LINES
-    lines) than on the title text alone.  Conservative: the rest matters when one of its
-    lines holds a stack-start hint the title text lacks a match for, when a match sits
-    within 16 lines of the text's end, or, with no stack start at all, when one holds the
-    headerless frame's " from "."""
+def _starts_near_hint(pattern: str) -> bool:
+    """Whether a match of `pattern` can hold a newline only as its first character and
+    no assertion looks outside the match: the pattern is line-local (see _line_local), or
+    it is a negated class of plain characters, not repeated, then a line-local rest.  Then
+    (1) in `text + rest`, with `text` ending in a newline, a match that is not one within
+    `text` starts at or after text's last newline, and (2) the first match at or after a
+    position starts at most one character before the line holding the first occurrence,
+    from there on, of a literal every match holds (its hint)."""
+    exp = _expand(pattern)
+    if _line_local(exp):
+        return True
+    after = _after_class(exp)
+    return after is not None and _line_local(after)
+
+
+def _start_literal(pattern: str, hint: str) -> str:
+    """A literal every match of the stack-start pattern holds: the longest of its
+    STACK_START_HINTS hint and the literal its matches start with (after a leading
+    class)."""
+    exp = _expand(pattern)
+    after = _after_class(exp)
+    return max((hint, required_prefix(exp), required_prefix(after) if after is not None else ""), key=len)
+
+
+_START_NEAR_HINT = tuple(_starts_near_hint(p) for p in FR.STACK_START)
+_START_LITERALS = tuple(_start_literal(p, h) for p, h in zip(FR.STACK_START, _STACK_START_HINT_STR))
+_START_LITERALS_B = tuple(h.encode() for h in _START_LITERALS)
+# Every match of the headerless frame pattern lies inside one line and starts at its
+# start (a multi-line "^" and a line-local rest), and holds _HEADERLESS_HINT.
+_HEADERLESS_HINT = " from "
+_HEADERLESS_IN_LINE = FR.HEADERLESS_FRAME.startswith("^") and _line_local(FR.HEADERLESS_FRAME[1:])
+# Literals whose lines the tail check asks about (as bits of LogArrays.hints: see
+# _LogFacts.arrays).
+_TAIL_HINTS = tuple(dict.fromkeys(_START_LITERALS + (_HEADERLESS_HINT,)))
+
+
+def _first_start(k: int, buf: bytes, pos: int) -> int:
+    """Where the first match of stack start k at or after `pos` starts, or -1."""
+    rx, hint = _STACK_START_KEYED[k][0], _START_LITERALS_B[k]
+    if _START_NEAR_HINT[k]:
+        h = buf.find(hint, pos)
+        if h < 0:
+            return -1
+        pos = max(pos, buf.rfind(b"\n", 0, h))  # (the newline before the hint's line)
+    m = rx.search(buf, pos)
+    return -1 if m is None else m.start()
+
+
+def _tail_end(facts: "_LogFacts", lo: int) -> int:
+    """The end of the lines the rest after a title text that ends before line `lo` can
+    come from: _read_report stops at the (_TAIL_HEADERS + 1)-th main header after `lo`
+    and after _TAIL_LINES lines."""
+    mh = facts.main_sorted
+    k = bisect.bisect_right(mh, lo) + _TAIL_HEADERS
+    return min(lo + _TAIL_LINES, facts.n, mh[k] if k < len(mh) else facts.n)
+
+
+def _corruption_py(title: str, text: bytes, used: F.Format | None, facts: "_LogFacts | None", first: int, lo: int,
+                   reader) -> str | None:
+    """_stack_corruption_py(title, text + rest, used), where the rest,
+    `reader.rest_bytes()`, is the printer's output after the title text `text` (reader
+    None: there is none).  With the
+    log's `facts`, the title text comes from lines [first, lo) and the rest from lines
+    [lo, ...); the rest is read only when one of these lines holds a literal the verdict
+    looks for and the title text does not settle it, and then only its part past the
+    title text is searched.  (The compiled twin reads a titles Reader's rest only as far
+    as needed, and may use the lines of the title text in place of the stack-start set
+    when _describe left no answer for this text.)"""
+    if _title_corrupted(title):
+        return "title matches corrupted regexp"
     if used is None or used.no_stack_trace:
-        return False
-    hi = lo + _TAIL_LINES
-    has_stack = False
+        return None
+    read = reader.rest_bytes if reader is not None else None
+    if read is not None and (facts is None or not text.endswith(b"\n")):  # (the reader's texts end with one)
+        text, read = text + read(), None
+    if read is None:
+        facts = None  # (only the rest's lines are asked about)
+    whole = facts is None  # `full` is the whole text: the rest is read (or there is none)
+    full = text
+    hi = lo if whole else _tail_end(facts, lo)
+    n = len(text)
     hits = _set_hits(_STACK_START_SET, text)
-    for k, ((key, hint), hint_s) in enumerate(zip(_STACK_START_KEYED, _STACK_START_HINT_STR)):
-        m = _start_match(k, text) if (hits is None or k in hits) and hint in text else None
-        if m is not None:
-            has_stack = True
-            if text.count(b"\n", m.start()) < 16 and not _decided_in(text[m.start():]):
-                return True
-        elif index.any_holding(hint_s, lo, hi):
-            return True
-    return not has_stack and index.any_holding(" from ", lo, hi) and _HEADERLESS.search(text) is None
+    has_stack = False
+    for k, hint in enumerate(_START_LITERALS):
+        if not _START_NEAR_HINT[k]:  # a match may span the title text's end
+            if not whole:
+                full, whole = text + read(), True
+            p = _first_start(k, full, 0)
+        else:
+            p = _first_start(k, text, 0) if hits is None or k in hits else -1
+            if p < 0 and facts is not None and facts.index.any_holding(hint, lo, hi):
+                if not whole:
+                    full, whole = text + read(), True
+                p = _first_start(k, full, n - 1)  # (1) of _starts_near_hint
+        if p < 0:
+            continue
+        got = _look_at(full, p, not whole)
+        if got is _UNDECIDED:
+            full, whole = text + read(), True
+            got = _look_at(full, p, False)
+        if got is not None:
+            return got
+        has_stack = True
+    if has_stack:
+        return None
+    if not _HEADERLESS_IN_LINE:
+        if not whole:
+            full, whole = text + read(), True
+        return None if _HEADERLESS.search(full) is not None else "no stack trace in report"
+    if _HEADERLESS.search(text) is not None:
+        return None
+    if facts is not None and facts.index.any_holding(_HEADERLESS_HINT, lo, hi):
+        if not whole:
+            full, whole = text + read(), True
+        if _HEADERLESS.search(full, n) is not None:  # (a match lies inside one line)
+            return None
+    return "no stack trace in report"
 
 
 if _ext is not None and _walk is _ext.walk:
-    _ext.configure_checks(_CORRUPTED_TITLES, _set_hits, _STACK_START_SET, _start_match, _HEADERLESS,
-                          tuple(h for _, h in _STACK_START_KEYED), _STACK_START_HINT_STR, _TAIL_LINES)
-    _stack_corruption, _tail_matters = _ext.stack_corruption, _ext.tail_matters
+    _ext.configure_checks(_CORRUPTED_TITLES, _TITLE_HINTS, _set_hits, _LAST_HITS, _STACK_START_SET, tuple(rx for rx, _ in _STACK_START_KEYED),
+                          _START_LITERALS_B, _START_NEAR_HINT, tuple(_TAIL_HINTS.index(h) for h in _START_LITERALS), _HEADERLESS,
+                          _HEADERLESS_IN_LINE, _HEADERLESS_HINT.encode(), _TAIL_HINTS.index(_HEADERLESS_HINT), _TAIL_LINES,
+                          _TAIL_HEADERS)
+    _corruption = _ext.corruption
 else:
-    _stack_corruption, _tail_matters = _stack_corruption_py, _tail_matters_py
+    _corruption = _corruption_py
 
 
 _SANITIZED: dict[str, str] = {}
@@ -813,7 +919,7 @@ class _LogFacts:
     printer of each line, informational messages), the lines holding a marker that
     report_text reacts to, and whether the console connection dropped."""
 
-    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "strip_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "marked_sorted", "_dropped", "_dropped_set", "_arrays")
+    __slots__ = ("index", "lines", "n", "headers", "main_headers", "main_sorted", "texts", "special", "info", "contexts", "marked", "strip", "hangup", "_dropped", "_dropped_set", "_arrays")
 
     def __init__(self, lines: list[Line]) -> None:
         index = log_index(lines)
@@ -826,18 +932,12 @@ class _LogFacts:
         headers = index.headers
         if _ext is not None and type(headers) is list:
             self.main_sorted = _ext.main_headers(headers, _EXTRA)
-            self.main_headers = set(self.main_sorted)
         else:
-            self.main_headers = {i for i in itertools.compress(range(len(headers)), map(_NONNEGATIVE, headers))
-                                 if not F.OOPSES[headers[i]].extra}
-            self.main_sorted = sorted(self.main_headers)
+            self.main_sorted = [i for i in itertools.compress(range(len(headers)), map(_NONNEGATIVE, headers))
+                                if not F.OOPSES[headers[i]].extra]
         self.info = index.info
         self.contexts = index.contexts
         self.marked: set[int] = set().union(*(index.holding(m) for m in _SKIP_MARKERS))
-        # lines _strip_line may change (all others read as they are)
-        self.strip = index.holding(FR.QUESTIONABLE_MARK) | index.holding(FR.UNRELIABLE_SUFFIX)
-        self.strip_sorted = sorted(self.strip)
-        self.marked_sorted = sorted(self.marked)
         self._dropped: list[int] | None = None
         self._dropped_set: set[int] | None = None
         self.hangup = bool(index.holding(T.CONSOLE_HANGUP))
@@ -845,6 +945,12 @@ class _LogFacts:
 
     def __getattr__(self, name: str):
         # built on first use (only _read_report_py reads them)
+        if name == "main_headers":
+            self.main_headers = set(self.main_sorted)
+            return self.main_headers
+        if name == "strip":  # lines _strip_line may change (all others read as they are)
+            self.strip = self.index.holding(FR.QUESTIONABLE_MARK) | self.index.holding(FR.UNRELIABLE_SUFFIX)
+            return self.strip
         if name == "texts":
             self.texts = list(map(_TEXT_OF, self.lines))
             return self.texts
@@ -861,7 +967,9 @@ class _LogFacts:
         if self._arrays is None:
             c = self.contexts
             self._arrays = _ext.LogArrays(c if type(c) is list else list(c), self.main_sorted, self.info,
-                                          self.marked, self.dropped())
+                                          self.marked, self.dropped(), [self.index.holding(h) for h in _TAIL_HINTS])
+            if self.n:  # (the readers copy report texts out of the joined lines: see set_joined)
+                self._arrays.set_joined(self.index.text_of(0, self.n))
         return self._arrays
 
     def dropped_set(self) -> set[int]:
@@ -870,12 +978,22 @@ class _LogFacts:
         return self._dropped_set
 
     def dropped(self) -> list[int]:
-        """Ascending indexes of the lines _strip_line reads as unreliable frames (left
-        out of a report's text unless they are its header), decided once per log."""
+        """Indexes of the lines _strip_line reads as unreliable frames (left out of a
+        report's text unless they are its header), decided once per log."""
         if self._dropped is None:
-            lines = self.lines
-            self._dropped = [j for j in self.strip_sorted if _strip_line(lines[j])[1]]
+            lines, c, index = self.lines, self.contexts, self.index
+            if _ext is not None and type(lines) is list and type(c) is list:
+                self._dropped = _ext.unreliable_lines(lines, c, index.holding(FR.QUESTIONABLE_MARK),
+                                                      index.holding(FR.END_OF_IRQ), index.holding(FR.UNRELIABLE_SUFFIX),
+                                                      FR.UNRELIABLE_SUFFIX)
+            else:
+                self._dropped = _unreliable_py(lines, self.strip)
         return self._dropped
+
+
+def _unreliable_py(lines: list[Line], candidates) -> list[int]:
+    """The candidate indexes whose line _strip_line reads as an unreliable frame."""
+    return [j for j in candidates if _strip_line(lines[j])[1]]
 
 
 _FACTS: list[_LogFacts] = []  # the last log seen: title_for runs once per report of a log
@@ -972,12 +1090,7 @@ def _read_report_py(all_lines: list[Line], start: int, early: bool):
             if opens_tail:
                 second = True
                 if early and not tagged:
-                    text = "\n".join(out) + "\n" if out else ""
-                    yield text, None, j
-                    fast = _fast_tail(facts, j, ctx, len(out), last_header, skip_text, cpu_traceback)
-                    if fast is not None:
-                        yield text, text + fast[0], fast[1]
-                        return
+                    yield "\n".join(out) + "\n" if out else "", None, j
             if second:
                 tail += 1
                 if tail > _TAIL_LINES:
@@ -1020,62 +1133,61 @@ def _read_report_py(all_lines: list[Line], start: int, early: bool):
 def _read_report_fast(all_lines: list[Line], start: int, early: bool):
     """_read_report_py with its loop run by crashpipe._titles.Reader over per-log C
     arrays: the same yields."""
-    facts = _log_facts(all_lines)
     if type(all_lines) is not list:
         yield from _read_report_py(all_lines, start, early)
         return
-    head = all_lines[start]
-    min_lines = 16 if "BUG: KMSAN:" in head.text else 22
-    r = _ext.Reader(facts.arrays(), all_lines, facts.index, _strip_line, start, min_lines,
-                    _TAIL_LINES, _TAIL_HEADERS, _MAX_REPORT_LINES)
+    r = _new_reader(_log_facts(all_lines), all_lines, start)
     if r.run(early):
-        text = r.text_so_far()
-        j = r.at
-        yield text, None, j
-        fast = _fast_tail(facts, j, facts.contexts[start], len(r.out), r.last_header, r.skip_text, r.cpu_traceback)
-        if fast is not None:
-            yield text, text + fast[0], fast[1]
-            return
+        yield r.text_so_far(), None, r.at
         r.run(early)
     yield r.result()
 
 
-def _fast_tail(facts: "_LogFacts", j0: int, ctx: str, n_out: int, last_header: int, skip_text: bool,
-               cpu_traceback: bool) -> tuple[str, int] | None:
-    """What _read_report's loop adds after an untagged report's title text, from line
-    j0 on, worked out from the log index instead of line by line: (the rest of the full
-    text, last header index), or None when a line of the range needs the loop (another
-    printer, a line to strip, a marker line, the length cap)."""
-    if cpu_traceback:
-        return None
-    index, n, mh = facts.index, facts.n, facts.main_sorted
-    k = bisect.bisect_right(mh, j0)  # the first header after j0
-    third = mh[k + _TAIL_HEADERS] if k + _TAIL_HEADERS < len(mh) else n  # the header the loop stops at
-    end = min(third, j0 + _TAIL_LINES, n)  # lines [j0, end) are read
-    stop = end if end < n else n - 1  # ...and the header check runs up to this line
-    i = bisect.bisect_right(mh, stop) - 1
-    if i >= 0 and mh[i] >= j0:
-        last_header = mh[i]
-    if skip_text:
-        return "", last_header  # every line after is skipped
-    if n_out + (end - j0) >= _MAX_REPORT_LINES or not index.one_printer(j0, end) or facts.contexts[j0] != ctx:
-        return None
-    ms = facts.marked_sorted  # the lines holding one of _SKIP_MARKERS
-    i = bisect.bisect_left(ms, j0)
-    if i < len(ms) and ms[i] < end:
-        return None
-    # unreliable frames are left out, the other lines go in as they are
-    st = facts.dropped()
-    drop = st[bisect.bisect_left(st, j0):bisect.bisect_left(st, end)]
-    pieces = []
-    at = j0
-    for j in drop + [end]:
-        piece = index.text_of(at, j)
-        if piece is None:
-            return None
-        pieces.append(piece)
-        at = j + 1
-    return "".join(pieces), last_header
+def _new_reader(facts: "_LogFacts", all_lines: list[Line], start: int):
+    min_lines = 16 if "BUG: KMSAN:" in all_lines[start].text else 22
+    return _ext.Reader(facts.arrays(), all_lines, continues_report, _strip_line, start, min_lines, _TAIL_LINES,
+                       _TAIL_HEADERS, _MAX_REPORT_LINES)
+
+
+class _ReaderPy:
+    """The report reader as _title_for uses it, from _read_report_py's yields (the
+    reference for crashpipe._titles.Reader's title_bytes/rest_bytes, and the path for
+    line sequences that are not lists): run to where the title text ends; `paused` says
+    an untagged report's title text ended at line `at`, and the rest of the printer's
+    output is read only by `rest_bytes`; `last_header` is known once it is read; the title
+    text comes from lines before `end`."""
+
+    __slots__ = ("_gen", "_text", "_rest", "paused", "at", "end", "last_header")
+
+    def __init__(self, all_lines: list[Line], start: int) -> None:
+        self._gen = _read_report_py(all_lines, start, True)
+        text, full, at = next(self._gen)
+        self._text = text
+        self.paused = full is None
+        self.at = at
+        self.end = at if self.paused else len(all_lines)  # (the text's lines lie before)
+        self._rest = None if self.paused else full[len(text):]
+        self.last_header = None if self.paused else at
+
+    def title_bytes(self) -> bytes:
+        return self._text.encode("utf-8", "replace")
+
+    def rest_bytes(self) -> bytes:
+        if self.paused:
+            _, full, self.last_header = list(self._gen)[-1]
+            self._rest = full[len(self._text):]
+            self.paused = False
+        return self._rest.encode("utf-8", "replace")
+
+
+def _reader(facts: "_LogFacts", all_lines: list[Line], start: int):
+    """The reader of the report whose header is all_lines[start], run to where its title
+    text ends (see _ReaderPy)."""
+    if _ext is None or type(all_lines) is not list:
+        return _ReaderPy(all_lines, start)
+    r = _new_reader(facts, all_lines, start)
+    r.run(True)
+    return r
 
 
 _read_report = _read_report_fast if _ext is not None else _read_report_py
@@ -1105,29 +1217,25 @@ def _title_for(span: Span, all_lines: list[Line]) -> TitleInfo:
     if oi < 0:
         return TitleInfo(None, [], None, True, "no report header")
     oops = F.OOPSES[oi]
-    reader = _read_report(all_lines, start, True)
-    text_s, full_s, at = next(reader)
-    text = text_s.encode("utf-8", "replace")
-    if full_s is None:
-        full = None  # read on demand: the rest of the printer's output after the report
-    else:
-        full = text if full_s is text_s else full_s.encode("utf-8", "replace")
+    facts = _log_facts(all_lines)
+    reader = _reader(facts, all_lines, start)
+    text = reader.title_bytes()
+    full = None if reader.paused else text  # (None: the rest is read only if needed)
     title, corrupted, alts, used = _describe(text, oops)
     if not title:
-        last_header = at if full_s is not None else list(reader)[-1][2]
-        full = raw = raw_text(all_lines, start, last_header).encode("utf-8", "replace")
+        reader.rest_bytes()  # (read to the end: the last header it passed)
+        full = raw = raw_text(all_lines, start, reader.last_header).encode("utf-8", "replace")
         title, corrupted, alts, used = _describe(raw, oops)
     if not title:
         return TitleInfo(None, [], oops.formats[0].kind, True, "no title")
     if corrupted is None:
         if full is None:
-            if _tail_matters(text, used, log_index(all_lines), at):
-                _, full_s, _ = list(reader)[-1]
-                full = full_s.encode("utf-8", "replace")
-            else:
-                full = text
-        corrupted = _stack_corruption(title, full, used)
-    if corrupted is None and _log_facts(all_lines).hangup:
+            corrupted = _corruption(title, text, used, facts, start, reader.end, reader)
+        elif full is text:
+            corrupted = _corruption(title, text, used, facts, start, reader.end, None)
+        else:  # (the raw fallback text)
+            corrupted = _corruption(title, full, used, None, 0, 0, None)
+    if corrupted is None and facts.hangup:
         corrupted = "console disconnected"
     kind = used.kind if used is not None else oops.formats[0].kind
     alt = [sanitize(a) for a in alts]

@@ -28,8 +28,7 @@ SAMPLES = os.path.join(HERE, "..", "samples")
 
 # (module attribute, fast version, Python reference)
 TWINS = (("_read_report", T._read_report_fast, T._read_report_py), ("_walk", ext.walk, T._walk_py),
-         ("_line_kind", ext.line_kind, T._line_kind_py), ("_stack_corruption", ext.stack_corruption, T._stack_corruption_py),
-         ("_tail_matters", ext.tail_matters, T._tail_matters_py))
+         ("_line_kind", ext.line_kind, T._line_kind_py), ("_corruption", ext.corruption, T._corruption_py))
 # the per-distinct-value memos both paths fill: the reference runs on fresh ones, so it
 # never reads what the compiled path decided (which keeps its own, warm as in a run)
 MEMOS = ("_LINE_KIND", "_GROUP_NAMES", "_STRIPPED", "_SANITIZED", "_NAME_KEPT", "_STALL_HIT")
@@ -67,17 +66,30 @@ def check_lines(lines):
     T._FACTS.clear()
     idx = S.log_index(lines)
     heads = [i for i, h in enumerate(idx.headers) if h >= 0]
+    facts = T._log_facts(lines)
+    want = [j for j, ln in enumerate(lines) if T._strip_line(ln)[1]]
+    assert sorted(T._unreliable_py(lines, facts.strip)) == want
+    assert sorted(facts.dropped()) == want
     for s in heads:
         for early in (True, False):
             want = list(T._read_report_py(lines, s, early))
             got = list(T._read_report_fast(lines, s, early))
             assert got == want, (s, early)
+        # the reader as title_for uses it: texts as UTF-8 bytes, the rest read on demand
+        want, got = T._ReaderPy(lines, s), T._reader(facts, lines, s)
+        assert (got.paused, got.title_bytes()) == (want.paused, want.title_bytes()), s
+        if want.paused:
+            assert got.at == want.at
+        assert got.rest_bytes() == want.rest_bytes() and got.last_header == want.last_header, s
+        assert got.rest_bytes() == want.rest_bytes() and not got.paused and not want.paused
     for s in heads:  # the walk of every stack format of the header, both ways, every mode
-        title_text, full, at = T.report_text(lines, s)
+        title_text, full, _ = T.report_text(lines, s)
         text = full.encode("utf-8", "replace")
         oops = F.OOPSES[idx.headers[s]]
         check_walks(text, oops)
-        check_corruption(title_text.encode("utf-8", "replace"), text, oops, idx, at)
+        r = T._reader(facts, lines, s)  # (paused: the title text ends at line r.end, where the rest starts)
+        check_corruption(title_text.encode("utf-8", "replace"), text, oops, facts, s, r.end,
+                         (lambda s=s: T._reader(facts, lines, s)) if r.paused else None)
     spans = S.split_reports(lines)
     fast = [info_tuple(T.title_for(sp, lines)) for sp in spans]
     with reference():
@@ -106,18 +118,42 @@ def check_walks(text, oops):
                     assert ext.walk(*args) == want, (parts, may_corrupt, whole)
 
 
-def check_corruption(text, full, oops, idx, at):
-    # the checks on both texts, for each format of the header (and none); titles with
-    # and without a timestamp merged in
+class WholeRest:
+    """A reader that hands over the whole rest at once (as _ReaderPy does), counting."""
+
+    def __init__(self, rest):
+        self.rest, self.reads = rest, 0
+
+    def rest_bytes(self):
+        self.reads += 1
+        return self.rest
+
+
+def check_corruption(text, full, oops, facts, first, end, paused_reader):
+    """The corruption check from the title text (lines [first, end) of the log) and the
+    rest read on demand (when the reader paused: `paused_reader()` makes a titles Reader
+    paused there, which the compiled check reads in pieces), and on the whole text, both
+    ways, against the rule on the whole text; for each format of the header (and none),
+    titles with and without a timestamp merged in, with and without the set's answer
+    for the title text at hand."""
+    assert full.startswith(text)
+    rest = full[len(text):]
+    assert paused_reader is not None or not rest
     for used in (None, *oops.formats):
         for title in ("WARNING in f", "BUG: x [  12.345] y"):
-            for report in (text, full):
-                with reference():
-                    want = T._stack_corruption_py(title, report, used)
-                assert ext.stack_corruption(title, report, used) == want
-        with reference():
-            want = T._tail_matters_py(text, used, idx, at)
-        assert ext.tail_matters(text, used, idx, at) == want
+            with reference():
+                want = T._stack_corruption_py(title, full, used)
+            for f in (T._corruption_py, ext.corruption):
+                for known in (False, True):
+                    readers = [None] if paused_reader is None else [WholeRest(rest), paused_reader()]
+                    for reader in readers:
+                        T._LAST_HITS[:] = [None, None, None]
+                        if known:
+                            T._set_hits(T._STACK_START_SET, text)
+                        got = f(title, text, used, facts, first, end, reader)
+                        assert got == want, (f, title, used, known, reader)
+                        assert not isinstance(reader, WholeRest) or reader.reads <= 1  # read once at most
+                assert f(title, full, used, None, 0, 0, None) == want, (f, title, used)
 
 
 def check_text(text):
@@ -166,6 +202,50 @@ def test_noisy_logs_identical():
     for log in NOISY:
         check_text(log)
     assert check_text("\n".join(NOISY)) > 5  # several reports, several printers
+
+
+# Logs where the corruption check's answer hangs on the rest after the title text, or on
+# where in a line a stack start sits (a start at a line's beginning, a literal that is
+# not a start, a start right before or after the title text's end, frames only further
+# down, a headerless arm frame only in the rest).
+_START_EDGES = [
+    "BUG: unable to handle page fault for address: 0000000000000010\n backtrace:\n f+0x1/0x2\n"
+    "WARNING: CPU: 0 PID: 1 at a.c:1 g+0x1/0x2\nstack backtrace:\n h+0x1/0x2\n",
+    "BUG: unable to handle page fault for address: 0000000000000010\nstack backtrace:\nstack backtrace:\n"
+    "WARNING: CPU: 0 PID: 1 at a.c:1 g+0x1/0x2\n backtrace:\nx\ny\nz\n f+0x1/0x2\n",
+    "kernel BUG at mm/slub.c:419!\nx\nCall Trace:\n"
+    "BUG: KASAN: use-after-free in foo_bar+0x1/0x2\n f+0x1/0x2\nAllocated by task 1:\n a+0x1/0x2\nFreed:\n",
+    "kernel BUG at mm/slub.c:419!\nx\n"
+    "BUG: KASAN: use-after-free in foo_bar+0x1/0x2\nfoo [mod] from bar+0x10/0x18 [mod]\n",
+    "kernel BUG at mm/slub.c:419!\nx\n"
+    "BUG: KASAN: use-after-free in foo_bar+0x1/0x2\nCall Trace:\n" + "".join(f"l{i}\n" for i in range(20)),
+    "kernel BUG at mm/slub.c:419!\nCall Trace:\n"
+    "BUG: KASAN: use-after-free in foo_bar+0x1/0x2\n f+0x1/0x2\n g+0x1/0x2\n",
+    "kernel BUG at mm/slub.c:419!\nCall Trace:\nq\n"
+    "WARNING: CPU: 0 PID: 1 at a.c:1 g+0x1/0x2\nq\nCall Trace:\n",
+]
+
+
+def test_header_read_stripped_and_joined_text():
+    # a header line that reads as an unreliable frame is stripped, not copied whole out
+    # of the joined text; a joined text is taken only when ASCII with a newline per line
+    log = ("[ 1.0] x ? BUG: unable to handle page fault for address: 0000000000000010\n[ 1.1] Call Trace:\n"
+           "[ 1.2]  f+0x1/0x2\n[ 1.3]  ? g+0x1/0x2\n[ 1.4] WARNING: CPU: 0 PID: 1 at a.c:1 g+0x1/0x2\n")
+    assert check_text(log) == 2
+    lines = clean_lines(log)
+    T._FACTS.clear()
+    r = T._reader(T._log_facts(lines), lines, 0)
+    assert r.title_bytes().startswith(b" BUG: unable to handle page fault")  # (after " ?")
+    a = ext.LogArrays(["", ""], [], set(), set(), [])
+    assert not a.set_joined("a\nb") and not a.set_joined("a\nb\nc\n") and not a.set_joined("caf\xe9\nb\n")
+    assert a.set_joined("a\nb\n") and not a.set_joined("a\nb\n")  # (once)
+
+
+def test_corruption_edges():
+    for log in _START_EDGES:
+        for stamped in (False, True):
+            text = "".join(f"[{i:6d}.000000] {ln}\n" for i, ln in enumerate(log.splitlines())) if stamped else log
+            assert check_text(text) >= 2
 
 
 def test_odd_line_lists():
