@@ -13,7 +13,7 @@ is kept by the Python generator that drives it).  Rare branches (a main header t
 continue the report, a marker line, the header line stripped) call back into Python.
 """
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memset, memchr
 
 cdef extern from "Python.h":
     int PyList_Append(object, object) except -1
@@ -324,13 +324,72 @@ def line_kind(bytes ln):
     return kind
 
 
-def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, text=None, bint whole=False):
-    """titles._walk_py: ([(canonical, raw) frame per trace], ok)."""
+# `walk` runs on the report text itself (the lines are cut out of it only where the walk
+# reads them one by one), and looks for the parts (and the pattern after a trace) with
+# one search over the text from the current line where `titles._part_plan` says that
+# finds the first line holding a match; the literals of the plan, one of which every
+# match holds, skip that search when none is there and start it at the first line that
+# has one.
+
+cdef object _plan_f = None
+cdef dict _plans = {}
+
+
+def configure_walk(plan):
+    """Hand over titles._part_plan (see walk)."""
+    global _plan_f
+    _plan_f = plan
+    _plans.clear()
+
+
+cdef inline tuple _plan(str part):
+    p = _plans.get(part)
+    if p is None:
+        p = _plan_f(part)
+        _plans[part] = p
+    return <tuple>p
+
+
+cdef object _first_spans(tuple plan, bytes text, Py_ssize_t off):
+    """The spans of the first match of the plan's whole-text pattern at or after `off` (a
+    line's start), or None."""
+    cdef tuple hints = <tuple>plan[2]
+    cdef Py_ssize_t h = -1, k, at, ls
+    cdef const char* buf
+    if hints:
+        for hint in hints:
+            at = text.find(hint, off)
+            if at >= 0 and (h < 0 or at < h):
+                h = at
+        if h < 0:
+            return None
+        buf = text
+        ls = h
+        while ls > off and buf[ls - 1] != 10:  # back to the start of the line holding it
+            ls -= 1
+        off = ls
+    return _spans(plan[1], text, off)
+
+
+cdef inline Py_ssize_t _line_end(const char* buf, Py_ssize_t off, Py_ssize_t n) noexcept:
+    """The offset of the newline ending the line at `off`, or n (the last line)."""
+    cdef const void* p
+    if off >= n:
+        return n
+    p = memchr(buf + off, 10, <size_t>(n - off))
+    return n if p == NULL else <Py_ssize_t>(<const char*>p - buf)
+
+
+def walk(bytes text, tuple parts, skip, extractor, bint may_corrupt=True):
+    """titles._walk_text_py: ([(canonical, raw) frame per trace], ok), the lines being
+    text.split(b"\\n")."""
     cdef list raw = [], results = []
     cdef bint ok = True, settled
-    cdef Py_ssize_t traces = 0, pos = 0, n = len(text_lines), opos = 0, ooff = 0, i = 0, np = len(parts)
-    cdef Py_ssize_t at, nl
-    cdef bytes btext = text if type(text) is bytes else None
+    cdef Py_ssize_t traces = 0, n = len(text), i = 0, np = len(parts)
+    cdef Py_ssize_t off = 0  # where the next line starts (n + 1: no line left)
+    cdef Py_ssize_t ls, le, nxt_at
+    cdef const char* buf = text
+    cdef tuple plan, nplan
     while True:
         if i == np or (parts[i] == _PARSE_STACK and traces > 0):
             key = _key_frame_f(raw, extractor)
@@ -343,13 +402,17 @@ def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, t
         part = parts[i]
         if part == _PARSE_STACK:
             traces += 1
-            nxt = _rx_f(parts[i + 1]) if i + 1 < np else None
-            settled = nxt is None and extractor is None and not may_corrupt
-            while pos < n:
+            nplan = _plan(parts[i + 1]) if i + 1 < np else None
+            nxt_at = -2  # where the pattern after the trace first matches: -2 not searched yet, -1 nowhere
+            nsp = None
+            settled = nplan is None and extractor is None and not may_corrupt
+            while off <= n:
                 if settled and raw:
                     break
-                ln = text_lines[pos]
-                pos += 1
+                ls = off
+                le = _line_end(buf, ls, n)
+                off = le + 1
+                ln = text[ls:le]
                 kind = _line_memo.get(ln)
                 if kind is None:
                     kind = line_kind(ln)
@@ -359,44 +422,46 @@ def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, t
                     break
                 if stack_start:
                     break
-                if nxt is not None:
-                    sp = _spans(nxt, ln, 0)
-                    if sp is not None:
-                        _add(raw, _groups_of(ln, sp), skip)
-                        i += 1
-                        break
+                if nplan is not None:
+                    if nplan[1] is not None:
+                        if nxt_at == -2:
+                            nsp = _first_spans(nplan, text, ls)
+                            nxt_at = -1 if nsp is None else nsp[0][0]
+                        if 0 <= nxt_at <= le:  # (the first match is on this line)
+                            _add(raw, _groups_of(text, nsp), skip)
+                            i += 1
+                            break
+                    else:
+                        sp = _spans(nplan[0], ln, 0)
+                        if sp is not None:
+                            _add(raw, _groups_of(ln, sp), skip)
+                            i += 1
+                            break
                 if frame is not None:
                     _add(raw, frame, skip)
-        elif whole and btext is not None and not may_corrupt and _line_local_f(part):
-            sp = None
-            if pos < n:
-                while opos < pos:
-                    ooff = btext.index(b"\n", ooff) + 1
-                    opos += 1
-                sp = _spans(_rx_f(part), btext, ooff)
-            if sp is None:
-                pos = n
-            else:
-                _add(raw, _groups_of(btext, sp), skip)
-                at = sp[0][0]
-                nl = btext.find(b"\n", at)
-                if nl < 0:
-                    pos = n
-                else:
-                    pos = opos + btext.count(b"\n", ooff, at) + 1
-                    opos, ooff = pos, nl + 1
         else:
-            rx = _rx_f(part)
-            while pos < n:
-                ln = text_lines[pos]
-                pos += 1
-                if may_corrupt and _is_corrupted_f(ln):
-                    ok = False
-                    break
-                sp = _spans(rx, ln, 0)
-                if sp is not None:
-                    _add(raw, _groups_of(ln, sp), skip)
-                    break
+            plan = _plan(part)
+            if plan[1] is not None and not may_corrupt:
+                sp = _first_spans(plan, text, off) if off <= n else None
+                if sp is None:
+                    off = n + 1
+                else:
+                    _add(raw, _groups_of(text, sp), skip)
+                    off = _line_end(buf, sp[0][0], n) + 1
+            else:
+                rx = plan[0]
+                while off <= n:
+                    ls = off
+                    le = _line_end(buf, ls, n)
+                    off = le + 1
+                    ln = text[ls:le]
+                    if may_corrupt and _is_corrupted_f(ln):
+                        ok = False
+                        break
+                    sp = _spans(rx, ln, 0)
+                    if sp is not None:
+                        _add(raw, _groups_of(ln, sp), skip)
+                        break
         i += 1
     return results, ok
 

@@ -13,6 +13,8 @@ import bisect
 import itertools
 import operator
 import re
+import re._constants as _sre_consts
+import re._parser as _sre_parser
 from dataclasses import dataclass, field
 
 import re2
@@ -482,10 +484,92 @@ def _line_local(pattern: str) -> bool:
     place and with the same groups as a search of that line alone."""
     got = _LOCAL_CACHE.get(pattern)
     if got is None:
-        exp = _expand(pattern)
-        got = not any(t in exp for t in _NOT_LINE_LOCAL) and "(?" not in exp.replace("(?:", "")
+        got = _local_expanded(_expand(pattern))
         _LOCAL_CACHE[pattern] = got
     return got
+
+
+def _local_expanded(exp: str) -> bool:
+    return not any(t in exp for t in _NOT_LINE_LOCAL) and "(?" not in exp.replace("(?:", "")
+
+
+def _part_plan(part: str) -> tuple:
+    """How the compiled walk looks for a part of a stack walk: (the pattern for one line,
+    a pattern whose first match in the text from a line's start on lies in the first
+    line that holds a match, at the same place and with the same groups, or None when
+    only a search line by line says that, and a literal every match holds, in a
+    1-tuple, or ()).  The second is the part itself when it is line-local, and
+    its multi-line form when it is line-local after a leading "^" (which then matches
+    at every line start, and only there, as it does in a line alone)."""
+    line_rx = _rx(part)
+    exp = _expand(part)
+    if _line_local(part):
+        whole = line_rx
+    elif exp.startswith("^") and _local_expanded(exp[1:]):
+        whole = Fast(re2.compile(("(?m)" + exp).encode()))
+    else:
+        return line_rx, None, ()
+    # (with several literals, one scan each costs more than re2's one pass)
+    lits = required_literals(exp)
+    return line_rx, whole, lits if len(lits) == 1 else ()
+
+
+def required_literals(pattern: str) -> tuple[bytes, ...]:
+    """ASCII literals one of which every match of `pattern` holds (a cheap `find`
+    before re2 runs: where none is, nothing matches), or () when none of at least
+    2 bytes is known (or more than 6 would be needed).  Read off Python's parse of the pattern, which has the same
+    syntax for what this looks at; anything it cannot parse or any flag gives ()."""
+    try:
+        tree = _sre_parser.parse(pattern)
+        if tree.state.flags & ~(_sre_consts.SRE_FLAG_UNICODE | _sre_consts.SRE_FLAG_MULTILINE):
+            return ()
+        got = _required_in(list(tree))
+    except Exception:  # noqa: BLE001 - (any doubt: no literals)
+        return ()
+    if not got or len(got) > 6 or min(len(x) for x in got) < 2:
+        return ()
+    return tuple(sorted(x.encode() for x in got))
+
+
+def _required_in(items) -> frozenset[str] | None:
+    """For a parsed sequence: literals one of which every match holds (None: unknown);
+    the best of those each item (and each run of literal characters) requires."""
+    C = _sre_consts
+    cands: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is C.LITERAL and 32 <= av < 127:
+            run.append(chr(av))
+            continue
+        if run:
+            cands.append(frozenset(["".join(run)]))
+            run = []
+        got = None
+        if op is C.SUBPATTERN:
+            _, add, delete, sub = av
+            if add or delete:
+                raise ValueError("flags")  # (a case-insensitive group: give up)
+            got = _required_in(sub)
+        elif op is C.BRANCH:
+            alts = [_required_in(a) for a in av[1]]
+            if all(a is not None for a in alts):
+                got = frozenset().union(*alts)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+            got = _required_in(av[2])
+        if got:
+            cands.append(got)
+    if run:
+        cands.append(frozenset(["".join(run)]))
+    if not cands:
+        return None
+    # (a literal holding another is implied by it: "NIP" by "IP")
+    cands = [frozenset(x for x in c if not any(y != x and y in x for y in c)) for c in cands]
+    return max(cands, key=lambda c: (min(len(x) for x in c), -len(c)))
+
+
+def _walk_text_py(text: bytes, parts: tuple[str, ...], skip, extractor: str | None, may_corrupt: bool = True):
+    """_walk_py over the lines of `text` (the signature of the compiled walk)."""
+    return _walk_py(text.split(b"\n"), parts, skip, extractor, may_corrupt, text, True)
 
 
 if _ext is not None and getattr(_ANY_FRAME, "_raw", None) is not None:
@@ -494,22 +578,24 @@ if _ext is not None and getattr(_ANY_FRAME, "_raw", None) is not None:
     _ext.configure(_rx, _key_frame, _add_groups, _line_local, _is_corrupted_line, remember, _LINE_KIND,
                    _GROUP_NAMES, F.PARSE_STACK, _ANY_FRAME, _ANY_STACK_START, _CORRUPTED_LINE_HINT,
                    _STACK_START_HINTS)
+    _ext.configure_walk(_part_plan)
     _walk, _line_kind = _ext.walk, _ext.line_kind
 else:
-    _walk, _line_kind = _walk_py, _line_kind_py
+    _walk, _line_kind = _walk_text_py, _line_kind_py
 
 
 def _stack_frames(stack: F.Stack, text: bytes):
     skip = _skip_rx(stack.skip)
-    text_lines = text.split(b"\n")
     may_corrupt = _CORRUPTED_LINE_HINT in text
-    res, ok = _walk(text_lines, stack.parts, skip, stack.extractor, may_corrupt, text, True)
+    res, ok = _walk(text, stack.parts, skip, stack.extractor, may_corrupt)
     if ok:
         return res, ok
     if stack.parts2:
-        res, ok = _walk(text_lines, stack.parts2, skip, stack.extractor, may_corrupt)
-    if not ok and _HEADERLESS.search(text) is not None:
-        res2, ok2 = _walk(text_lines, FR.HEADERLESS_PARTS, skip, stack.extractor, may_corrupt)
+        res, ok = _walk(text, stack.parts2, skip, stack.extractor, may_corrupt)
+    if not ok:
+        # (a walk whose first part, the headerless frame, matches no line finds no
+        # frame: this needs no search of _HEADERLESS first)
+        res2, ok2 = _walk(text, FR.HEADERLESS_PARTS, skip, stack.extractor, may_corrupt)
         if ok2:
             return res2, ok2
     return res, ok
