@@ -834,7 +834,26 @@ def sanitize(title: str) -> str:
     return got
 
 
+# An ASCII title with no digit (which all replacement rules but the address one need)
+# and no six hex letters in a row (which that one needs) is one no rule can change: its
+# bytes mapped to b"0" for a digit, b"a" for a-f and b" " else tell (C loops, linear).
+# (tests/test_titles.py checks the rules still need what this says they need)
+_DIGIT_HEX_MAP = bytes(48 if 48 <= c <= 57 else 97 if 97 <= c <= 102 else 32 for c in range(256))
+
+
 def _sanitize(title: str) -> str:
+    if title.isascii():
+        classes = title.encode("ascii").translate(_DIGIT_HEX_MAP)
+        if b"0" in classes or b"aaaaaa" in classes:
+            return _sanitize_rules(title)
+        if title.isprintable() and "  " not in title:
+            return title[: T.MAX_TITLE].strip()
+        return _cap_printable(title)
+    return _sanitize_rules(title)
+
+
+def _sanitize_rules(title: str) -> str:
+    """_sanitize, every rule tried (the reference for its shortcut)."""
     has_digit = _has_digit(title)
     for rx, repl, hint, needs_digit in _REPLACEMENTS:
         if (hint is not None and hint not in title) or (needs_digit and not has_digit):
@@ -855,6 +874,10 @@ def _sanitize(title: str) -> str:
         # nothing to drop or collapse (printable ASCII has no tab): the loop below
         # would only drop a leading space
         return title[: T.MAX_TITLE].strip()
+    return _cap_printable(title)
+
+
+def _cap_printable(title: str) -> str:
     out = []
     prev = " "
     for ch in title.encode("utf-8", "replace")[: T.MAX_TITLE].decode("ascii", "ignore"):
