@@ -466,6 +466,207 @@ def walk(bytes text, tuple parts, skip, extractor, bint may_corrupt=True):
     return results, ok
 
 
+# --- the description -----------------------------------------------------------------
+#
+# `describe` is titles._describe_py (with its _title_hits, _search, _stack_frames,
+# _format and _partially_stripped): the same steps, with re2 called the way the walk
+# calls it and the glue in C.  `configure_describe` hands over titles' tables and memos.
+
+cdef dict _title_sets = None, _prefixes = None, _fmt_parts = None, _fast = {}
+cdef object _pattern_set_f = None, _stack_start_set = None, _prefix_f = None, _skip_rx_f = None
+cdef object _fmt_parts_f = None
+cdef list _last_hits = None
+cdef tuple _headerless_parts = (), _strip_prefixes = (), _stack_starts = ()
+cdef str _no_frames = None
+
+
+def configure_describe(dict title_sets, pattern_set, tuple stack_starts, stack_start_set, list last_hits,
+                       dict prefixes, prefix, skip_rx, tuple headerless_parts, dict fmt_parts, fmt_parts_f,
+                       tuple strip_prefixes, str no_frames):
+    """Hand over titles' description helpers (see configure)."""
+    global _title_sets, _pattern_set_f, _stack_start_set, _last_hits, _prefixes, _prefix_f, _skip_rx_f
+    global _headerless_parts, _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames, _stack_starts
+    _stack_starts = stack_starts
+    _title_sets, _pattern_set_f, _stack_start_set, _last_hits = title_sets, pattern_set, stack_start_set, last_hits
+    _prefixes, _prefix_f, _skip_rx_f, _headerless_parts = prefixes, prefix, skip_rx, headerless_parts
+    _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames = fmt_parts, fmt_parts_f, strip_prefixes, no_frames
+    _fast.clear()
+
+
+cdef object _title_hits(oops, bytes text):
+    """titles._title_hits."""
+    key = id(oops)
+    rs = _title_sets.get(key, _title_sets)
+    if rs is _title_sets:
+        rs = None
+        formats = oops.formats
+        if len(formats) > 2:
+            rs = _pattern_set_f([f.title for f in formats] + list(_stack_starts))
+        _title_sets[key] = rs
+    if rs is None:
+        return None
+    try:
+        got = rs.Match(text)
+    except Exception:  # noqa: BLE001
+        return None
+    if not got:
+        got = ()
+    cdef Py_ssize_t nf = len(oops.formats)
+    cdef set titles = set(), starts = set()
+    for k in got:
+        if k < nf:
+            titles.add(k)
+        else:
+            starts.add(k - nf)
+    if _stack_start_set is not None:
+        _last_hits[:] = [_stack_start_set, text, starts or None]
+    return titles or None
+
+
+cdef object _search_spans(str pattern, bytes text):
+    """The spans of titles._search(pattern, text), or None."""
+    pre = _prefixes.get(pattern)
+    if pre is None:
+        pre = _prefix_f(pattern)
+    if pre and pre not in text:
+        return None
+    fast = _fast.get(pattern)
+    if fast is None:
+        fast = _fast[pattern] = _rx_f(pattern)
+    return _spans(fast, text, 0)
+
+
+cdef tuple _stack_frames(stack, bytes text):
+    """titles._stack_frames."""
+    skip = _skip_rx_f(stack.skip)
+    cdef bint may_corrupt = _corrupt_hint in text
+    extractor = stack.extractor
+    res, ok = walk(text, stack.parts, skip, extractor, may_corrupt)
+    if ok:
+        return res, ok
+    parts2 = stack.parts2
+    if parts2:
+        res, ok = walk(text, parts2, skip, extractor, may_corrupt)
+    if not ok:
+        res2, ok2 = walk(text, _headerless_parts, skip, extractor, may_corrupt)
+        if ok2:
+            return res2, ok2
+    return res, ok
+
+
+cdef str _fmt(str fmt, list args):
+    """titles._format."""
+    parts = _fmt_parts.get(fmt)
+    if parts is None:
+        parts = _fmt_parts_f(fmt)
+    cdef tuple lits = <tuple>parts[0], idx = <tuple>parts[1]
+    cdef Py_ssize_t k, i, n = len(args), m = len(idx)
+    if m == 0:
+        return fmt
+    cdef list out = [lits[0]]
+    for k in range(m):
+        i = idx[k]
+        out.append(args[i - 1] if 1 <= i <= n else "%!v(BADINDEX)")
+        out.append(lits[k + 1])
+    return "".join(out)
+
+
+cdef list _partially_stripped(list prefix, list frames):
+    """titles._partially_stripped."""
+    cdef bint any_strip = False, add
+    cdef Py_ssize_t i
+    cdef list out, lst
+    for fr in frames:
+        if (<tuple>fr)[1].startswith(_strip_prefixes):
+            any_strip = True
+            break
+    if not any_strip:
+        return [prefix + [(<tuple>fr)[1] for fr in frames]]
+    out = []
+    for i in range(len(_strip_prefixes) + 1):
+        strip = "" if i == 0 else _strip_prefixes[i - 1]
+        add = i == 0
+        lst = []
+        for fr in frames:
+            raw = (<tuple>fr)[1]
+            t = raw[len(strip):] if strip and raw.startswith(strip) else raw
+            if t != raw:
+                add = True
+            lst.append(t)
+        if add:
+            out.append(prefix + lst)
+    return out
+
+
+def describe(bytes text, oops):
+    """titles._describe_py: (title, corrupted reason, alt titles, format)."""
+    cdef Py_ssize_t start = len(text) + 1, st, pos, end
+    cdef str desc = ""
+    cdef list alts = [], args, frames, full
+    cdef bint matched_title = False
+    corrupted = None
+    used = None
+    hits = _title_hits(oops, text)
+    formats = oops.formats
+    order = range(len(formats)) if hits is None else sorted(hits)
+    for k in order:
+        f = formats[k]
+        sp = _search_spans(f.title, text)
+        if sp is None:
+            continue
+        st = sp[0][0]
+        if st > start:
+            continue
+        if st == start and desc:
+            continue
+        if st < start:
+            desc, used, start = "", None, st
+        matched_title = True
+        report = f.report
+        if report is not None:
+            sp = _search_spans(report, text)
+            if sp is None:
+                continue
+        args = []
+        for g in _groups_of(text, sp):
+            args.append((<bytes>g).decode("utf-8", "replace") if g is not None else "")
+        frames = []
+        corrupted = None
+        stack = f.stack
+        if stack is not None:
+            frames, ok = _stack_frames(stack, text[sp[0][0]:])
+            if not ok:
+                corrupted = _no_frames
+        full = args + [(<tuple>fr)[0] for fr in frames]
+        fmt = f.fmt
+        desc = _fmt(fmt, full)
+        falt = f.alt
+        for a in falt:
+            alts.append(_fmt(a, full))
+        for seq in _partially_stripped(args, frames):
+            if seq == full:
+                continue
+            t = _fmt(fmt, seq)
+            if t != desc:
+                alts.append(t)
+            for a in falt:
+                alts.append(_fmt(a, seq))
+        if len(alts) > 1:
+            alts = list(dict.fromkeys(alts))
+        used = f
+    if not desc:
+        if matched_title:
+            corrupted = "matched title but not report regexp"
+        pos = text.find(oops.header.encode())
+        if pos < 0:
+            return "", corrupted, alts, None
+        end = text.find(b"\n", pos)
+        desc = (text[pos:] if end < 0 else text[pos:end]).decode("utf-8", "replace")
+    if corrupted is None and used is not None and used.corrupted:
+        corrupted = "report format is marked as corrupted"
+    return desc, corrupted, alts, used
+
+
 # --- the corruption checks -------------------------------------------------------------
 #
 # `stack_corruption` is titles._stack_corruption_py, `tail_matters` titles._tail_matters_py

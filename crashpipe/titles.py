@@ -117,10 +117,15 @@ def required_prefix(pattern: str) -> str:
 _PREFIX_CACHE: dict[str, bytes] = {}
 
 
-def _search(pattern: str, text: bytes):
+def _prefix(pattern: str) -> bytes:
     pre = _PREFIX_CACHE.get(pattern)
     if pre is None:
         pre = _PREFIX_CACHE[pattern] = required_prefix(_expand(pattern)).encode()
+    return pre
+
+
+def _search(pattern: str, text: bytes):
+    pre = _prefix(pattern)
     if pre and pre not in text:
         return None
     return _rx(pattern).search(text)
@@ -238,13 +243,19 @@ def _format_re(fmt: str, args: list[str]) -> str:
 _FMT_PARTS: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}  # (table strings: bounded)
 
 
+def _fmt_parts(fmt: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The literals of `fmt` and the argument numbers between them (remembered)."""
+    pieces = _FMT_ARG.split(fmt)  # literal, digits, literal, digits, ..., literal
+    parts = _FMT_PARTS[fmt] = (tuple(pieces[0::2]), tuple(int(d) for d in pieces[1::2]))
+    return parts
+
+
 def _format(fmt: str, args: list[str]) -> str:
     """The format string with `{N}` replaced by args[N-1] (a bad index says so, as Go's
     fmt does); the string is split at its placeholders once."""
     parts = _FMT_PARTS.get(fmt)
     if parts is None:
-        pieces = _FMT_ARG.split(fmt)  # literal, digits, literal, digits, ..., literal
-        parts = _FMT_PARTS[fmt] = (tuple(pieces[0::2]), tuple(int(d) for d in pieces[1::2]))
+        parts = _fmt_parts(fmt)
     lits, idx = parts
     if not idx:
         return fmt
@@ -658,8 +669,9 @@ def _title_hits(oops: F.Oops, text: bytes) -> set[int] | None:
     return titles or None
 
 
-def _describe(text: bytes, oops: F.Oops):
-    """(title, corrupted reason, alt titles, format) from the report text."""
+def _describe_py(text: bytes, oops: F.Oops):
+    """(title, corrupted reason, alt titles, format) from the report text (the
+    reference of the compiled describe)."""
     start = len(text) + 1
     desc = ""
     corrupted: str | None = None
@@ -714,6 +726,15 @@ def _describe(text: bytes, oops: F.Oops):
     if corrupted is None and used is not None and used.corrupted:
         corrupted = "report format is marked as corrupted"
     return desc, corrupted, alts, used
+
+
+if _ext is not None and _walk is _ext.walk:
+    _ext.configure_describe(_TITLE_SETS, _pattern_set, FR.STACK_START, _STACK_START_SET, _LAST_HITS,
+                            _PREFIX_CACHE, _prefix, _skip_rx, FR.HEADERLESS_PARTS, _FMT_PARTS, _fmt_parts,
+                            tuple(FR.STRIP_FRAME_PREFIXES), NO_FRAMES)
+    _describe = _ext.describe
+else:
+    _describe = _describe_py
 
 
 _LAST_STARTS: list = [None, {}]  # the last text (held) and its stack-start matches by index

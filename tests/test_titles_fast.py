@@ -28,6 +28,7 @@ SAMPLES = os.path.join(HERE, "..", "samples")
 
 # (module attribute, fast version, Python reference)
 TWINS = (("_read_report", T._read_report_fast, T._read_report_py), ("_walk", ext.walk, T._walk_text_py),
+         ("_describe", ext.describe, T._describe_py),
          ("_line_kind", ext.line_kind, T._line_kind_py), ("_stack_corruption", ext.stack_corruption, T._stack_corruption_py),
          ("_tail_matters", ext.tail_matters, T._tail_matters_py))
 # the per-distinct-value memos both paths fill: the reference runs on fresh ones, so it
