@@ -18,6 +18,9 @@ from libc.string cimport memset, memchr
 cdef extern from "Python.h":
     int PyList_Append(object, object) except -1
 
+cdef extern from "string.h":  # (a GNU extension: Python.h defines _GNU_SOURCE)
+    void* memmem(const void* haystack, size_t hlen, const void* needle, size_t nlen) nogil
+
 DEF F_MAIN = 1
 DEF F_INFO = 2
 DEF F_MARKED = 4
@@ -295,13 +298,55 @@ cdef tuple _groups_of(bytes text, spans):
     return tuple(out)
 
 
+from crashpipe import memo as _memo
+cdef dict _name_kept = None
+cdef object _skip_either = None
+
+
+cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
+    """crashpipe.memo.remember (same bounds), without the call."""
+    if key_len <= _memo.MAX_KEY_LEN:
+        if len(cache) >= _memo.MAX_ENTRIES:
+            cache.clear()
+        cache[key] = value
+    return value
+
+
 cdef inline int _add(list raw, tuple groups, skip) except -1:
     names = _group_memo.get((skip, groups))
     if names is None:
-        _add_groups_f(raw, groups, skip)
-    else:
-        raw.extend(names)
+        names = _group_names(groups, skip)
+    raw.extend(<tuple>names)
     return 0
+
+
+cdef bint _skipped(skip, bytes name) except -1:
+    """skip.search(name) is not None (skip: a pattern.Fast or a titles._SkipEither)."""
+    if type(skip) is _skip_either:
+        return _spans(skip.common, name, 0) is not None or _spans(skip.extra, name, 0) is not None
+    return _spans(skip, name, 0) is not None
+
+
+cdef tuple _group_names(tuple groups, skip):
+    """The names titles._add_groups adds for these groups, remembered in its memos
+    (a mangled name goes to it: it demangles first)."""
+    cdef list got = []
+    cdef Py_ssize_t size = 0
+    for g in groups:
+        if g is None:
+            continue
+        size += len(<bytes>g)
+        name = _name_kept.get((skip, g), _name_kept)
+        if name is _name_kept:  # not decided yet for this skip list
+            if (<bytes>g).startswith((b"_Z", b"_R")):
+                got = []
+                _add_groups_f(got, groups, skip)
+                return tuple(got)
+            name = None if _skipped(skip, <bytes>g) else (<bytes>g).decode("utf-8", "replace")
+            _keep(_name_kept, (skip, g), name, len(<bytes>g))
+        if name is not None:
+            got.append(name)
+    return <tuple>_keep(_group_memo, (skip, groups), tuple(got), size)
 
 
 def line_kind(bytes ln):
@@ -350,6 +395,20 @@ cdef inline tuple _plan(str part):
     return <tuple>p
 
 
+cdef inline Py_ssize_t _find(bytes text, bytes needle, Py_ssize_t start) noexcept:
+    """text.find(needle, start) for start >= 0, with libc's memmem (much faster than
+    CPython's search on texts of kilobytes)."""
+    cdef Py_ssize_t n = len(text), m = len(needle)
+    cdef const char* buf = text
+    cdef const void* p
+    if start > n:
+        return -1
+    if m == 0:
+        return start
+    p = memmem(buf + start, <size_t>(n - start), <const char*>needle, <size_t>m)
+    return -1 if p == NULL else <Py_ssize_t>(<const char*>p - buf)
+
+
 cdef object _first_spans(tuple plan, bytes text, Py_ssize_t off):
     """The spans of the first match of the plan's whole-text pattern at or after `off` (a
     line's start), or None."""
@@ -358,7 +417,7 @@ cdef object _first_spans(tuple plan, bytes text, Py_ssize_t off):
     cdef const char* buf
     if hints:
         for hint in hints:
-            at = text.find(hint, off)
+            at = _find(text, <bytes>hint, off)
             if at >= 0 and (h < 0 or at < h):
                 h = at
         if h < 0:
@@ -482,11 +541,12 @@ cdef str _no_frames = None
 
 def configure_describe(dict title_sets, pattern_set, tuple stack_starts, stack_start_set, list last_hits,
                        dict prefixes, prefix, skip_rx, tuple headerless_parts, dict fmt_parts, fmt_parts_f,
-                       tuple strip_prefixes, str no_frames):
+                       tuple strip_prefixes, str no_frames, dict name_kept, skip_either):
     """Hand over titles' description helpers (see configure)."""
     global _title_sets, _pattern_set_f, _stack_start_set, _last_hits, _prefixes, _prefix_f, _skip_rx_f
     global _headerless_parts, _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames, _stack_starts
-    _stack_starts = stack_starts
+    global _name_kept, _skip_either
+    _stack_starts, _name_kept, _skip_either = stack_starts, name_kept, skip_either
     _title_sets, _pattern_set_f, _stack_start_set, _last_hits = title_sets, pattern_set, stack_start_set, last_hits
     _prefixes, _prefix_f, _skip_rx_f, _headerless_parts = prefixes, prefix, skip_rx, headerless_parts
     _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames = fmt_parts, fmt_parts_f, strip_prefixes, no_frames
@@ -528,7 +588,7 @@ cdef object _search_spans(str pattern, bytes text):
     pre = _prefixes.get(pattern)
     if pre is None:
         pre = _prefix_f(pattern)
-    if pre and pre not in text:
+    if pre and _find(text, <bytes>pre, 0) < 0:
         return None
     fast = _fast.get(pattern)
     if fast is None:
@@ -539,7 +599,7 @@ cdef object _search_spans(str pattern, bytes text):
 cdef tuple _stack_frames(stack, bytes text):
     """titles._stack_frames."""
     skip = _skip_rx_f(stack.skip)
-    cdef bint may_corrupt = _corrupt_hint in text
+    cdef bint may_corrupt = _find(text, _corrupt_hint, 0) >= 0
     extractor = stack.extractor
     res, ok = walk(text, stack.parts, skip, extractor, may_corrupt)
     if ok:

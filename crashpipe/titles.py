@@ -731,7 +731,7 @@ def _describe_py(text: bytes, oops: F.Oops):
 if _ext is not None and _walk is _ext.walk:
     _ext.configure_describe(_TITLE_SETS, _pattern_set, FR.STACK_START, _STACK_START_SET, _LAST_HITS,
                             _PREFIX_CACHE, _prefix, _skip_rx, FR.HEADERLESS_PARTS, _FMT_PARTS, _fmt_parts,
-                            tuple(FR.STRIP_FRAME_PREFIXES), NO_FRAMES)
+                            tuple(FR.STRIP_FRAME_PREFIXES), NO_FRAMES, _NAME_KEPT, _SkipEither)
     _describe = _ext.describe
 else:
     _describe = _describe_py
