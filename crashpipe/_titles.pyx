@@ -18,6 +18,10 @@ from libc.string cimport memset, memchr
 cdef extern from "Python.h":
     int PyList_Append(object, object) except -1
 
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object)
+    const unsigned char* PyUnicode_1BYTE_DATA(object)
+
 cdef extern from "string.h":  # (a GNU extension: Python.h defines _GNU_SOURCE)
     void* memmem(const void* haystack, size_t hlen, const void* needle, size_t nlen) nogil
 
@@ -299,8 +303,9 @@ cdef tuple _groups_of(bytes text, spans):
 
 
 from crashpipe import memo as _memo
-cdef dict _name_kept = None
-cdef object _skip_either = None
+cdef dict _name_kept = None, _stripped = None, _sanitized = None
+cdef object _skip_either = None, _sanitize_rules_f = None, _cap_printable_f = None
+cdef Py_ssize_t _max_title = 0
 
 
 cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
@@ -395,11 +400,13 @@ cdef inline tuple _plan(str part):
     return <tuple>p
 
 
-cdef inline Py_ssize_t _find(bytes text, bytes needle, Py_ssize_t start) noexcept:
-    """text.find(needle, start) for start >= 0, with libc's memmem (much faster than
-    CPython's search on texts of kilobytes)."""
-    cdef Py_ssize_t n = len(text), m = len(needle)
+cdef inline Py_ssize_t _find(bytes text, bytes needle, Py_ssize_t start, Py_ssize_t n=-1) noexcept:
+    """text.find(needle, start, n) for start >= 0 (n < 0: the text's end), with libc's
+    memmem (much faster than CPython's search on texts of kilobytes)."""
+    cdef Py_ssize_t m = len(needle)
     cdef const char* buf = text
+    if n < 0 or n > len(text):
+        n = len(text)
     cdef const void* p
     if start > n:
         return -1
@@ -416,8 +423,8 @@ cdef object _first_spans(tuple plan, bytes text, Py_ssize_t off):
     cdef Py_ssize_t h = -1, k, at, ls
     cdef const char* buf
     if hints:
-        for hint in hints:
-            at = _find(text, <bytes>hint, off)
+        for hint in hints:  # (each after the first only looked for before the best so far)
+            at = _find(text, <bytes>hint, off, -1 if h < 0 else h + len(<bytes>hint) - 1)
             if at >= 0 and (h < 0 or at < h):
                 h = at
         if h < 0:
@@ -451,7 +458,14 @@ def walk(bytes text, tuple parts, skip, extractor, bint may_corrupt=True):
     cdef tuple plan, nplan
     while True:
         if i == np or (parts[i] == _PARSE_STACK and traces > 0):
-            key = _key_frame_f(raw, extractor)
+            key = None
+            if extractor is None and raw:  # (titles._key_frame's plain case, its memo hit)
+                first = raw[0]
+                got = _stripped.get(first)
+                if got is not None:
+                    key = (got, first)
+            if key is None:
+                key = _key_frame_f(raw, extractor)
             if not key[0]:
                 key, ok = ("corrupted", "corrupted"), False
             results.append(key)
@@ -541,12 +555,14 @@ cdef str _no_frames = None
 
 def configure_describe(dict title_sets, pattern_set, tuple stack_starts, stack_start_set, list last_hits,
                        dict prefixes, prefix, skip_rx, tuple headerless_parts, dict fmt_parts, fmt_parts_f,
-                       tuple strip_prefixes, str no_frames, dict name_kept, skip_either):
+                       tuple strip_prefixes, str no_frames, dict name_kept, skip_either, dict stripped,
+                       dict sanitized, sanitize_rules, cap_printable, Py_ssize_t max_title):
     """Hand over titles' description helpers (see configure)."""
     global _title_sets, _pattern_set_f, _stack_start_set, _last_hits, _prefixes, _prefix_f, _skip_rx_f
     global _headerless_parts, _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames, _stack_starts
-    global _name_kept, _skip_either
-    _stack_starts, _name_kept, _skip_either = stack_starts, name_kept, skip_either
+    global _name_kept, _skip_either, _stripped, _sanitized, _sanitize_rules_f, _cap_printable_f, _max_title
+    _stack_starts, _name_kept, _skip_either, _stripped = stack_starts, name_kept, skip_either, stripped
+    _sanitized, _sanitize_rules_f, _cap_printable_f, _max_title = sanitized, sanitize_rules, cap_printable, max_title
     _title_sets, _pattern_set_f, _stack_start_set, _last_hits = title_sets, pattern_set, stack_start_set, last_hits
     _prefixes, _prefix_f, _skip_rx_f, _headerless_parts = prefixes, prefix, skip_rx, headerless_parts
     _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames = fmt_parts, fmt_parts_f, strip_prefixes, no_frames
@@ -566,7 +582,7 @@ cdef object _title_hits(oops, bytes text):
     if rs is None:
         return None
     try:
-        got = rs.Match(text)
+        got = rs._set.Match(text)  # (re2.Set.Match without its wrapper)
     except Exception:  # noqa: BLE001
         return None
     if not got:
@@ -725,6 +741,41 @@ def describe(bytes text, oops):
     if corrupted is None and used is not None and used.corrupted:
         corrupted = "report format is marked as corrupted"
     return desc, corrupted, alts, used
+
+
+def sanitize(str title):
+    """titles._sanitize_py: the title as syzkaller stores it (remembered in its memo)."""
+    got = _sanitized.get(title)
+    if got is None:
+        got = _keep(_sanitized, title, _sanitize(title), len(title))
+    return got
+
+
+cdef str _sanitize(str title):
+    """titles._sanitize: an ASCII title with no digit and no six hex letters in a row is
+    one no replacement rule changes; the rest goes to titles._sanitize_rules."""
+    cdef Py_ssize_t i, n = len(title), run = 0
+    cdef const unsigned char* d
+    cdef unsigned char c
+    cdef bint plain = True  # printable, no two spaces in a row
+    if not PyUnicode_IS_ASCII(title):
+        return _sanitize_rules_f(title)
+    d = PyUnicode_1BYTE_DATA(title)
+    for i in range(n):
+        c = d[i]
+        if 48 <= c <= 57:
+            return _sanitize_rules_f(title)
+        if 97 <= c <= 102:
+            run += 1
+            if run >= 6:
+                return _sanitize_rules_f(title)
+        else:
+            run = 0
+        if c < 32 or c >= 127 or (c == 32 and i > 0 and d[i - 1] == 32):
+            plain = False
+    if plain:
+        return title[:_max_title].strip()
+    return _cap_printable_f(title)
 
 
 # --- the corruption checks -------------------------------------------------------------

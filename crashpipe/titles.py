@@ -508,8 +508,8 @@ def _part_plan(part: str) -> tuple:
     """How the compiled walk looks for a part of a stack walk: (the pattern for one line,
     a pattern whose first match in the text from a line's start on lies in the first
     line that holds a match, at the same place and with the same groups, or None when
-    only a search line by line says that, and a literal every match holds, in a
-    1-tuple, or ()).  The second is the part itself when it is line-local, and
+    only a search line by line says that, and literals one of which every match holds,
+    or ()).  The second is the part itself when it is line-local, and
     its multi-line form when it is line-local after a leading "^" (which then matches
     at every line start, and only there, as it does in a line alone)."""
     line_rx = _rx(part)
@@ -520,9 +520,7 @@ def _part_plan(part: str) -> tuple:
         whole = Fast(re2.compile(("(?m)" + exp).encode()))
     else:
         return line_rx, None, ()
-    # (with several literals, one scan each costs more than re2's one pass)
-    lits = required_literals(exp)
-    return line_rx, whole, lits if len(lits) == 1 else ()
+    return line_rx, whole, required_literals(exp)
 
 
 def required_literals(pattern: str) -> tuple[bytes, ...]:
@@ -728,15 +726,6 @@ def _describe_py(text: bytes, oops: F.Oops):
     return desc, corrupted, alts, used
 
 
-if _ext is not None and _walk is _ext.walk:
-    _ext.configure_describe(_TITLE_SETS, _pattern_set, FR.STACK_START, _STACK_START_SET, _LAST_HITS,
-                            _PREFIX_CACHE, _prefix, _skip_rx, FR.HEADERLESS_PARTS, _FMT_PARTS, _fmt_parts,
-                            tuple(FR.STRIP_FRAME_PREFIXES), NO_FRAMES, _NAME_KEPT, _SkipEither)
-    _describe = _ext.describe
-else:
-    _describe = _describe_py
-
-
 _LAST_STARTS: list = [None, {}]  # the last text (held) and its stack-start matches by index
 
 
@@ -846,9 +835,10 @@ else:
 _SANITIZED: dict[str, str] = {}
 
 
-def sanitize(title: str) -> str:
+def _sanitize_py(title: str) -> str:
     """The title as syzkaller stores it: replacement rules applied, only printable ASCII,
-    spaces collapsed, capped.  (Titles repeat across reports: remembered, bounded.)"""
+    spaces collapsed, capped.  (Titles repeat across reports: remembered, bounded.)
+    The reference of the compiled sanitize, which `sanitize` is when built."""
     got = _SANITIZED.get(title)
     if got is None:
         got = remember(_SANITIZED, title, _sanitize(title), len(title))
@@ -911,6 +901,16 @@ def _cap_printable(title: str) -> str:
         out.append(ch)
         prev = ch
     return "".join(out).strip()
+
+
+if _ext is not None and _walk is _ext.walk:
+    _ext.configure_describe(_TITLE_SETS, _pattern_set, FR.STACK_START, _STACK_START_SET, _LAST_HITS,
+                            _PREFIX_CACHE, _prefix, _skip_rx, FR.HEADERLESS_PARTS, _FMT_PARTS, _fmt_parts,
+                            tuple(FR.STRIP_FRAME_PREFIXES), NO_FRAMES, _NAME_KEPT, _SkipEither, _STRIPPED,
+                            _SANITIZED, _sanitize_rules, _cap_printable, T.MAX_TITLE)
+    _describe, sanitize = _ext.describe, _ext.sanitize
+else:
+    _describe, sanitize = _describe_py, _sanitize_py
 
 
 def _strip_line(ln: Line) -> tuple[str, bool]:

@@ -28,7 +28,7 @@ SAMPLES = os.path.join(HERE, "..", "samples")
 
 # (module attribute, fast version, Python reference)
 TWINS = (("_read_report", T._read_report_fast, T._read_report_py), ("_walk", ext.walk, T._walk_text_py),
-         ("_describe", ext.describe, T._describe_py),
+         ("_describe", ext.describe, T._describe_py), ("sanitize", ext.sanitize, T._sanitize_py),
          ("_line_kind", ext.line_kind, T._line_kind_py), ("_stack_corruption", ext.stack_corruption, T._stack_corruption_py),
          ("_tail_matters", ext.tail_matters, T._tail_matters_py))
 # the per-distinct-value memos both paths fill: the reference runs on fresh ones, so it
@@ -282,3 +282,21 @@ def test_split_skip_lists_match_the_union():
             words += [b"a" + w + b"z" for w in words]
             for w in words:
                 assert (rx.search(w) is None) == (union.search(w) is None), (f.stack.skip, w)
+
+
+SANITIZE_TITLES = ["WARNING in cl_udp_free_tx", "KASAN: use-after-free in foo.part.12", "x facade y", "x fac4de y",
+                   "in deadbe", "in deadb", " lead", "tail ", "a  b", "a\tb", "caf\u00e9 0x1", "\x01ctl", "x" * 130,
+                   "a" * 118 + "\u20ac" + "bcd", "", " ", "  ", "in abcdef_g", "CPU#3 stuck", "\u0663 digit", "a\x7fb",
+                   "syz-executor.4/1234 in f", "INFO: task \ufffd\ufffd blocked\ttwice", "abcde", "abcdefabcdef"]
+
+
+def test_sanitize_compiled_equals_rules():
+    # (titles are decoded with errors="replace": no lone surrogates)
+    for t in SANITIZE_TITLES + [p for p in PIECES if not any("\ud800" <= c <= "\udfff" for c in p)]:
+        assert ext.sanitize(t) == T._sanitize_rules(t), t
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(alphabet="abcdefgx019 _.:/#\t\u00e9\x7f\x01", max_size=40))
+def test_sanitize_compiled_random(t):
+    assert ext.sanitize(t) == T._sanitize_rules(t)
