@@ -216,15 +216,63 @@ class _SkipEither:
 
 
 def _skip_rx(extra: tuple[str, ...]):
+    """The skip list with a format's extra patterns, compiled without capturing groups
+    (only whether a name matches is asked: re2 then finds no submatches, which cost
+    more than the search)."""
     rx = _SKIP_CACHE.get(extra)
     if rx is None:
         if extra and not any("(?" in p.replace("(?:", "") for p in FR.SKIP + extra):
             # (no inline flags, which would reach across the top-level "|" of the union)
-            rx = _SkipEither(_skip_rx(()), Fast(re2.compile("|".join(extra).encode())))
+            rx = _SkipEither(_skip_rx(()), Fast(re2.compile(_no_captures("|".join(extra)).encode())))
         else:
-            rx = Fast(re2.compile("|".join(FR.SKIP + extra).encode()))
+            rx = Fast(re2.compile(_no_captures("|".join(FR.SKIP + extra)).encode()))
         _SKIP_CACHE[extra] = rx
     return rx
+
+
+def _no_captures(pattern: str) -> str:
+    """`pattern` with its capturing groups made non-capturing: the same matches.  (Table
+    patterns; one with a POSIX class or \\Q quoting, which this scan does not follow,
+    or that it would leave with a group, is returned as it is.)"""
+    if "[:" in pattern or "\\Q" in pattern:
+        return pattern
+    out = []
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+        elif in_class:
+            in_class = ch != "]"
+            out.append(ch)
+            i += 1
+        elif ch == "[":
+            j = i + 1
+            if pattern[j:j + 1] == "^":
+                j += 1
+            if pattern[j:j + 1] == "]":  # (a "]" first in a class is itself)
+                j += 1
+            out.append(pattern[i:j])
+            in_class = True
+            i = j
+        elif ch == "(" and pattern[i + 1:i + 2] != "?":
+            out.append("(?:")
+            i += 1
+        elif ch == "(" and pattern.startswith(("(?P<", "(?<"), i):
+            out.append("(?:")
+            i = pattern.index(">", i) + 1
+        else:
+            out.append(ch)
+            i += 1
+    got = "".join(out)
+    try:
+        if re2.compile(got).groups != 0:
+            return pattern
+    except Exception:  # noqa: BLE001
+        return pattern
+    return got
 
 
 def _skip_union(extra: tuple[str, ...]):

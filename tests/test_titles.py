@@ -328,3 +328,19 @@ def test_sanitize_shortcut_random(t):
 def test_required_literals(pattern, lits):
     import crashpipe.titles as T
     assert T.required_literals(pattern) == lits
+
+
+@pytest.mark.parametrize("pattern,want", [
+    ("a(b)c", "a(?:b)c"), ("(?:a)(?P<n>b)(?<m>c)", "(?:a)(?:b)(?:c)"), (r"\(x\)(y)", r"\(x\)(?:y)"),
+    ("[(]x(y)", "[(]x(?:y)"), ("[]()]x(y)", "[]()]x(?:y)"), ("[^]()](y)", "[^]()](?:y)"),
+    (r"[\]()](y)", r"[\]()](?:y)"), ("[[:alpha:]](x)", "[[:alpha:]](x)"), (r"\Q(\E(b)", r"\Q(\E(b)"),
+    ("atomic(64)?_(dec|inc)", "atomic(?:64)?_(?:dec|inc)"),
+])
+def test_no_captures(pattern, want):
+    import re2
+
+    import crashpipe.titles as T
+    got = T._no_captures(pattern)
+    assert got == want
+    if got != pattern:
+        assert re2.compile(got).groups == 0
