@@ -13,7 +13,7 @@ is kept by the Python generator that drives it).  Rare branches (a main header t
 continue the report, a marker line, the header line stripped) call back into Python.
 """
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset, memchr
+from libc.string cimport memset, memchr, memcmp
 
 cdef extern from "Python.h":
     int PyList_Append(object, object) except -1
@@ -277,6 +277,8 @@ def configure(rx, key_frame, add_groups, line_local, is_corrupted_line, remember
     _is_corrupted_f, _remember_f = is_corrupted_line, remember
     _line_memo, _group_memo, _PARSE_STACK = line_memo, group_memo, parse_stack
     _any_frame, _any_stack_start, _corrupt_hint, _stack_hints = any_frame, any_stack_start, corrupt_hint, stack_hints
+    global _c_frames
+    _c_frames = any_frame._rx.pattern == _C_FRAME_PATTERN
 
 
 cdef object _spans(object fast, bytes text, Py_ssize_t pos):
@@ -354,13 +356,135 @@ cdef tuple _group_names(tuple groups, skip):
     return <tuple>_keep(_group_memo, (skip, groups), tuple(got), size)
 
 
+# The frame-line pattern (formats.frames.FRAME_LINES as one alternation), matched in C
+# when the tables hold exactly this one (otherwise re2 runs it): every quantifier in it
+# is followed by a character it cannot consume, so its one match is found without
+# backtracking.  tests/test_titles_fast.py compares both on corpora and random lines.
+_C_FRAME_PATTERN = (rb"(?:^ *(?:\[\<?(?:0x)?[0-9a-f]+\>?\] ){0,2}([a-zA-Z0-9_]+)(?:\.|\+))|"
+                    rb"(?:^ *\[\<?(?:0x)?[0-9a-f]+\>?\] \(([a-zA-Z0-9_.]+)\) from \[\<?(?:0x)?[0-9a-f]+\>?\] "
+                    rb"\(([a-zA-Z0-9_]+)(?:\.|\+))|"
+                    rb"(?:^ *([a-zA-Z0-9_.]+)(?: \[[a-zA-Z0-9_.]+\])? from ([a-zA-Z0-9_]+)(?:\.|\+))")
+cdef bint _c_frames = False
+
+
+cdef inline bint _is_ident(unsigned char c) noexcept:
+    return (97 <= c <= 122) or (65 <= c <= 90) or (48 <= c <= 57) or c == 95
+
+
+cdef inline bint _is_ident_dot(unsigned char c) noexcept:
+    return _is_ident(c) or c == 46
+
+
+cdef inline bint _is_hex(unsigned char c) noexcept:
+    return (48 <= c <= 57) or (97 <= c <= 102)
+
+
+cdef Py_ssize_t _pc_end(const unsigned char* s, Py_ssize_t i, Py_ssize_t n) noexcept:
+    """The end of `\\[\\<?(?:0x)?[0-9a-f]+\\>?\\]` at i, or -1."""
+    cdef Py_ssize_t j, k
+    if i >= n or s[i] != 91:  # [
+        return -1
+    i += 1
+    if i < n and s[i] == 60:  # <
+        i += 1
+    j = i
+    if i + 2 < n and s[i] == 48 and s[i + 1] == 120 and _is_hex(s[i + 2]):  # 0x and a digit
+        j = i + 2
+    k = j
+    while k < n and _is_hex(s[k]):
+        k += 1
+    if k == j:
+        return -1
+    if k < n and s[k] == 62:  # >
+        k += 1
+    if k < n and s[k] == 93:  # ]
+        return k + 1
+    return -1
+
+
+cdef Py_ssize_t _func_end(const unsigned char* s, Py_ssize_t i, Py_ssize_t n) noexcept:
+    """The end of `([a-zA-Z0-9_]+)` at i when `\\.|\\+` follows it, or -1."""
+    cdef Py_ssize_t k = i
+    while k < n and _is_ident(s[k]):
+        k += 1
+    if k > i and k < n and (s[k] == 46 or s[k] == 43):
+        return k
+    return -1
+
+
+cdef inline bint _at(const unsigned char* s, Py_ssize_t i, Py_ssize_t n, const char* lit, Py_ssize_t m) noexcept:
+    return i + m <= n and memcmp(s + i, lit, <size_t>m) == 0
+
+
+cdef object _frame_groups(bytes ln):
+    """The groups of the frame-line pattern's match in the line, or None."""
+    cdef const unsigned char* s = <const unsigned char*><const char*>ln
+    cdef Py_ssize_t n = len(ln), i = 0, p, e, q, a, b, c, d
+    cdef int k
+    while i < n and s[i] == 32:
+        i += 1
+    # 1: up to two "[<pc>] ", then the function
+    p = i
+    for k in range(2):
+        e = _pc_end(s, p, n)
+        if e < 0 or e >= n or s[e] != 32:
+            break
+        p = e + 1
+    q = _func_end(s, p, n)
+    if q >= 0:
+        return (ln[p:q], None, None, None, None)
+    # 2: "[<pc>] (f) from [<pc>] (g+"
+    e = _pc_end(s, i, n)
+    if e >= 0 and _at(s, e, n, b" (", 2):
+        a = b = e + 2
+        while b < n and _is_ident_dot(s[b]):
+            b += 1
+        if b > a and _at(s, b, n, b") from ", 7):
+            c = _pc_end(s, b + 7, n)
+            if c >= 0 and _at(s, c, n, b" (", 2):
+                q = _func_end(s, c + 2, n)
+                if q >= 0:
+                    return (None, ln[a:b], ln[c + 2:q], None, None)
+    # 3: "f [mod] from g+"
+    a = b = i
+    while b < n and _is_ident_dot(s[b]):
+        b += 1
+    if b == a:
+        return None
+    d = b
+    if _at(s, b, n, b" [", 2):
+        c = d = b + 2
+        while d < n and _is_ident_dot(s[d]):
+            d += 1
+        d = d + 1 if d > c and d < n and s[d] == 93 else b  # (no module: " from " right after f)
+    if _at(s, d, n, b" from ", 6):
+        q = _func_end(s, d + 6, n)
+        if q >= 0:
+            return (None, None, None, ln[a:b], ln[d + 6:q])
+    return None
+
+
+def frame_groups(bytes ln):
+    """_frame_groups, for the tests."""
+    return _frame_groups(ln)
+
+
+def c_frames():
+    """Whether line_kind matches frame lines in C (the tables hold the pattern above)."""
+    return _c_frames
+
+
 def line_kind(bytes ln):
     """titles._line_kind_py: (corruption marker line, stack start line, groups of its
     frame match or None), remembered in the same memo."""
     kind = _line_memo.get(ln)
     if kind is not None:
         return kind
-    sp = _spans(_any_frame, ln, 0)
+    if _c_frames:
+        groups = _frame_groups(ln)
+    else:
+        sp = _spans(_any_frame, ln, 0)
+        groups = _groups_of(ln, sp) if sp is not None else None
     corrupt = False
     if _corrupt_hint in ln:
         corrupt = bool(_is_corrupted_f(ln))
@@ -369,7 +493,7 @@ def line_kind(bytes ln):
         if h in ln:
             stack = _spans(_any_stack_start, ln, 0) is not None
             break
-    kind = (corrupt, stack, _groups_of(ln, sp) if sp is not None else None)
+    kind = (corrupt, stack, groups)
     _remember_f(_line_memo, ln, kind, len(ln))
     return kind
 

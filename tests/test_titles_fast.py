@@ -300,3 +300,29 @@ def test_sanitize_compiled_equals_rules():
 @given(st.text(alphabet="abcdefgx019 _.:/#\t\u00e9\x7f\x01", max_size=40))
 def test_sanitize_compiled_random(t):
     assert ext.sanitize(t) == T._sanitize_rules(t)
+
+
+FRAME_BITS = [" ", "  ", "[", "]", "<", ">", "0x", "0", "x", "ff", "c01", "g", "(", ")", ".", "+", "_", " from ",
+              "from", "[mod]", " [", "foo", "Z9", "+0x1/0x2", "\t", "\xe9", "[<c0101234>] ", "(bar+0x10/0x20)"]
+
+
+def check_frame(ln: bytes):
+    m = T._ANY_FRAME.search(ln)
+    assert ext.frame_groups(ln) == (m.groups() if m is not None else None), ln
+
+
+def test_frame_lines_in_c():
+    assert ext.c_frames()  # (the tables' frame pattern is the one _titles.pyx matches in C)
+    for log in NOISY + [p for p in PIECES]:
+        for ln in log.split("\n"):
+            check_frame(ln.encode("utf-8", "replace"))
+    for path in _files(CORPUS) if os.path.isdir(CORPUS) else ():
+        with open(path, "rb") as f:
+            for ln in f.read().split(b"\n"):
+                check_frame(ln)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(FRAME_BITS), max_size=14))
+def test_frame_lines_in_c_random(bits):
+    check_frame("".join(bits).encode("utf-8"))
