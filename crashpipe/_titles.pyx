@@ -694,7 +694,7 @@ def configure_describe(dict title_sets, pattern_set, tuple stack_starts, stack_s
 
 
 cdef object _title_hits(oops, bytes text):
-    """titles._title_hits."""
+    """titles._title_hits, its indexes in order (a list)."""
     key = id(oops)
     rs = _title_sets.get(key, _title_sets)
     if rs is _title_sets:
@@ -712,15 +712,21 @@ cdef object _title_hits(oops, bytes text):
     if not got:
         got = ()
     cdef Py_ssize_t nf = len(oops.formats)
-    cdef set titles = set(), starts = set()
+    cdef list titles = []
+    cdef set starts = None
     for k in got:
         if k < nf:
-            titles.add(k)
+            titles.append(k)
         else:
+            if starts is None:
+                starts = set()
             starts.add(k - nf)
     if _stack_start_set is not None:
-        _last_hits[:] = [_stack_start_set, text, starts or None]
-    return titles or None
+        _last_hits[:] = [_stack_start_set, text, starts]
+    if not titles:
+        return None
+    titles.sort()
+    return titles
 
 
 cdef object _search_spans(str pattern, bytes text):
@@ -808,7 +814,7 @@ def describe(bytes text, oops):
     used = None
     hits = _title_hits(oops, text)
     formats = oops.formats
-    order = range(len(formats)) if hits is None else sorted(hits)
+    order = range(len(formats)) if hits is None else hits
     for k in order:
         f = formats[k]
         sp = _search_spans(f.title, text)
