@@ -326,3 +326,12 @@ def test_frame_lines_in_c():
 @given(st.lists(st.sampled_from(FRAME_BITS), max_size=14))
 def test_frame_lines_in_c_random(bits):
     check_frame("".join(bits).encode("utf-8"))
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.binary(max_size=40).map(lambda b: bytes(b"abIP_ \n\xff"[x % 8] for x in b)),
+       st.binary(max_size=5).map(lambda b: bytes(b"abIP_ \n\xff"[x % 8] for x in b)),
+       st.integers(0, 45), st.integers(-1, 45))
+def test_find_equals_bytes_find(text, needle, start, end):
+    want = text.find(needle, start, len(text) if end < 0 else end) if start <= len(text) else -1
+    assert ext.find(text, needle, start, end) == want
