@@ -308,10 +308,13 @@ cdef object _skip_either = None, _sanitize_rules_f = None, _cap_printable_f = No
 cdef Py_ssize_t _max_title = 0
 
 
+cdef Py_ssize_t _MAX_KEY_LEN = _memo.MAX_KEY_LEN, _MAX_ENTRIES = _memo.MAX_ENTRIES
+
+
 cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
-    """crashpipe.memo.remember (same bounds), without the call."""
-    if key_len <= _memo.MAX_KEY_LEN:
-        if len(cache) >= _memo.MAX_ENTRIES:
+    """crashpipe.memo.remember (its bounds), without the call."""
+    if key_len <= _MAX_KEY_LEN:
+        if len(cache) >= _MAX_ENTRIES:
             cache.clear()
         cache[key] = value
     return value
@@ -484,15 +487,15 @@ def line_kind(bytes ln):
         sp = _spans(_any_frame, ln, 0)
         groups = _groups_of(ln, sp) if sp is not None else None
     corrupt = False
-    if _corrupt_hint in ln:
+    if _find(ln, _corrupt_hint, 0) >= 0:
         corrupt = bool(_is_corrupted_f(ln))
     stack = False
     for h in _stack_hints:
-        if h in ln:
+        if _find(ln, <bytes>h, 0) >= 0:
             stack = _spans(_any_stack_start, ln, 0) is not None
             break
     kind = (corrupt, stack, groups)
-    _remember_f(_line_memo, ln, kind, len(ln))
+    _keep(_line_memo, ln, kind, len(ln))
     return kind
 
 
