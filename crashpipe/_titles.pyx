@@ -499,6 +499,80 @@ def line_kind(bytes ln):
     return kind
 
 
+# titles._key_frame (with _strip_frame, _hang_frame), its memos read in C; misses of the
+# stall-anchor memo call back into Python.
+cdef object _strip_frame_f = None, _is_stall_anchor_f = None
+cdef dict _stall_hit = None
+cdef tuple _strip_prefix_list = (), _hang_anchors = (), _hang_skip = ()
+cdef str _stall_self = None
+
+
+def configure_frames(dict stripped, dict stall_hit, strip_frame, is_stall_anchor, tuple strip_prefixes,
+                     tuple hang_anchors, tuple hang_skip, str stall_self):
+    """Hand over titles' guilty-frame helpers and tables (see configure)."""
+    global _stripped, _stall_hit, _strip_frame_f, _is_stall_anchor_f, _strip_prefix_list
+    global _hang_anchors, _hang_skip, _stall_self
+    _stripped, _stall_hit, _strip_frame_f, _is_stall_anchor_f = stripped, stall_hit, strip_frame, is_stall_anchor
+    _strip_prefix_list, _hang_anchors, _hang_skip, _stall_self = strip_prefixes, hang_anchors, hang_skip, stall_self
+
+
+cdef str _strip(str name):
+    """titles._strip_frame."""
+    got = _stripped.get(name)
+    if got is not None:
+        return <str>got
+    best = name
+    if name.startswith(_strip_prefix_list):
+        for p in _strip_prefix_list:
+            if name.startswith(p) and len(name) - len(<str>p) < len(<str>best):
+                best = name[len(<str>p):]
+    return <str>_keep(_stripped, name, best, len(name))
+
+
+cdef tuple _key_frame(list raw, extractor):
+    """titles._key_frame: (canonical, raw) name of the guilty frame, or ("", "")."""
+    cdef Py_ssize_t i, j, prev, n = len(raw)
+    cdef str fr, name
+    if n == 0:
+        return ("", "")
+    if extractor is None:
+        return (_strip(raw[0]), raw[0])
+    if extractor == "stall":
+        prev = 0
+        for i in range(n):
+            fr = _strip(raw[i])
+            hit = _stall_hit.get(fr)
+            if hit is None:
+                hit = _is_stall_anchor_f(fr)
+            if hit:
+                j = i if _stall_self in fr else prev
+                name = _strip(raw[j])
+                if _stall_self in name:
+                    return (_stall_self, raw[j])
+                return (name, raw[j])
+            prev = i
+        return ("", "")
+    cdef list stripped = [_strip(f) for f in raw]
+    for i in range(n):  # titles._hang_frame
+        fr = stripped[i]
+        for anchor, repl in _hang_anchors:
+            if anchor in fr:
+                return ((repl or fr), raw[i])
+    for i in range(n):
+        fr = stripped[i]
+        for s in _hang_skip:
+            if s in fr:
+                break
+        else:
+            return (fr, raw[i])
+    return ("", "")
+
+
+def key_frame(list raw, extractor):
+    """_key_frame, for the tests."""
+    return _key_frame(raw, extractor)
+
+
 # `walk` runs on the report text itself (the lines are cut out of it only where the walk
 # reads them one by one), and looks for the parts (and the pattern after a trace) with
 # one search over the text from the current line where `titles._part_plan` says that
@@ -628,14 +702,7 @@ def walk(bytes text, tuple parts, skip, extractor, bint may_corrupt=True):
     cdef tuple plan, nplan
     while True:
         if i == np or (parts[i] == _PARSE_STACK and traces > 0):
-            key = None
-            if extractor is None and raw:  # (titles._key_frame's plain case, its memo hit)
-                first = raw[0]
-                got = _stripped.get(first)
-                if got is not None:
-                    key = (got, first)
-            if key is None:
-                key = _key_frame_f(raw, extractor)
+            key = _key_frame(raw, extractor)
             if not key[0]:
                 key, ok = ("corrupted", "corrupted"), False
             results.append(key)

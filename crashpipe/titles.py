@@ -956,6 +956,8 @@ if _ext is not None and _walk is _ext.walk:
                             _PREFIX_CACHE, _prefix, _skip_rx, FR.HEADERLESS_PARTS, _FMT_PARTS, _fmt_parts,
                             tuple(FR.STRIP_FRAME_PREFIXES), NO_FRAMES, _NAME_KEPT, _SkipEither, _STRIPPED,
                             _SANITIZED, _sanitize_rules, _cap_printable, T.MAX_TITLE)
+    _ext.configure_frames(_STRIPPED, _STALL_HIT, _strip_frame, _is_stall_anchor, _SYSCALL_PREFIXES,
+                          tuple(FR.HANG_ANCHORS), tuple(FR.HANG_SKIP), FR.STALL_SELF_ANCHOR)
     _describe, sanitize = _ext.describe, _ext.sanitize
 else:
     _describe, sanitize = _describe_py, _sanitize_py

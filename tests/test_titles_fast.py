@@ -335,3 +335,16 @@ def test_frame_lines_in_c_random(bits):
 def test_find_equals_bytes_find(text, needle, start, end):
     want = text.find(needle, start, len(text) if end < 0 else end) if start <= len(text) else -1
     assert ext.find(text, needle, start, end) == want
+
+
+NAME_BITS = ["__x64_sys_", "__se_sys_", "sys_", "do_", "smp_call_function", "process_one_work", "rtnl_lock",
+             "synchronize_rcu", "synchronize_net", "schedule", "_lock", "wait", "foo", "bar_", "kthread", "x"]
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.lists(st.sampled_from(NAME_BITS + list(FR.STRIP_FRAME_PREFIXES)), min_size=1, max_size=3)
+                .map("".join), max_size=8), st.sampled_from([None, "stall", "hang"]))
+def test_key_frame_compiled(raw, extractor):
+    with reference():
+        want = T._key_frame(list(raw), extractor)
+    assert ext.key_frame(list(raw), extractor) == want
