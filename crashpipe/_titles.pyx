@@ -782,7 +782,7 @@ def walk(bytes text, tuple parts, skip, extractor, bint may_corrupt=True):
 # _format and _partially_stripped): the same steps, with re2 called the way the walk
 # calls it and the glue in C.  `configure_describe` hands over titles' tables and memos.
 
-cdef dict _title_sets = None, _prefixes = None, _fmt_parts = None, _fast = {}
+cdef dict _title_sets = None, _prefixes = None, _fmt_parts = None, _fast = {}  # _fast: pattern -> (prefix, Fast)
 cdef object _pattern_set_f = None, _stack_start_set = None, _prefix_f = None, _skip_rx_f = None
 cdef object _fmt_parts_f = None
 cdef list _last_hits = None
@@ -844,15 +844,13 @@ cdef object _title_hits(oops, bytes text):
 
 cdef object _search_spans(str pattern, bytes text):
     """The spans of titles._search(pattern, text), or None."""
-    pre = _prefixes.get(pattern)
-    if pre is None:
-        pre = _prefix_f(pattern)
+    plan = _fast.get(pattern)
+    if plan is None:
+        plan = _fast[pattern] = (_prefix_f(pattern), _rx_f(pattern))
+    pre = (<tuple>plan)[0]
     if pre and _find(text, <bytes>pre, 0) < 0:
         return None
-    fast = _fast.get(pattern)
-    if fast is None:
-        fast = _fast[pattern] = _rx_f(pattern)
-    return _spans(fast, text, 0)
+    return _spans((<tuple>plan)[1], text, 0)
 
 
 cdef tuple _stack_frames(stack, bytes text):
@@ -891,16 +889,19 @@ cdef str _fmt(str fmt, list args):
 
 
 cdef list _partially_stripped(list prefix, list frames):
-    """titles._partially_stripped."""
-    cdef bint any_strip = False, add
+    """titles._partially_stripped, without its first list when that is the canonical
+    one (prefix + the canonical names: describe skips that list)."""
+    cdef bint any_strip = False, same = True, add
     cdef Py_ssize_t i
     cdef list out, lst
     for fr in frames:
         if (<tuple>fr)[1].startswith(_strip_prefixes):
             any_strip = True
             break
+        if same and (<tuple>fr)[0] != (<tuple>fr)[1]:
+            same = False
     if not any_strip:
-        return [prefix + [(<tuple>fr)[1] for fr in frames]]
+        return [] if same else [prefix + [(<tuple>fr)[1] for fr in frames]]
     out = []
     for i in range(len(_strip_prefixes) + 1):
         strip = "" if i == 0 else _strip_prefixes[i - 1]
