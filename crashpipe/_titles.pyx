@@ -328,11 +328,41 @@ cdef inline int _add(list raw, tuple groups, skip) except -1:
     return 0
 
 
+cdef dict _skip_literals = None
+
+
+cdef bint _may_match(fast, bytes name) except -1:
+    """Whether `name` holds one of the literals titles._SKIP_LITERALS has for this skip
+    pattern (True when it has none): a name holding none matches nowhere."""
+    got = _skip_literals.get(fast)
+    if got is None:
+        return True
+    cdef const unsigned char* bitmap = <const unsigned char*><const char*>(<tuple>got)[0]
+    cdef dict table = <dict>(<tuple>got)[1]
+    cdef const unsigned char* s = <const unsigned char*><const char*>name
+    cdef Py_ssize_t i, n = len(name), m
+    cdef unsigned int h
+    for i in range(n - 2):
+        h = (s[i] * 961u + s[i + 1] * 31u + s[i + 2]) & 0xFFFFu
+        if bitmap[h >> 3] & (1 << (h & 7)):
+            for lit in <tuple>table[h]:
+                m = len(<bytes>lit)
+                if i + m <= n and memcmp(s + i, <const char*><bytes>lit, <size_t>m) == 0:
+                    return True
+    return False
+
+
+def may_match(fast, bytes name):
+    """_may_match, for the tests."""
+    return _may_match(fast, name)
+
+
 cdef bint _skipped(skip, bytes name) except -1:
     """skip.search(name) is not None (skip: a pattern.Fast or a titles._SkipEither)."""
     if type(skip) is _skip_either:
-        return _spans(skip.common, name, 0) is not None or _spans(skip.extra, name, 0) is not None
-    return _spans(skip, name, 0) is not None
+        return ((_may_match(skip.common, name) and _spans(skip.common, name, 0) is not None)
+                or (_may_match(skip.extra, name) and _spans(skip.extra, name, 0) is not None))
+    return _may_match(skip, name) and _spans(skip, name, 0) is not None
 
 
 cdef tuple _group_names(tuple groups, skip):
@@ -793,13 +823,15 @@ cdef str _no_frames = None
 def configure_describe(dict title_sets, pattern_set, tuple stack_starts, stack_start_set, list last_hits,
                        dict prefixes, prefix, skip_rx, tuple headerless_parts, dict fmt_parts, fmt_parts_f,
                        tuple strip_prefixes, str no_frames, dict name_kept, skip_either, dict stripped,
-                       dict sanitized, sanitize_rules, cap_printable, Py_ssize_t max_title):
+                       dict sanitized, sanitize_rules, cap_printable, Py_ssize_t max_title, dict skip_literals):
     """Hand over titles' description helpers (see configure)."""
     global _title_sets, _pattern_set_f, _stack_start_set, _last_hits, _prefixes, _prefix_f, _skip_rx_f
     global _headerless_parts, _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames, _stack_starts
     global _name_kept, _skip_either, _stripped, _sanitized, _sanitize_rules_f, _cap_printable_f, _max_title
     _stack_starts, _name_kept, _skip_either, _stripped = stack_starts, name_kept, skip_either, stripped
     _sanitized, _sanitize_rules_f, _cap_printable_f, _max_title = sanitized, sanitize_rules, cap_printable, max_title
+    global _skip_literals
+    _skip_literals = skip_literals
     _title_sets, _pattern_set_f, _stack_start_set, _last_hits = title_sets, pattern_set, stack_start_set, last_hits
     _prefixes, _prefix_f, _skip_rx_f, _headerless_parts = prefixes, prefix, skip_rx, headerless_parts
     _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames = fmt_parts, fmt_parts_f, strip_prefixes, no_frames

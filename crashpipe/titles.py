@@ -223,11 +223,50 @@ def _skip_rx(extra: tuple[str, ...]):
     if rx is None:
         if extra and not any("(?" in p.replace("(?:", "") for p in FR.SKIP + extra):
             # (no inline flags, which would reach across the top-level "|" of the union)
-            rx = _SkipEither(_skip_rx(()), Fast(re2.compile(_no_captures("|".join(extra)).encode())))
+            rx = _SkipEither(_skip_rx(()), _skip_fast("|".join(extra)))
         else:
-            rx = Fast(re2.compile(_no_captures("|".join(FR.SKIP + extra)).encode()))
+            rx = _skip_fast("|".join(FR.SKIP + extra))
         _SKIP_CACHE[extra] = rx
     return rx
+
+
+# Per compiled skip alternation: its literals (one of which every name it matches holds)
+# by the hash of their first three bytes, and a bitmap of those hashes: the compiled walk
+# asks re2 only about a name holding one of them (most names hold none).
+_SKIP_LITERALS: dict[object, tuple[bytes, dict[int, tuple[bytes, ...]]]] = {}
+
+
+def _trigram_hash(b: bytes) -> int:
+    return (b[0] * 961 + b[1] * 31 + b[2]) & 0xFFFF
+
+
+def _skip_fast(pattern: str):
+    rx = Fast(re2.compile(_no_captures(pattern).encode()))
+    try:
+        tree = _sre_parser.parse(pattern)
+        lits = None
+        if not tree.state.flags & ~(_sre_consts.SRE_FLAG_UNICODE | _sre_consts.SRE_FLAG_MULTILINE):
+            lits = _required_in(list(tree))
+    except Exception:  # noqa: BLE001 - (any doubt: re2 decides every name)
+        lits = None
+    if lits and min(len(x) for x in lits) >= 3:
+        table: dict[int, list[bytes]] = {}
+        bitmap = bytearray(1 << 13)
+        for lit in sorted(x.encode() for x in lits):
+            h = _trigram_hash(lit)
+            table.setdefault(h, []).append(lit)
+            bitmap[h >> 3] |= 1 << (h & 7)
+        _SKIP_LITERALS[rx] = (bytes(bitmap), {h: tuple(v) for h, v in table.items()})
+    return rx
+
+
+def _skip_may_match(rx, name: bytes) -> bool:
+    """Whether `name` holds one of the skip pattern's literals (True when unknown): the
+    reference of the compiled check."""
+    got = _SKIP_LITERALS.get(rx)
+    if got is None:
+        return True
+    return any(lit in name for lits in got[1].values() for lit in lits)
 
 
 def _no_captures(pattern: str) -> str:
@@ -955,7 +994,7 @@ if _ext is not None and _walk is _ext.walk:
     _ext.configure_describe(_TITLE_SETS, _pattern_set, FR.STACK_START, _STACK_START_SET, _LAST_HITS,
                             _PREFIX_CACHE, _prefix, _skip_rx, FR.HEADERLESS_PARTS, _FMT_PARTS, _fmt_parts,
                             tuple(FR.STRIP_FRAME_PREFIXES), NO_FRAMES, _NAME_KEPT, _SkipEither, _STRIPPED,
-                            _SANITIZED, _sanitize_rules, _cap_printable, T.MAX_TITLE)
+                            _SANITIZED, _sanitize_rules, _cap_printable, T.MAX_TITLE, _SKIP_LITERALS)
     _ext.configure_frames(_STRIPPED, _STALL_HIT, _strip_frame, _is_stall_anchor, _SYSCALL_PREFIXES,
                           tuple(FR.HANG_ANCHORS), tuple(FR.HANG_SKIP), FR.STALL_SELF_ANCHOR)
     _describe, sanitize = _ext.describe, _ext.sanitize

@@ -348,3 +348,49 @@ def test_key_frame_compiled(raw, extractor):
     with reference():
         want = T._key_frame(list(raw), extractor)
     assert ext.key_frame(list(raw), extractor) == want
+
+
+def _skip_objects():
+    out = []
+    for o in F.OOPSES:
+        for f in o.formats:
+            if f.stack is not None:
+                rx = T._skip_rx(f.stack.skip)
+                out += [rx.common, rx.extra] if isinstance(rx, T._SkipEither) else [rx]
+    return list({id(x): x for x in out}.values())
+
+
+def check_skip_literals(name: bytes):
+    for rx in _skip_objects():
+        may = ext.may_match(rx, name)
+        assert may == T._skip_may_match(rx, name), name
+        if rx.search(name) is not None:  # (no name the pattern matches is ever ruled out)
+            assert may, (rx._rx.pattern[:60], name)
+
+
+def test_skip_literals_never_rule_out_a_match():
+    assert all(rx in T._SKIP_LITERALS for rx in _skip_objects())  # (the tables' skip lists have literals)
+    names = {p.strip("^$").encode() for p in FR.SKIP}
+    for o in F.OOPSES:
+        for f in o.formats:
+            if f.stack is not None:
+                names.update(p.strip("^$").encode() for p in f.stack.skip)
+    names.update(b"a" + n + b"z" for n in list(names))
+    names.update([b"", b"ab", b"cl_tcp_sync_tcp", b"read_once_x_nocheck", b"atomic64_inc", b"crc32", b"down",
+                  b"_Z3fooi", b"caf\xc3\xa9_kfree"])
+    for path in log_files(CORPUS) if os.path.isdir(CORPUS) else ():
+        with open(path, "rb") as fh:
+            for ln in fh.read().split(b"\n"):
+                m = T._ANY_FRAME.search(ln)
+                if m is not None:
+                    names.update(g for g in m.groups() if g is not None)
+    for name in names:
+        check_skip_literals(name)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(["kfree", "spin_", "lock", "_once_", "nocheck", "read", "write", "atomic", "64",
+                                 "_inc", "crc", "1", "down", "up_", "rb_", "x", "_", "mem", "cpy", "slab_"]),
+                max_size=5).map("".join))
+def test_skip_literals_random(name):
+    check_skip_literals(name.encode())
