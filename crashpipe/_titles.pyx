@@ -11,6 +11,8 @@ printer of each line interned to an int).  `Reader`: `titles._read_report`'s loo
 them, resumable where the untagged report's title text ends (the early-yield protocol
 is kept by the Python generator that drives it).  Rare branches (a main header that may
 continue the report, a marker line, the header line stripped) call back into Python.
+`walk`, `line_kind`, `describe` and `sanitize`: the title's description from the report
+text (see their sections).
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset, memchr, memcmp
@@ -250,29 +252,27 @@ cdef class Reader:
 
 # --- the stack walk ------------------------------------------------------------------
 #
-# `walk` is titles._walk_py, `line_kind` titles._line_kind_py: the same steps, with re2
-# called through its engine binding directly (the spans a `pattern.Fast` search gets,
-# without building a match object) and the memos of titles read in C.  Misses of the
-# group-name memo, the guilty-frame choice and the fault-injection check call back into
-# the Python functions (`configure` hands them over).
+# `walk` is titles._walk_text_py, `line_kind` titles._line_kind_py: the same answers, with
+# re2 called through its engine binding directly (the spans a `pattern.Fast` search gets,
+# without building a match object) and the memos of titles read and filled in C.  A
+# mangled frame name, a stall-anchor memo miss and the fault-injection check call back
+# into the Python functions (`configure` and its siblings hand them over).
 
-cdef object _rx_f = None, _key_frame_f = None, _add_groups_f = None, _line_local_f = None
-cdef object _is_corrupted_f = None, _remember_f = None, _any_frame = None, _any_stack_start = None
+cdef object _rx_f = None, _add_groups_f = None
+cdef object _is_corrupted_f = None, _any_frame = None, _any_stack_start = None
 cdef dict _line_memo = None, _group_memo = None
 cdef str _PARSE_STACK = None
 cdef bytes _corrupt_hint = None
 cdef tuple _stack_hints = ()
 
 
-def configure(rx, key_frame, add_groups, line_local, is_corrupted_line, remember, dict line_memo,
-              dict group_memo, str parse_stack, any_frame, any_stack_start, bytes corrupt_hint,
-              tuple stack_hints):
+def configure(rx, add_groups, is_corrupted_line, dict line_memo, dict group_memo, str parse_stack, any_frame,
+              any_stack_start, bytes corrupt_hint, tuple stack_hints):
     """Hand over titles' helpers, memos and patterns (`pattern.Fast` objects whose `_raw`
     engine binding is present: titles checks that before calling)."""
-    global _rx_f, _key_frame_f, _add_groups_f, _line_local_f, _is_corrupted_f, _remember_f
+    global _rx_f, _add_groups_f, _is_corrupted_f
     global _line_memo, _group_memo, _PARSE_STACK, _any_frame, _any_stack_start, _corrupt_hint, _stack_hints
-    _rx_f, _key_frame_f, _add_groups_f, _line_local_f = rx, key_frame, add_groups, line_local
-    _is_corrupted_f, _remember_f = is_corrupted_line, remember
+    _rx_f, _add_groups_f, _is_corrupted_f = rx, add_groups, is_corrupted_line
     _line_memo, _group_memo, _PARSE_STACK = line_memo, group_memo, parse_stack
     _any_frame, _any_stack_start, _corrupt_hint, _stack_hints = any_frame, any_stack_start, corrupt_hint, stack_hints
     global _c_frames

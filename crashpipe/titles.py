@@ -671,9 +671,8 @@ def _walk_text_py(text: bytes, parts: tuple[str, ...], skip, extractor: str | No
 if _ext is not None and getattr(_ANY_FRAME, "_raw", None) is not None:
     # (the extension calls re2's engine binding the way pattern.Fast does: only when
     # this binding version has it)
-    _ext.configure(_rx, _key_frame, _add_groups, _line_local, _is_corrupted_line, remember, _LINE_KIND,
-                   _GROUP_NAMES, F.PARSE_STACK, _ANY_FRAME, _ANY_STACK_START, _CORRUPTED_LINE_HINT,
-                   _STACK_START_HINTS)
+    _ext.configure(_rx, _add_groups, _is_corrupted_line, _LINE_KIND, _GROUP_NAMES, F.PARSE_STACK, _ANY_FRAME,
+                   _ANY_STACK_START, _CORRUPTED_LINE_HINT, _STACK_START_HINTS)
     _ext.configure_walk(_part_plan)
     _walk, _line_kind = _ext.walk, _ext.line_kind
 else:
