@@ -279,6 +279,9 @@ def configure(rx, add_groups, is_corrupted_line, dict line_memo, dict group_memo
     _c_frames = any_frame._rx.pattern == _C_FRAME_PATTERN
 
 
+cdef dict _engines = {}  # pattern.Fast -> (its engine's bound Match, the unanchored mode)
+
+
 cdef object _spans(object fast, bytes text, Py_ssize_t pos):
     """The spans of fast.search(text, pos) (group 0 first), or None: no match."""
     cdef Py_ssize_t n = len(text)
@@ -286,7 +289,10 @@ cdef object _spans(object fast, bytes text, Py_ssize_t pos):
         pos = 0
     elif pos > n:
         pos = n
-    spans = fast._raw.Match(fast._unanchored, text, pos, n)
+    eng = _engines.get(fast)
+    if eng is None:
+        eng = _engines[fast] = (fast._raw.Match, fast._unanchored)
+    spans = (<tuple>eng)[0]((<tuple>eng)[1], text, pos, n)
     if spans[0][0] < 0:
         return None
     return spans
