@@ -14,14 +14,13 @@ over them, resumable where the untagged report's title text ends and at a given 
 texts as UTF-8 bytes copied out of the joined text (`titles._ReaderPy` is the reference).
 Rare branches (a main header that may continue the report, a marker line, the header
 line stripped) call back into Python.  `corruption`: `titles._corruption_py`, reading
-the rest through a Reader only as far as the verdict needs.
+the rest through a Reader only as far as the verdict needs.  `walk`, `line_kind`,
+`describe` and `sanitize`: the title's description from the report text (see their
+sections).
 """
 cimport cython
 from libc.stdlib cimport malloc, free, realloc
-from libc.string cimport memchr, memcpy, memset
-
-cdef extern from "string.h":  # (a GNU/BSD extension; Python.h asks for it on Linux)
-    void* memmem(const void* haystack, size_t haystacklen, const void* needle, size_t needlelen)
+from libc.string cimport memchr, memcmp, memcpy, memset
 
 cdef extern from "Python.h":
     int PyList_Append(object, object) except -1
@@ -34,6 +33,11 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_Tailmatch(object, object, Py_ssize_t, Py_ssize_t, int) except -1
     const Py_ssize_t PY_SSIZE_T_MAX
     char* PyBytes_AS_STRING(object)
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object)
+    const unsigned char* PyUnicode_1BYTE_DATA(object)
+
 
 DEF F_MAIN = 1
 DEF F_INFO = 2
@@ -480,31 +484,34 @@ cdef bytes _utf8_lines(list out):
 
 # --- the stack walk ------------------------------------------------------------------
 #
-# `walk` is titles._walk_py, `line_kind` titles._line_kind_py: the same steps, with re2
-# called through its engine binding directly (the spans a `pattern.Fast` search gets,
-# without building a match object) and the memos of titles read in C.  Misses of the
-# group-name memo, the guilty-frame choice and the fault-injection check call back into
-# the Python functions (`configure` hands them over).
+# `walk` is titles._walk_text_py, `line_kind` titles._line_kind_py: the same answers, with
+# re2 called through its engine binding directly (the spans a `pattern.Fast` search gets,
+# without building a match object) and the memos of titles read and filled in C.  A
+# mangled frame name, a stall-anchor memo miss and the fault-injection check call back
+# into the Python functions (`configure` and its siblings hand them over).
 
-cdef object _rx_f = None, _key_frame_f = None, _add_groups_f = None, _line_local_f = None
-cdef object _is_corrupted_f = None, _remember_f = None, _any_frame = None, _any_stack_start = None
+cdef object _rx_f = None, _add_groups_f = None
+cdef object _is_corrupted_f = None, _any_frame = None, _any_stack_start = None
 cdef dict _line_memo = None, _group_memo = None
 cdef str _PARSE_STACK = None
 cdef bytes _corrupt_hint = None
 cdef tuple _stack_hints = ()
 
 
-def configure(rx, key_frame, add_groups, line_local, is_corrupted_line, remember, dict line_memo,
-              dict group_memo, str parse_stack, any_frame, any_stack_start, bytes corrupt_hint,
-              tuple stack_hints):
+def configure(rx, add_groups, is_corrupted_line, dict line_memo, dict group_memo, str parse_stack, any_frame,
+              any_stack_start, bytes corrupt_hint, tuple stack_hints):
     """Hand over titles' helpers, memos and patterns (`pattern.Fast` objects whose `_raw`
     engine binding is present: titles checks that before calling)."""
-    global _rx_f, _key_frame_f, _add_groups_f, _line_local_f, _is_corrupted_f, _remember_f
+    global _rx_f, _add_groups_f, _is_corrupted_f
     global _line_memo, _group_memo, _PARSE_STACK, _any_frame, _any_stack_start, _corrupt_hint, _stack_hints
-    _rx_f, _key_frame_f, _add_groups_f, _line_local_f = rx, key_frame, add_groups, line_local
-    _is_corrupted_f, _remember_f = is_corrupted_line, remember
+    _rx_f, _add_groups_f, _is_corrupted_f = rx, add_groups, is_corrupted_line
     _line_memo, _group_memo, _PARSE_STACK = line_memo, group_memo, parse_stack
     _any_frame, _any_stack_start, _corrupt_hint, _stack_hints = any_frame, any_stack_start, corrupt_hint, stack_hints
+    global _c_frames
+    _c_frames = any_frame._rx.pattern == _C_FRAME_PATTERN
+
+
+cdef dict _engines = {}  # pattern.Fast -> (its engine's bound Match, the unanchored mode)
 
 
 cdef object _spans(object fast, bytes text, Py_ssize_t pos):
@@ -514,7 +521,10 @@ cdef object _spans(object fast, bytes text, Py_ssize_t pos):
         pos = 0
     elif pos > n:
         pos = n
-    spans = fast._raw.Match(fast._unanchored, text, pos, n)
+    eng = _engines.get(fast)
+    if eng is None:
+        eng = _engines[fast] = (fast._raw.Match, fast._unanchored)
+    spans = (<tuple>eng)[0]((<tuple>eng)[1], text, pos, n)
     if spans[0][0] < 0:
         return None
     return spans
@@ -530,13 +540,207 @@ cdef tuple _groups_of(bytes text, spans):
     return tuple(out)
 
 
+from crashpipe import memo as _memo
+cdef dict _name_kept = None, _stripped = None, _sanitized = None
+cdef object _skip_either = None, _sanitize_rules_f = None, _cap_printable_f = None
+cdef Py_ssize_t _max_title = 0
+
+
+cdef Py_ssize_t _MAX_KEY_LEN = _memo.MAX_KEY_LEN, _MAX_ENTRIES = _memo.MAX_ENTRIES
+
+
+cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
+    """crashpipe.memo.remember (its bounds), without the call."""
+    if key_len <= _MAX_KEY_LEN:
+        if len(cache) >= _MAX_ENTRIES:
+            cache.clear()
+        cache[key] = value
+    return value
+
+
 cdef inline int _add(list raw, tuple groups, skip) except -1:
     names = _group_memo.get((skip, groups))
     if names is None:
-        _add_groups_f(raw, groups, skip)
-    else:
-        raw.extend(names)
+        names = _group_names(groups, skip)
+    raw.extend(<tuple>names)
     return 0
+
+
+cdef dict _skip_literals = None
+
+
+cdef bint _may_match(fast, bytes name) except -1:
+    """Whether `name` holds one of the literals titles._SKIP_LITERALS has for this skip
+    pattern (True when it has none): a name holding none matches nowhere."""
+    got = _skip_literals.get(fast)
+    if got is None:
+        return True
+    cdef const unsigned char* bitmap = <const unsigned char*><const char*>(<tuple>got)[0]
+    cdef dict table = <dict>(<tuple>got)[1]
+    cdef const unsigned char* s = <const unsigned char*><const char*>name
+    cdef Py_ssize_t i, n = len(name), m
+    cdef unsigned int h
+    for i in range(n - 2):
+        h = (s[i] * 961u + s[i + 1] * 31u + s[i + 2]) & 0xFFFFu
+        if bitmap[h >> 3] & (1 << (h & 7)):
+            for lit in <tuple>table[h]:
+                m = len(<bytes>lit)
+                if i + m <= n and memcmp(s + i, <const char*><bytes>lit, <size_t>m) == 0:
+                    return True
+    return False
+
+
+def may_match(fast, bytes name):
+    """_may_match, for the tests."""
+    return _may_match(fast, name)
+
+
+cdef bint _skipped(skip, bytes name) except -1:
+    """skip.search(name) is not None (skip: a pattern.Fast or a titles._SkipEither)."""
+    if type(skip) is _skip_either:
+        return ((_may_match(skip.common, name) and _spans(skip.common, name, 0) is not None)
+                or (_may_match(skip.extra, name) and _spans(skip.extra, name, 0) is not None))
+    return _may_match(skip, name) and _spans(skip, name, 0) is not None
+
+
+cdef tuple _group_names(tuple groups, skip):
+    """The names titles._add_groups adds for these groups, remembered in its memos
+    (a mangled name goes to it: it demangles first)."""
+    cdef list got = []
+    cdef Py_ssize_t size = 0
+    for g in groups:
+        if g is None:
+            continue
+        size += len(<bytes>g)
+        name = _name_kept.get((skip, g), _name_kept)
+        if name is _name_kept:  # not decided yet for this skip list
+            if (<bytes>g).startswith((b"_Z", b"_R")):
+                got = []
+                _add_groups_f(got, groups, skip)
+                return tuple(got)
+            name = None if _skipped(skip, <bytes>g) else (<bytes>g).decode("utf-8", "replace")
+            _keep(_name_kept, (skip, g), name, len(<bytes>g))
+        if name is not None:
+            got.append(name)
+    return <tuple>_keep(_group_memo, (skip, groups), tuple(got), size)
+
+
+# The frame-line pattern (formats.frames.FRAME_LINES as one alternation), matched in C
+# when the tables hold exactly this one (otherwise re2 runs it): every quantifier in it
+# is followed by a character it cannot consume, so its one match is found without
+# backtracking.  tests/test_titles_fast.py compares both on corpora and random lines.
+_C_FRAME_PATTERN = (rb"(?:^ *(?:\[\<?(?:0x)?[0-9a-f]+\>?\] ){0,2}([a-zA-Z0-9_]+)(?:\.|\+))|"
+                    rb"(?:^ *\[\<?(?:0x)?[0-9a-f]+\>?\] \(([a-zA-Z0-9_.]+)\) from \[\<?(?:0x)?[0-9a-f]+\>?\] "
+                    rb"\(([a-zA-Z0-9_]+)(?:\.|\+))|"
+                    rb"(?:^ *([a-zA-Z0-9_.]+)(?: \[[a-zA-Z0-9_.]+\])? from ([a-zA-Z0-9_]+)(?:\.|\+))")
+cdef bint _c_frames = False
+
+
+cdef inline bint _is_ident(unsigned char c) noexcept:
+    return (97 <= c <= 122) or (65 <= c <= 90) or (48 <= c <= 57) or c == 95
+
+
+cdef inline bint _is_ident_dot(unsigned char c) noexcept:
+    return _is_ident(c) or c == 46
+
+
+cdef inline bint _is_hex(unsigned char c) noexcept:
+    return (48 <= c <= 57) or (97 <= c <= 102)
+
+
+cdef Py_ssize_t _pc_end(const unsigned char* s, Py_ssize_t i, Py_ssize_t n) noexcept:
+    """The end of `\\[\\<?(?:0x)?[0-9a-f]+\\>?\\]` at i, or -1."""
+    cdef Py_ssize_t j, k
+    if i >= n or s[i] != 91:  # [
+        return -1
+    i += 1
+    if i < n and s[i] == 60:  # <
+        i += 1
+    j = i
+    if i + 2 < n and s[i] == 48 and s[i + 1] == 120 and _is_hex(s[i + 2]):  # 0x and a digit
+        j = i + 2
+    k = j
+    while k < n and _is_hex(s[k]):
+        k += 1
+    if k == j:
+        return -1
+    if k < n and s[k] == 62:  # >
+        k += 1
+    if k < n and s[k] == 93:  # ]
+        return k + 1
+    return -1
+
+
+cdef Py_ssize_t _func_end(const unsigned char* s, Py_ssize_t i, Py_ssize_t n) noexcept:
+    """The end of `([a-zA-Z0-9_]+)` at i when `\\.|\\+` follows it, or -1."""
+    cdef Py_ssize_t k = i
+    while k < n and _is_ident(s[k]):
+        k += 1
+    if k > i and k < n and (s[k] == 46 or s[k] == 43):
+        return k
+    return -1
+
+
+cdef inline bint _at(const unsigned char* s, Py_ssize_t i, Py_ssize_t n, const char* lit, Py_ssize_t m) noexcept:
+    return i + m <= n and memcmp(s + i, lit, <size_t>m) == 0
+
+
+cdef object _frame_groups(bytes ln):
+    """The groups of the frame-line pattern's match in the line, or None."""
+    cdef const unsigned char* s = <const unsigned char*><const char*>ln
+    cdef Py_ssize_t n = len(ln), i = 0, p, e, q, a, b, c, d
+    cdef int k
+    while i < n and s[i] == 32:
+        i += 1
+    # 1: up to two "[<pc>] ", then the function
+    p = i
+    for k in range(2):
+        e = _pc_end(s, p, n)
+        if e < 0 or e >= n or s[e] != 32:
+            break
+        p = e + 1
+    q = _func_end(s, p, n)
+    if q >= 0:
+        return (ln[p:q], None, None, None, None)
+    # 2: "[<pc>] (f) from [<pc>] (g+"
+    e = _pc_end(s, i, n)
+    if e >= 0 and _at(s, e, n, b" (", 2):
+        a = b = e + 2
+        while b < n and _is_ident_dot(s[b]):
+            b += 1
+        if b > a and _at(s, b, n, b") from ", 7):
+            c = _pc_end(s, b + 7, n)
+            if c >= 0 and _at(s, c, n, b" (", 2):
+                q = _func_end(s, c + 2, n)
+                if q >= 0:
+                    return (None, ln[a:b], ln[c + 2:q], None, None)
+    # 3: "f [mod] from g+"
+    a = b = i
+    while b < n and _is_ident_dot(s[b]):
+        b += 1
+    if b == a:
+        return None
+    d = b
+    if _at(s, b, n, b" [", 2):
+        c = d = b + 2
+        while d < n and _is_ident_dot(s[d]):
+            d += 1
+        d = d + 1 if d > c and d < n and s[d] == 93 else b  # (no module: " from " right after f)
+    if _at(s, d, n, b" from ", 6):
+        q = _func_end(s, d + 6, n)
+        if q >= 0:
+            return (None, None, None, ln[a:b], ln[d + 6:q])
+    return None
+
+
+def frame_groups(bytes ln):
+    """_frame_groups, for the tests."""
+    return _frame_groups(ln)
+
+
+def c_frames():
+    """Whether line_kind matches frame lines in C (the tables hold the pattern above)."""
+    return _c_frames
 
 
 def line_kind(bytes ln):
@@ -545,30 +749,228 @@ def line_kind(bytes ln):
     kind = _line_memo.get(ln)
     if kind is not None:
         return kind
-    sp = _spans(_any_frame, ln, 0)
+    if _c_frames:
+        groups = _frame_groups(ln)
+    else:
+        sp = _spans(_any_frame, ln, 0)
+        groups = _groups_of(ln, sp) if sp is not None else None
     corrupt = False
-    if _corrupt_hint in ln:
+    if _find(ln, _corrupt_hint, 0) >= 0:
         corrupt = bool(_is_corrupted_f(ln))
     stack = False
     for h in _stack_hints:
-        if h in ln:
+        if _find(ln, <bytes>h, 0) >= 0:
             stack = _spans(_any_stack_start, ln, 0) is not None
             break
-    kind = (corrupt, stack, _groups_of(ln, sp) if sp is not None else None)
-    _remember_f(_line_memo, ln, kind, len(ln))
+    kind = (corrupt, stack, groups)
+    _keep(_line_memo, ln, kind, len(ln))
     return kind
 
 
-def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, text=None, bint whole=False):
-    """titles._walk_py: ([(canonical, raw) frame per trace], ok)."""
+# titles._key_frame (with _strip_frame, _hang_frame), its memos read in C; misses of the
+# stall-anchor memo call back into Python.
+cdef object _strip_frame_f = None, _is_stall_anchor_f = None
+cdef dict _stall_hit = None
+cdef tuple _strip_prefix_list = (), _hang_anchors = (), _hang_skip = ()
+cdef str _stall_self = None
+
+
+def configure_frames(dict stripped, dict stall_hit, strip_frame, is_stall_anchor, tuple strip_prefixes,
+                     tuple hang_anchors, tuple hang_skip, str stall_self):
+    """Hand over titles' guilty-frame helpers and tables (see configure)."""
+    global _stripped, _stall_hit, _strip_frame_f, _is_stall_anchor_f, _strip_prefix_list
+    global _hang_anchors, _hang_skip, _stall_self
+    _stripped, _stall_hit, _strip_frame_f, _is_stall_anchor_f = stripped, stall_hit, strip_frame, is_stall_anchor
+    _strip_prefix_list, _hang_anchors, _hang_skip, _stall_self = strip_prefixes, hang_anchors, hang_skip, stall_self
+
+
+cdef str _strip(str name):
+    """titles._strip_frame."""
+    got = _stripped.get(name)
+    if got is not None:
+        return <str>got
+    best = name
+    if name.startswith(_strip_prefix_list):
+        for p in _strip_prefix_list:
+            if name.startswith(p) and len(name) - len(<str>p) < len(<str>best):
+                best = name[len(<str>p):]
+    return <str>_keep(_stripped, name, best, len(name))
+
+
+cdef tuple _key_frame(list raw, extractor):
+    """titles._key_frame: (canonical, raw) name of the guilty frame, or ("", "")."""
+    cdef Py_ssize_t i, j, prev, n = len(raw)
+    cdef str fr, name
+    if n == 0:
+        return ("", "")
+    if extractor is None:
+        return (_strip(raw[0]), raw[0])
+    if extractor == "stall":
+        prev = 0
+        for i in range(n):
+            fr = _strip(raw[i])
+            hit = _stall_hit.get(fr)
+            if hit is None:
+                hit = _is_stall_anchor_f(fr)
+            if hit:
+                j = i if _stall_self in fr else prev
+                name = _strip(raw[j])
+                if _stall_self in name:
+                    return (_stall_self, raw[j])
+                return (name, raw[j])
+            prev = i
+        return ("", "")
+    cdef list stripped = [_strip(f) for f in raw]
+    for i in range(n):  # titles._hang_frame
+        fr = stripped[i]
+        for anchor, repl in _hang_anchors:
+            if anchor in fr:
+                return ((repl or fr), raw[i])
+    for i in range(n):
+        fr = stripped[i]
+        for s in _hang_skip:
+            if s in fr:
+                break
+        else:
+            return (fr, raw[i])
+    return ("", "")
+
+
+def key_frame(list raw, extractor):
+    """_key_frame, for the tests."""
+    return _key_frame(raw, extractor)
+
+
+# `walk` runs on the report text itself (the lines are cut out of it only where the walk
+# reads them one by one), and looks for the parts (and the pattern after a trace) with
+# one search over the text from the current line where `titles._part_plan` says that
+# finds the first line holding a match; the literals of the plan, one of which every
+# match holds, skip that search when none is there and start it at the first line that
+# has one.
+
+cdef object _plan_f = None
+cdef dict _plans = {}
+
+
+def configure_walk(plan):
+    """Hand over titles._part_plan (see walk)."""
+    global _plan_f
+    _plan_f = plan
+    _plans.clear()
+
+
+cdef inline tuple _plan(str part):
+    p = _plans.get(part)
+    if p is None:
+        p = _plan_f(part)
+        _plans[part] = p
+    return <tuple>p
+
+
+# How common a byte is in log text, roughly (1 rarest): _find looks for a needle's
+# rarest byte with memchr and compares the needle around each hit.  Hex digits (the
+# addresses and register dumps) and spaces are everywhere; capitals and most punctuation
+# are rare; lowercase letters sit between, the ones frequent in English words higher.
+cdef unsigned char _RANK[256]
+
+
+cdef void _init_rank() noexcept:
+    cdef int c
+    for c in range(256):
+        if 48 <= c <= 57 or 97 <= c <= 102 or c in b" \n\t":
+            _RANK[c] = 4
+        elif c in b"hilnorst_-./,:[]=":
+            _RANK[c] = 3
+        elif 97 <= c <= 122:
+            _RANK[c] = 2
+        else:
+            _RANK[c] = 1
+
+
+_init_rank()
+
+
+cdef Py_ssize_t _find(bytes text, bytes needle, Py_ssize_t start, Py_ssize_t n=-1) noexcept:
+    """text.find(needle, start, n) for start >= 0 (n < 0: the text's end): memchr for
+    the needle's rarest byte, the needle compared around each hit (CPython's search, and
+    libc's memmem on short needles, cost ~1 us on a report of kilobytes).  The needles
+    are table literals of a few bytes: linear in the text's length."""
+    cdef Py_ssize_t m = len(needle), k, r = 0, i, last, j
+    cdef const unsigned char* buf = <const unsigned char*><const char*>text
+    cdef const unsigned char* nd = <const unsigned char*><const char*>needle
+    cdef const void* p
+    cdef unsigned char c
+    if n < 0 or n > len(text):
+        n = len(text)
+    if m == 0:
+        return start if start <= n else -1
+    if start + m > n:
+        return -1
+    for k in range(1, m):
+        if _RANK[nd[k]] < _RANK[nd[r]]:
+            r = k
+    c = nd[r]
+    i = start + r  # where the rare byte sits for a match at start
+    last = n - m + r
+    while i <= last:
+        p = memchr(buf + i, c, <size_t>(last - i + 1))
+        if p == NULL:
+            return -1
+        j = <Py_ssize_t>(<const unsigned char*>p - buf)
+        if memcmp(buf + j - r, nd, <size_t>m) == 0:
+            return j - r
+        i = j + 1
+    return -1
+
+
+def find(bytes text, bytes needle, Py_ssize_t start=0, Py_ssize_t n=-1):
+    """_find, for the tests."""
+    return _find(text, needle, start, n)
+
+
+cdef object _first_spans(tuple plan, bytes text, Py_ssize_t off):
+    """The spans of the first match of the plan's whole-text pattern at or after `off` (a
+    line's start), or None."""
+    cdef tuple hints = <tuple>plan[2]
+    cdef Py_ssize_t h = -1, k, at, ls
+    cdef const char* buf
+    if hints:
+        for hint in hints:  # (each after the first only looked for before the best so far)
+            at = _find(text, <bytes>hint, off, -1 if h < 0 else h + len(<bytes>hint) - 1)
+            if at >= 0 and (h < 0 or at < h):
+                h = at
+        if h < 0:
+            return None
+        buf = text
+        ls = h
+        while ls > off and buf[ls - 1] != 10:  # back to the start of the line holding it
+            ls -= 1
+        off = ls
+    return _spans(plan[1], text, off)
+
+
+cdef inline Py_ssize_t _line_end(const char* buf, Py_ssize_t off, Py_ssize_t n) noexcept:
+    """The offset of the newline ending the line at `off`, or n (the last line)."""
+    cdef const void* p
+    if off >= n:
+        return n
+    p = memchr(buf + off, 10, <size_t>(n - off))
+    return n if p == NULL else <Py_ssize_t>(<const char*>p - buf)
+
+
+def walk(bytes text, tuple parts, skip, extractor, bint may_corrupt=True):
+    """titles._walk_text_py: ([(canonical, raw) frame per trace], ok), the lines being
+    text.split(b"\\n")."""
     cdef list raw = [], results = []
     cdef bint ok = True, settled
-    cdef Py_ssize_t traces = 0, pos = 0, n = len(text_lines), opos = 0, ooff = 0, i = 0, np = len(parts)
-    cdef Py_ssize_t at, nl
-    cdef bytes btext = text if type(text) is bytes else None
+    cdef Py_ssize_t traces = 0, n = len(text), i = 0, np = len(parts)
+    cdef Py_ssize_t off = 0  # where the next line starts (n + 1: no line left)
+    cdef Py_ssize_t ls, le, nxt_at
+    cdef const char* buf = text
+    cdef tuple plan, nplan
     while True:
         if i == np or (parts[i] == _PARSE_STACK and traces > 0):
-            key = _key_frame_f(raw, extractor)
+            key = _key_frame(raw, extractor)
             if not key[0]:
                 key, ok = ("corrupted", "corrupted"), False
             results.append(key)
@@ -578,13 +980,17 @@ def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, t
         part = parts[i]
         if part == _PARSE_STACK:
             traces += 1
-            nxt = _rx_f(parts[i + 1]) if i + 1 < np else None
-            settled = nxt is None and extractor is None and not may_corrupt
-            while pos < n:
+            nplan = _plan(parts[i + 1]) if i + 1 < np else None
+            nxt_at = -2  # where the pattern after the trace first matches: -2 not searched yet, -1 nowhere
+            nsp = None
+            settled = nplan is None and extractor is None and not may_corrupt
+            while off <= n:
                 if settled and raw:
                     break
-                ln = text_lines[pos]
-                pos += 1
+                ls = off
+                le = _line_end(buf, ls, n)
+                off = le + 1
+                ln = text[ls:le]
                 kind = _line_memo.get(ln)
                 if kind is None:
                     kind = line_kind(ln)
@@ -594,46 +1000,296 @@ def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, t
                     break
                 if stack_start:
                     break
-                if nxt is not None:
-                    sp = _spans(nxt, ln, 0)
-                    if sp is not None:
-                        _add(raw, _groups_of(ln, sp), skip)
-                        i += 1
-                        break
+                if nplan is not None:
+                    if nplan[1] is not None:
+                        if nxt_at == -2:
+                            nsp = _first_spans(nplan, text, ls)
+                            nxt_at = -1 if nsp is None else nsp[0][0]
+                        if 0 <= nxt_at <= le:  # (the first match is on this line)
+                            _add(raw, _groups_of(text, nsp), skip)
+                            i += 1
+                            break
+                    else:
+                        sp = _spans(nplan[0], ln, 0)
+                        if sp is not None:
+                            _add(raw, _groups_of(ln, sp), skip)
+                            i += 1
+                            break
                 if frame is not None:
                     _add(raw, frame, skip)
-        elif whole and btext is not None and not may_corrupt and _line_local_f(part):
-            sp = None
-            if pos < n:
-                while opos < pos:
-                    ooff = btext.index(b"\n", ooff) + 1
-                    opos += 1
-                sp = _spans(_rx_f(part), btext, ooff)
-            if sp is None:
-                pos = n
-            else:
-                _add(raw, _groups_of(btext, sp), skip)
-                at = sp[0][0]
-                nl = btext.find(b"\n", at)
-                if nl < 0:
-                    pos = n
-                else:
-                    pos = opos + btext.count(b"\n", ooff, at) + 1
-                    opos, ooff = pos, nl + 1
         else:
-            rx = _rx_f(part)
-            while pos < n:
-                ln = text_lines[pos]
-                pos += 1
-                if may_corrupt and _is_corrupted_f(ln):
-                    ok = False
-                    break
-                sp = _spans(rx, ln, 0)
-                if sp is not None:
-                    _add(raw, _groups_of(ln, sp), skip)
-                    break
+            plan = _plan(part)
+            if plan[1] is not None and not may_corrupt:
+                sp = _first_spans(plan, text, off) if off <= n else None
+                if sp is None:
+                    off = n + 1
+                else:
+                    _add(raw, _groups_of(text, sp), skip)
+                    off = _line_end(buf, sp[0][0], n) + 1
+            else:
+                rx = plan[0]
+                while off <= n:
+                    ls = off
+                    le = _line_end(buf, ls, n)
+                    off = le + 1
+                    ln = text[ls:le]
+                    if may_corrupt and _is_corrupted_f(ln):
+                        ok = False
+                        break
+                    sp = _spans(rx, ln, 0)
+                    if sp is not None:
+                        _add(raw, _groups_of(ln, sp), skip)
+                        break
         i += 1
     return results, ok
+
+
+# --- the description -----------------------------------------------------------------
+#
+# `describe` is titles._describe_py (with its _title_hits, _search, _stack_frames,
+# _format and _partially_stripped): the same steps, with re2 called the way the walk
+# calls it and the glue in C.  `configure_describe` hands over titles' tables and memos.
+
+cdef dict _title_sets = None, _prefixes = None, _fmt_parts = None, _fast = {}  # _fast: pattern -> (prefix, Fast)
+cdef object _pattern_set_f = None, _stack_start_set = None, _prefix_f = None, _skip_rx_f = None
+cdef object _fmt_parts_f = None
+cdef list _last_hits = None
+cdef tuple _headerless_parts = (), _strip_prefixes = (), _stack_starts = ()
+cdef str _no_frames = None
+
+
+def configure_describe(dict title_sets, pattern_set, tuple stack_starts, stack_start_set, list last_hits,
+                       dict prefixes, prefix, skip_rx, tuple headerless_parts, dict fmt_parts, fmt_parts_f,
+                       tuple strip_prefixes, str no_frames, dict name_kept, skip_either, dict stripped,
+                       dict sanitized, sanitize_rules, cap_printable, Py_ssize_t max_title, dict skip_literals):
+    """Hand over titles' description helpers (see configure)."""
+    global _title_sets, _pattern_set_f, _stack_start_set, _last_hits, _prefixes, _prefix_f, _skip_rx_f
+    global _headerless_parts, _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames, _stack_starts
+    global _name_kept, _skip_either, _stripped, _sanitized, _sanitize_rules_f, _cap_printable_f, _max_title
+    _stack_starts, _name_kept, _skip_either, _stripped = stack_starts, name_kept, skip_either, stripped
+    _sanitized, _sanitize_rules_f, _cap_printable_f, _max_title = sanitized, sanitize_rules, cap_printable, max_title
+    global _skip_literals
+    _skip_literals = skip_literals
+    _title_sets, _pattern_set_f, _stack_start_set, _last_hits = title_sets, pattern_set, stack_start_set, last_hits
+    _prefixes, _prefix_f, _skip_rx_f, _headerless_parts = prefixes, prefix, skip_rx, headerless_parts
+    _fmt_parts, _fmt_parts_f, _strip_prefixes, _no_frames = fmt_parts, fmt_parts_f, strip_prefixes, no_frames
+    _fast.clear()
+
+
+cdef object _title_hits(oops, bytes text):
+    """titles._title_hits, its indexes in order (a list)."""
+    key = id(oops)
+    rs = _title_sets.get(key, _title_sets)
+    if rs is _title_sets:
+        rs = None
+        formats = oops.formats
+        if len(formats) > 2:
+            rs = _pattern_set_f([f.title for f in formats] + list(_stack_starts))
+        _title_sets[key] = rs
+    if rs is None:
+        return None
+    try:
+        got = rs._set.Match(text)  # (re2.Set.Match without its wrapper)
+    except Exception:  # noqa: BLE001
+        return None
+    if not got:
+        got = ()
+    cdef Py_ssize_t nf = len(oops.formats)
+    cdef list titles = []
+    cdef set starts = None
+    for k in got:
+        if k < nf:
+            titles.append(k)
+        else:
+            if starts is None:
+                starts = set()
+            starts.add(k - nf)
+    if _stack_start_set is not None:
+        _last_hits[:] = [_stack_start_set, text, starts]
+    if not titles:
+        return None
+    titles.sort()
+    return titles
+
+
+cdef object _search_spans(str pattern, bytes text):
+    """The spans of titles._search(pattern, text), or None."""
+    plan = _fast.get(pattern)
+    if plan is None:
+        plan = _fast[pattern] = (_prefix_f(pattern), _rx_f(pattern))
+    pre = (<tuple>plan)[0]
+    if pre and _find(text, <bytes>pre, 0) < 0:
+        return None
+    return _spans((<tuple>plan)[1], text, 0)
+
+
+cdef tuple _stack_frames(stack, bytes text):
+    """titles._stack_frames."""
+    skip = _skip_rx_f(stack.skip)
+    cdef bint may_corrupt = _find(text, _corrupt_hint, 0) >= 0
+    extractor = stack.extractor
+    res, ok = walk(text, stack.parts, skip, extractor, may_corrupt)
+    if ok:
+        return res, ok
+    parts2 = stack.parts2
+    if parts2:
+        res, ok = walk(text, parts2, skip, extractor, may_corrupt)
+    if not ok:
+        res2, ok2 = walk(text, _headerless_parts, skip, extractor, may_corrupt)
+        if ok2:
+            return res2, ok2
+    return res, ok
+
+
+cdef str _fmt(str fmt, list args):
+    """titles._format."""
+    parts = _fmt_parts.get(fmt)
+    if parts is None:
+        parts = _fmt_parts_f(fmt)
+    cdef tuple lits = <tuple>parts[0], idx = <tuple>parts[1]
+    cdef Py_ssize_t k, i, n = len(args), m = len(idx)
+    if m == 0:
+        return fmt
+    cdef list out = [lits[0]]
+    for k in range(m):
+        i = idx[k]
+        out.append(args[i - 1] if 1 <= i <= n else "%!v(BADINDEX)")
+        out.append(lits[k + 1])
+    return "".join(out)
+
+
+cdef list _partially_stripped(list prefix, list frames):
+    """titles._partially_stripped, without its first list when that is the canonical
+    one (prefix + the canonical names: describe skips that list)."""
+    cdef bint any_strip = False, same = True, add
+    cdef Py_ssize_t i
+    cdef list out, lst
+    for fr in frames:
+        if (<tuple>fr)[1].startswith(_strip_prefixes):
+            any_strip = True
+            break
+        if same and (<tuple>fr)[0] != (<tuple>fr)[1]:
+            same = False
+    if not any_strip:
+        return [] if same else [prefix + [(<tuple>fr)[1] for fr in frames]]
+    out = []
+    for i in range(len(_strip_prefixes) + 1):
+        strip = "" if i == 0 else _strip_prefixes[i - 1]
+        add = i == 0
+        lst = []
+        for fr in frames:
+            raw = (<tuple>fr)[1]
+            t = raw[len(strip):] if strip and raw.startswith(strip) else raw
+            if t != raw:
+                add = True
+            lst.append(t)
+        if add:
+            out.append(prefix + lst)
+    return out
+
+
+def describe(bytes text, oops):
+    """titles._describe_py: (title, corrupted reason, alt titles, format)."""
+    cdef Py_ssize_t start = len(text) + 1, st, pos, end
+    cdef str desc = ""
+    cdef list alts = [], args, frames, full
+    cdef bint matched_title = False
+    corrupted = None
+    used = None
+    hits = _title_hits(oops, text)
+    formats = oops.formats
+    order = range(len(formats)) if hits is None else hits
+    for k in order:
+        f = formats[k]
+        sp = _search_spans(f.title, text)
+        if sp is None:
+            continue
+        st = sp[0][0]
+        if st > start:
+            continue
+        if st == start and desc:
+            continue
+        if st < start:
+            desc, used, start = "", None, st
+        matched_title = True
+        report = f.report
+        if report is not None:
+            sp = _search_spans(report, text)
+            if sp is None:
+                continue
+        args = []
+        for g in _groups_of(text, sp):
+            args.append((<bytes>g).decode("utf-8", "replace") if g is not None else "")
+        frames = []
+        corrupted = None
+        stack = f.stack
+        if stack is not None:
+            frames, ok = _stack_frames(stack, text[sp[0][0]:])
+            if not ok:
+                corrupted = _no_frames
+        full = args + [(<tuple>fr)[0] for fr in frames]
+        fmt = f.fmt
+        desc = _fmt(fmt, full)
+        falt = f.alt
+        for a in falt:
+            alts.append(_fmt(a, full))
+        for seq in _partially_stripped(args, frames):
+            if seq == full:
+                continue
+            t = _fmt(fmt, seq)
+            if t != desc:
+                alts.append(t)
+            for a in falt:
+                alts.append(_fmt(a, seq))
+        if len(alts) > 1:
+            alts = list(dict.fromkeys(alts))
+        used = f
+    if not desc:
+        if matched_title:
+            corrupted = "matched title but not report regexp"
+        pos = text.find(oops.header.encode())
+        if pos < 0:
+            return "", corrupted, alts, None
+        end = text.find(b"\n", pos)
+        desc = (text[pos:] if end < 0 else text[pos:end]).decode("utf-8", "replace")
+    if corrupted is None and used is not None and used.corrupted:
+        corrupted = "report format is marked as corrupted"
+    return desc, corrupted, alts, used
+
+
+def sanitize(str title):
+    """titles._sanitize_py: the title as syzkaller stores it (remembered in its memo)."""
+    got = _sanitized.get(title)
+    if got is None:
+        got = _keep(_sanitized, title, _sanitize(title), len(title))
+    return got
+
+
+cdef str _sanitize(str title):
+    """titles._sanitize: an ASCII title with no digit and no six hex letters in a row is
+    one no replacement rule changes; the rest goes to titles._sanitize_rules."""
+    cdef Py_ssize_t i, n = len(title), run = 0
+    cdef const unsigned char* d
+    cdef unsigned char c
+    cdef bint plain = True  # printable, no two spaces in a row
+    if not PyUnicode_IS_ASCII(title):
+        return _sanitize_rules_f(title)
+    d = PyUnicode_1BYTE_DATA(title)
+    for i in range(n):
+        c = d[i]
+        if 48 <= c <= 57:
+            return _sanitize_rules_f(title)
+        if 97 <= c <= 102:
+            run += 1
+            if run >= 6:
+                return _sanitize_rules_f(title)
+        else:
+            run = 0
+        if c < 32 or c >= 127 or (c == 32 and i > 0 and d[i - 1] == 32):
+            plain = False
+    if plain:
+        return title[:_max_title].strip()
+    return _cap_printable_f(title)
 
 
 # --- the corruption check --------------------------------------------------------------
@@ -642,8 +1298,8 @@ def walk(list text_lines, tuple parts, skip, extractor, bint may_corrupt=True, t
 # (their one-pass set, hints and line-start property are titles'), line kinds from
 # `line_kind`, the tail's hint literals read from LogArrays.hints.
 
-cdef tuple _corrupted_titles = (), _title_hits = ()
-cdef list _last_hits = None
+cdef tuple _corrupted_titles = (), _corrupt_title_hints = ()
+# (_last_hits, titles._LAST_HITS: declared with the description above; both configure calls hand over the same list)
 cdef object _set_hits_f = None, _start_set = None, _headerless = None
 cdef tuple _start_rx = (), _start_hints = (), _start_near = (), _start_bits = ()
 cdef bint _headerless_in_line = False
@@ -658,7 +1314,7 @@ def configure_checks(tuple corrupted_titles, tuple title_hints, set_hits, list l
                      bytes headerless_hint, int headerless_bit, Py_ssize_t tail_lines, Py_ssize_t tail_headers):
     """Hand over the corruption check's patterns and helpers (see configure); `last_hits`
     is titles._LAST_HITS, the stack-start set's last answer (set, text, hits)."""
-    global _corrupted_titles, _title_hits, _set_hits_f, _last_hits, _start_set, _start_rx, _start_hints, _start_near
+    global _corrupted_titles, _corrupt_title_hints, _set_hits_f, _last_hits, _start_set, _start_rx, _start_hints, _start_near
     global _start_bits, _headerless, _headerless_in_line, _headerless_hint, _headerless_bit, _tail_max
     global _tail_max_headers
     n = len(start_rx)
@@ -666,7 +1322,7 @@ def configure_checks(tuple corrupted_titles, tuple title_hints, set_hits, list l
         raise ValueError("one hint, property and bit per pattern")
     if n > 32 or not all(0 <= b < 16 for b in start_bits) or not 0 <= headerless_bit < 16 or len(last_hits) != 3:
         raise ValueError("at most 32 patterns; hint bits are 0..15")
-    _corrupted_titles, _title_hits, _set_hits_f, _last_hits = corrupted_titles, title_hints, set_hits, last_hits
+    _corrupted_titles, _corrupt_title_hints, _set_hits_f, _last_hits = corrupted_titles, title_hints, set_hits, last_hits
     _start_set, _start_rx, _start_hints, _start_near, _start_bits = start_set, start_rx, start_hints, start_near, start_bits
     _headerless, _headerless_in_line, _headerless_hint, _headerless_bit = headerless, headerless_in_line, headerless_hint, headerless_bit
     _tail_max, _tail_max_headers = tail_lines, tail_headers
@@ -679,16 +1335,9 @@ cdef inline object _kind_of(ln):
     return kind
 
 
-cdef Py_ssize_t _find(bytes buf, bytes lit, Py_ssize_t pos):
-    """buf.find(lit, pos) for a non-empty literal, by the C library's memmem."""
-    cdef Py_ssize_t n = len(buf), m = len(lit)
-    cdef const char* s = buf
-    if pos < 0:
-        pos = 0
-    if m == 0 or pos + m > n:
-        return -1 if m else pos
-    cdef const char* q = <const char*>memmem(s + pos, n - pos, <const char*>lit, m)
-    return -1 if q == NULL else q - s
+cdef inline Py_ssize_t _find_from(bytes buf, bytes lit, Py_ssize_t pos):
+    """buf.find(lit, pos) for a non-empty literal (`_find`, from 0 when pos < 0)."""
+    return _find(buf, lit, pos if pos > 0 else 0)
 
 
 cdef Py_ssize_t _line_before(bytes buf, Py_ssize_t h):
@@ -717,7 +1366,7 @@ cdef Py_ssize_t _first_start(Py_ssize_t k, bytes buf, Py_ssize_t pos) except -2:
         return -1 if sp is None else sp[0][0]
     lit = <bytes>_start_hints[k]
     while True:
-        h = _find(buf, lit, pos)
+        h = _find_from(buf, lit, pos)
         if h < 0:
             return -1
         w0 = _line_before(buf, h)
@@ -731,7 +1380,7 @@ cdef Py_ssize_t _first_start(Py_ssize_t k, bytes buf, Py_ssize_t pos) except -2:
         if got is None:
             sp = _spans(_start_rx[k], window, 0)
             got = -1 if sp is None else sp[0][0]
-            _remember_f(_start_memo, key, got, w1 - w0)
+            _keep(_start_memo, key, got, w1 - w0)
         at = got
         if at >= 0:
             return w0 + at
@@ -902,7 +1551,7 @@ cdef class _Full:
 cdef bint _title_corrupted(title) except -1:
     cdef Py_ssize_t i
     for i in range(len(_corrupted_titles)):
-        h = _title_hits[i]
+        h = _corrupt_title_hints[i]
         if h and h not in title:
             continue
         if _corrupted_titles[i].search(title) is not None:
@@ -996,7 +1645,7 @@ def corruption(title, bytes text, used, facts, Py_ssize_t first, Py_ssize_t lo, 
 cdef bint _headerless_in(bytes buf, Py_ssize_t pos) except -1:
     """Whether the headerless frame pattern matches in buf at or after pos (a line start):
     every match lies in one line, from its start, and holds _headerless_hint."""
-    cdef Py_ssize_t h = _find(buf, _headerless_hint, pos)
+    cdef Py_ssize_t h = _find_from(buf, _headerless_hint, pos)
     if h < 0:
         return False
     h = _line_before(buf, h) + 1

@@ -13,6 +13,8 @@ import bisect
 import itertools
 import operator
 import re
+import re._constants as _sre_consts
+import re._parser as _sre_parser
 from dataclasses import dataclass, field
 
 import re2
@@ -115,10 +117,15 @@ def required_prefix(pattern: str) -> str:
 _PREFIX_CACHE: dict[str, bytes] = {}
 
 
-def _search(pattern: str, text: bytes):
+def _prefix(pattern: str) -> bytes:
     pre = _PREFIX_CACHE.get(pattern)
     if pre is None:
         pre = _PREFIX_CACHE[pattern] = required_prefix(_expand(pattern)).encode()
+    return pre
+
+
+def _search(pattern: str, text: bytes):
+    pre = _prefix(pattern)
     if pre and pre not in text:
         return None
     return _rx(pattern).search(text)
@@ -209,15 +216,102 @@ class _SkipEither:
 
 
 def _skip_rx(extra: tuple[str, ...]):
+    """The skip list with a format's extra patterns, compiled without capturing groups
+    (only whether a name matches is asked: re2 then finds no submatches, which cost
+    more than the search)."""
     rx = _SKIP_CACHE.get(extra)
     if rx is None:
         if extra and not any("(?" in p.replace("(?:", "") for p in FR.SKIP + extra):
             # (no inline flags, which would reach across the top-level "|" of the union)
-            rx = _SkipEither(_skip_rx(()), Fast(re2.compile("|".join(extra).encode())))
+            rx = _SkipEither(_skip_rx(()), _skip_fast("|".join(extra)))
         else:
-            rx = Fast(re2.compile("|".join(FR.SKIP + extra).encode()))
+            rx = _skip_fast("|".join(FR.SKIP + extra))
         _SKIP_CACHE[extra] = rx
     return rx
+
+
+# Per compiled skip alternation: its literals (one of which every name it matches holds)
+# by the hash of their first three bytes, and a bitmap of those hashes: the compiled walk
+# asks re2 only about a name holding one of them (most names hold none).
+_SKIP_LITERALS: dict[object, tuple[bytes, dict[int, tuple[bytes, ...]]]] = {}
+
+
+def _trigram_hash(b: bytes) -> int:
+    return (b[0] * 961 + b[1] * 31 + b[2]) & 0xFFFF
+
+
+def _skip_fast(pattern: str):
+    rx = Fast(re2.compile(_no_captures(pattern).encode()))
+    try:
+        tree = _sre_parser.parse(pattern)
+        lits = None
+        if not tree.state.flags & ~(_sre_consts.SRE_FLAG_UNICODE | _sre_consts.SRE_FLAG_MULTILINE):
+            lits = _required_in(list(tree))
+    except Exception:  # noqa: BLE001 - (any doubt: re2 decides every name)
+        lits = None
+    if lits and min(len(x) for x in lits) >= 3:
+        table: dict[int, list[bytes]] = {}
+        bitmap = bytearray(1 << 13)
+        for lit in sorted(x.encode() for x in lits):
+            h = _trigram_hash(lit)
+            table.setdefault(h, []).append(lit)
+            bitmap[h >> 3] |= 1 << (h & 7)
+        _SKIP_LITERALS[rx] = (bytes(bitmap), {h: tuple(v) for h, v in table.items()})
+    return rx
+
+
+def _skip_may_match(rx, name: bytes) -> bool:
+    """Whether `name` holds one of the skip pattern's literals (True when unknown): the
+    reference of the compiled check."""
+    got = _SKIP_LITERALS.get(rx)
+    if got is None:
+        return True
+    return any(lit in name for lits in got[1].values() for lit in lits)
+
+
+def _no_captures(pattern: str) -> str:
+    """`pattern` with its capturing groups made non-capturing: the same matches.  (Table
+    patterns; one with a POSIX class or \\Q quoting, which this scan does not follow,
+    or that it would leave with a group, is returned as it is.)"""
+    if "[:" in pattern or "\\Q" in pattern:
+        return pattern
+    out = []
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+        elif in_class:
+            in_class = ch != "]"
+            out.append(ch)
+            i += 1
+        elif ch == "[":
+            j = i + 1
+            if pattern[j:j + 1] == "^":
+                j += 1
+            if pattern[j:j + 1] == "]":  # (a "]" first in a class is itself)
+                j += 1
+            out.append(pattern[i:j])
+            in_class = True
+            i = j
+        elif ch == "(" and pattern[i + 1:i + 2] != "?":
+            out.append("(?:")
+            i += 1
+        elif ch == "(" and pattern.startswith(("(?P<", "(?<"), i):
+            out.append("(?:")
+            i = pattern.index(">", i) + 1
+        else:
+            out.append(ch)
+            i += 1
+    got = "".join(out)
+    try:
+        if re2.compile(got).groups != 0:
+            return pattern
+    except Exception:  # noqa: BLE001
+        return pattern
+    return got
 
 
 def _skip_union(extra: tuple[str, ...]):
@@ -236,13 +330,19 @@ def _format_re(fmt: str, args: list[str]) -> str:
 _FMT_PARTS: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}  # (table strings: bounded)
 
 
+def _fmt_parts(fmt: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The literals of `fmt` and the argument numbers between them (remembered)."""
+    pieces = _FMT_ARG.split(fmt)  # literal, digits, literal, digits, ..., literal
+    parts = _FMT_PARTS[fmt] = (tuple(pieces[0::2]), tuple(int(d) for d in pieces[1::2]))
+    return parts
+
+
 def _format(fmt: str, args: list[str]) -> str:
     """The format string with `{N}` replaced by args[N-1] (a bad index says so, as Go's
     fmt does); the string is split at its placeholders once."""
     parts = _FMT_PARTS.get(fmt)
     if parts is None:
-        pieces = _FMT_ARG.split(fmt)  # literal, digits, literal, digits, ..., literal
-        parts = _FMT_PARTS[fmt] = (tuple(pieces[0::2]), tuple(int(d) for d in pieces[1::2]))
+        parts = _fmt_parts(fmt)
     lits, idx = parts
     if not idx:
         return fmt
@@ -482,34 +582,115 @@ def _line_local(pattern: str) -> bool:
     place and with the same groups as a search of that line alone."""
     got = _LOCAL_CACHE.get(pattern)
     if got is None:
-        exp = _expand(pattern)
-        got = not any(t in exp for t in _NOT_LINE_LOCAL) and "(?" not in exp.replace("(?:", "")
+        got = _local_expanded(_expand(pattern))
         _LOCAL_CACHE[pattern] = got
     return got
+
+
+def _local_expanded(exp: str) -> bool:
+    return not any(t in exp for t in _NOT_LINE_LOCAL) and "(?" not in exp.replace("(?:", "")
+
+
+def _part_plan(part: str) -> tuple:
+    """How the compiled walk looks for a part of a stack walk: (the pattern for one line,
+    a pattern whose first match in the text from a line's start on lies in the first
+    line that holds a match, at the same place and with the same groups, or None when
+    only a search line by line says that, and literals one of which every match holds,
+    or ()).  The second is the part itself when it is line-local, and
+    its multi-line form when it is line-local after a leading "^" (which then matches
+    at every line start, and only there, as it does in a line alone)."""
+    line_rx = _rx(part)
+    exp = _expand(part)
+    if _line_local(part):
+        whole = line_rx
+    elif exp.startswith("^") and _local_expanded(exp[1:]):
+        whole = Fast(re2.compile(("(?m)" + exp).encode()))
+    else:
+        return line_rx, None, ()
+    return line_rx, whole, required_literals(exp)
+
+
+def required_literals(pattern: str) -> tuple[bytes, ...]:
+    """ASCII literals one of which every match of `pattern` holds (a cheap `find`
+    before re2 runs: where none is, nothing matches), or () when none of at least
+    2 bytes is known (or more than 6 would be needed).  Read off Python's parse of the pattern, which has the same
+    syntax for what this looks at; anything it cannot parse or any flag gives ()."""
+    try:
+        tree = _sre_parser.parse(pattern)
+        if tree.state.flags & ~(_sre_consts.SRE_FLAG_UNICODE | _sre_consts.SRE_FLAG_MULTILINE):
+            return ()
+        got = _required_in(list(tree))
+    except Exception:  # noqa: BLE001 - (any doubt: no literals)
+        return ()
+    if not got or len(got) > 6 or min(len(x) for x in got) < 2:
+        return ()
+    return tuple(sorted(x.encode() for x in got))
+
+
+def _required_in(items) -> frozenset[str] | None:
+    """For a parsed sequence: literals one of which every match holds (None: unknown);
+    the best of those each item (and each run of literal characters) requires."""
+    C = _sre_consts
+    cands: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is C.LITERAL and 32 <= av < 127:
+            run.append(chr(av))
+            continue
+        if run:
+            cands.append(frozenset(["".join(run)]))
+            run = []
+        got = None
+        if op is C.SUBPATTERN:
+            _, add, delete, sub = av
+            if add or delete:
+                raise ValueError("flags")  # (a case-insensitive group: give up)
+            got = _required_in(sub)
+        elif op is C.BRANCH:
+            alts = [_required_in(a) for a in av[1]]
+            if all(a is not None for a in alts):
+                got = frozenset().union(*alts)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+            got = _required_in(av[2])
+        if got:
+            cands.append(got)
+    if run:
+        cands.append(frozenset(["".join(run)]))
+    if not cands:
+        return None
+    # (a literal holding another is implied by it: "NIP" by "IP")
+    cands = [frozenset(x for x in c if not any(y != x and y in x for y in c)) for c in cands]
+    return max(cands, key=lambda c: (min(len(x) for x in c), -len(c)))
+
+
+def _walk_text_py(text: bytes, parts: tuple[str, ...], skip, extractor: str | None, may_corrupt: bool = True):
+    """_walk_py over the lines of `text` (the signature of the compiled walk)."""
+    return _walk_py(text.split(b"\n"), parts, skip, extractor, may_corrupt, text, True)
 
 
 if _ext is not None and getattr(_ANY_FRAME, "_raw", None) is not None:
     # (the extension calls re2's engine binding the way pattern.Fast does: only when
     # this binding version has it)
-    _ext.configure(_rx, _key_frame, _add_groups, _line_local, _is_corrupted_line, remember, _LINE_KIND,
-                   _GROUP_NAMES, F.PARSE_STACK, _ANY_FRAME, _ANY_STACK_START, _CORRUPTED_LINE_HINT,
-                   _STACK_START_HINTS)
+    _ext.configure(_rx, _add_groups, _is_corrupted_line, _LINE_KIND, _GROUP_NAMES, F.PARSE_STACK, _ANY_FRAME,
+                   _ANY_STACK_START, _CORRUPTED_LINE_HINT, _STACK_START_HINTS)
+    _ext.configure_walk(_part_plan)
     _walk, _line_kind = _ext.walk, _ext.line_kind
 else:
-    _walk, _line_kind = _walk_py, _line_kind_py
+    _walk, _line_kind = _walk_text_py, _line_kind_py
 
 
 def _stack_frames(stack: F.Stack, text: bytes):
     skip = _skip_rx(stack.skip)
-    text_lines = text.split(b"\n")
     may_corrupt = _CORRUPTED_LINE_HINT in text
-    res, ok = _walk(text_lines, stack.parts, skip, stack.extractor, may_corrupt, text, True)
+    res, ok = _walk(text, stack.parts, skip, stack.extractor, may_corrupt)
     if ok:
         return res, ok
     if stack.parts2:
-        res, ok = _walk(text_lines, stack.parts2, skip, stack.extractor, may_corrupt)
-    if not ok and _HEADERLESS.search(text) is not None:
-        res2, ok2 = _walk(text_lines, FR.HEADERLESS_PARTS, skip, stack.extractor, may_corrupt)
+        res, ok = _walk(text, stack.parts2, skip, stack.extractor, may_corrupt)
+    if not ok:
+        # (a walk whose first part, the headerless frame, matches no line finds no
+        # frame: this needs no search of _HEADERLESS first)
+        res2, ok2 = _walk(text, FR.HEADERLESS_PARTS, skip, stack.extractor, may_corrupt)
         if ok2:
             return res2, ok2
     return res, ok
@@ -572,8 +753,9 @@ def _title_hits(oops: F.Oops, text: bytes) -> set[int] | None:
     return titles or None
 
 
-def _describe(text: bytes, oops: F.Oops):
-    """(title, corrupted reason, alt titles, format) from the report text."""
+def _describe_py(text: bytes, oops: F.Oops):
+    """(title, corrupted reason, alt titles, format) from the report text (the
+    reference of the compiled describe)."""
     start = len(text) + 1
     desc = ""
     corrupted: str | None = None
@@ -845,16 +1027,36 @@ else:
 _SANITIZED: dict[str, str] = {}
 
 
-def sanitize(title: str) -> str:
+def _sanitize_py(title: str) -> str:
     """The title as syzkaller stores it: replacement rules applied, only printable ASCII,
-    spaces collapsed, capped.  (Titles repeat across reports: remembered, bounded.)"""
+    spaces collapsed, capped.  (Titles repeat across reports: remembered, bounded.)
+    The reference of the compiled sanitize, which `sanitize` is when built."""
     got = _SANITIZED.get(title)
     if got is None:
         got = remember(_SANITIZED, title, _sanitize(title), len(title))
     return got
 
 
+# An ASCII title with no digit (which all replacement rules but the address one need)
+# and no six hex letters in a row (which that one needs) is one no rule can change: its
+# bytes mapped to b"0" for a digit, b"a" for a-f and b" " else tell (C loops, linear).
+# (tests/test_titles.py checks the rules still need what this says they need)
+_DIGIT_HEX_MAP = bytes(48 if 48 <= c <= 57 else 97 if 97 <= c <= 102 else 32 for c in range(256))
+
+
 def _sanitize(title: str) -> str:
+    if title.isascii():
+        classes = title.encode("ascii").translate(_DIGIT_HEX_MAP)
+        if b"0" in classes or b"aaaaaa" in classes:
+            return _sanitize_rules(title)
+        if title.isprintable() and "  " not in title:
+            return title[: T.MAX_TITLE].strip()
+        return _cap_printable(title)
+    return _sanitize_rules(title)
+
+
+def _sanitize_rules(title: str) -> str:
+    """_sanitize, every rule tried (the reference for its shortcut)."""
     has_digit = _has_digit(title)
     for rx, repl, hint, needs_digit in _REPLACEMENTS:
         if (hint is not None and hint not in title) or (needs_digit and not has_digit):
@@ -875,6 +1077,10 @@ def _sanitize(title: str) -> str:
         # nothing to drop or collapse (printable ASCII has no tab): the loop below
         # would only drop a leading space
         return title[: T.MAX_TITLE].strip()
+    return _cap_printable(title)
+
+
+def _cap_printable(title: str) -> str:
     out = []
     prev = " "
     for ch in title.encode("utf-8", "replace")[: T.MAX_TITLE].decode("ascii", "ignore"):
@@ -887,6 +1093,18 @@ def _sanitize(title: str) -> str:
         out.append(ch)
         prev = ch
     return "".join(out).strip()
+
+
+if _ext is not None and _walk is _ext.walk:
+    _ext.configure_describe(_TITLE_SETS, _pattern_set, FR.STACK_START, _STACK_START_SET, _LAST_HITS,
+                            _PREFIX_CACHE, _prefix, _skip_rx, FR.HEADERLESS_PARTS, _FMT_PARTS, _fmt_parts,
+                            tuple(FR.STRIP_FRAME_PREFIXES), NO_FRAMES, _NAME_KEPT, _SkipEither, _STRIPPED,
+                            _SANITIZED, _sanitize_rules, _cap_printable, T.MAX_TITLE, _SKIP_LITERALS)
+    _ext.configure_frames(_STRIPPED, _STALL_HIT, _strip_frame, _is_stall_anchor, _SYSCALL_PREFIXES,
+                          tuple(FR.HANG_ANCHORS), tuple(FR.HANG_SKIP), FR.STALL_SELF_ANCHOR)
+    _describe, sanitize = _ext.describe, _ext.sanitize
+else:
+    _describe, sanitize = _describe_py, _sanitize_py
 
 
 def _strip_line(ln: Line) -> tuple[str, bool]:

@@ -292,3 +292,55 @@ def test_title_set_answers_equal_one_search_per_format():
     # a text no title pattern matches: None, and the caller searches every format
     oops = next(o for o in F.OOPSES if len(o.formats) > 2)
     assert T._title_hits(oops, b"nothing to see here\n") is None
+
+
+def test_sanitize_shortcut_equals_every_rule():
+    """_sanitize's shortcut (no digit and no six hex letters in a row: no rule applies)
+    gives what trying every rule gives; the rules still need what it assumes."""
+    import crashpipe.titles as T
+    from crashpipe.formats import titles as FT
+
+    for pattern, _, _, needs_digit in FT.REPLACEMENTS:
+        assert needs_digit or pattern == r"([^a-zA-Z0-9])(?:0x)?[0-9a-f]{6,}", pattern
+    titles = ["WARNING in cl_udp_free_tx", "KASAN: use-after-free in foo.part.12", "x facade y", "x fac4de y",
+              "in deadbe", "in deadb", " lead", "tail ", "a  b", "a\tb", "caf\u00e9 0x1", "\x01ctl", "x" * 130,
+              "a" * 118 + "\u20ac" + "bcd", "", " ", "in abcdef_g", "in _abcdef", "CPU#3 stuck", "\u0663 arabic digit"]
+    for log in [v for k, v in vars(L).items() if k.isupper() and isinstance(v, str)]:
+        for ln in clean_lines(log):
+            titles.append(ln.text)
+    for t in titles:
+        assert T._sanitize(t) == T._sanitize_rules(t), t
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdefgx019 _.:/#\t\u00e9\x7f", max_size=40))
+def test_sanitize_shortcut_random(t):
+    import crashpipe.titles as T
+    assert T._sanitize(t) == T._sanitize_rules(t)
+
+
+@pytest.mark.parametrize("pattern,lits", [
+    ("abc", (b"abc",)), ("(?:Call (?:T|t)race:)|(?:Backtrace:)", (b"Backtrace:", b"Call ")),
+    ("a|b", ()), ("(?i)abc", ()), ("(?i:abc)d", ()), ("x(?:abc)?y", ()), ("x(?:abc)+y", (b"abc",)),
+    ("(?:IP|NIP|pc ): ", (b": ",)), ("(?:IP|NIP|pcx)y", (b"IP", b"pcx")), ("caf\u00e9s", (b"caf",)),
+    ("\\Qabc\\E", ()), ("[ab]cd{2}", ()), ("ab(?P<n>cde)", (b"cde",)), ("a.*bcd", (b"bcd",)),
+])
+def test_required_literals(pattern, lits):
+    import crashpipe.titles as T
+    assert T.required_literals(pattern) == lits
+
+
+@pytest.mark.parametrize("pattern,want", [
+    ("a(b)c", "a(?:b)c"), ("(?:a)(?P<n>b)(?<m>c)", "(?:a)(?:b)(?:c)"), (r"\(x\)(y)", r"\(x\)(?:y)"),
+    ("[(]x(y)", "[(]x(?:y)"), ("[]()]x(y)", "[]()]x(?:y)"), ("[^]()](y)", "[^]()](?:y)"),
+    (r"[\]()](y)", r"[\]()](?:y)"), ("[[:alpha:]](x)", "[[:alpha:]](x)"), (r"\Q(\E(b)", r"\Q(\E(b)"),
+    ("atomic(64)?_(dec|inc)", "atomic(?:64)?_(?:dec|inc)"),
+])
+def test_no_captures(pattern, want):
+    import re2
+
+    import crashpipe.titles as T
+    got = T._no_captures(pattern)
+    assert got == want
+    if got != pattern:
+        assert re2.compile(got).groups == 0

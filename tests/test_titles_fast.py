@@ -27,7 +27,8 @@ OOPSES = os.path.join(SHARED, "oopses")
 SAMPLES = os.path.join(HERE, "..", "samples")
 
 # (module attribute, fast version, Python reference)
-TWINS = (("_read_report", T._read_report_fast, T._read_report_py), ("_walk", ext.walk, T._walk_py),
+TWINS = (("_read_report", T._read_report_fast, T._read_report_py), ("_walk", ext.walk, T._walk_text_py),
+         ("_describe", ext.describe, T._describe_py), ("sanitize", ext.sanitize, T._sanitize_py),
          ("_line_kind", ext.line_kind, T._line_kind_py), ("_corruption", ext.corruption, T._corruption_py))
 # the per-distinct-value memos both paths fill: the reference runs on fresh ones, so it
 # never reads what the compiled path decided (which keeps its own, warm as in a run)
@@ -111,11 +112,12 @@ def check_walks(text, oops):
         skip = T._skip_rx(f.stack.skip)
         for parts in (f.stack.parts, f.stack.parts2, FR.HEADERLESS_PARTS):
             for may_corrupt in (True, False):
+                got = ext.walk(text, parts, skip, f.stack.extractor, may_corrupt)
                 for whole in (True, False) if not may_corrupt else (False,):  # (whole needs no marker)
                     args = (text_lines, parts, skip, f.stack.extractor, may_corrupt, text, whole)
                     with reference():
                         want = T._walk_py(*args)
-                    assert ext.walk(*args) == want, (parts, may_corrupt, whole)
+                    assert got == want, (parts, may_corrupt, whole)
 
 
 class WholeRest:
@@ -360,3 +362,115 @@ def test_split_skip_lists_match_the_union():
             words += [b"a" + w + b"z" for w in words]
             for w in words:
                 assert (rx.search(w) is None) == (union.search(w) is None), (f.stack.skip, w)
+
+
+SANITIZE_TITLES = ["WARNING in cl_udp_free_tx", "KASAN: use-after-free in foo.part.12", "x facade y", "x fac4de y",
+                   "in deadbe", "in deadb", " lead", "tail ", "a  b", "a\tb", "caf\u00e9 0x1", "\x01ctl", "x" * 130,
+                   "a" * 118 + "\u20ac" + "bcd", "", " ", "  ", "in abcdef_g", "CPU#3 stuck", "\u0663 digit", "a\x7fb",
+                   "syz-executor.4/1234 in f", "INFO: task \ufffd\ufffd blocked\ttwice", "abcde", "abcdefabcdef"]
+
+
+def test_sanitize_compiled_equals_rules():
+    # (titles are decoded with errors="replace": no lone surrogates)
+    for t in SANITIZE_TITLES + [p for p in PIECES if not any("\ud800" <= c <= "\udfff" for c in p)]:
+        assert ext.sanitize(t) == T._sanitize_rules(t), t
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(alphabet="abcdefgx019 _.:/#\t\u00e9\x7f\x01", max_size=40))
+def test_sanitize_compiled_random(t):
+    assert ext.sanitize(t) == T._sanitize_rules(t)
+
+
+FRAME_BITS = [" ", "  ", "[", "]", "<", ">", "0x", "0", "x", "ff", "c01", "g", "(", ")", ".", "+", "_", " from ",
+              "from", "[mod]", " [", "foo", "Z9", "+0x1/0x2", "\t", "\xe9", "[<c0101234>] ", "(bar+0x10/0x20)"]
+
+
+def check_frame(ln: bytes):
+    m = T._ANY_FRAME.search(ln)
+    assert ext.frame_groups(ln) == (m.groups() if m is not None else None), ln
+
+
+def test_frame_lines_in_c():
+    assert ext.c_frames()  # (the tables' frame pattern is the one _titles.pyx matches in C)
+    for log in NOISY + [p for p in PIECES]:
+        for ln in log.split("\n"):
+            check_frame(ln.encode("utf-8", "replace"))
+    for path in _files(CORPUS) if os.path.isdir(CORPUS) else ():
+        with open(path, "rb") as f:
+            for ln in f.read().split(b"\n"):
+                check_frame(ln)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(FRAME_BITS), max_size=14))
+def test_frame_lines_in_c_random(bits):
+    check_frame("".join(bits).encode("utf-8"))
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.binary(max_size=40).map(lambda b: bytes(b"abIP_ \n\xff"[x % 8] for x in b)),
+       st.binary(max_size=5).map(lambda b: bytes(b"abIP_ \n\xff"[x % 8] for x in b)),
+       st.integers(0, 45), st.integers(-1, 45))
+def test_find_equals_bytes_find(text, needle, start, end):
+    want = text.find(needle, start, len(text) if end < 0 else end) if start <= len(text) else -1
+    assert ext.find(text, needle, start, end) == want
+
+
+NAME_BITS = ["__x64_sys_", "__se_sys_", "sys_", "do_", "smp_call_function", "process_one_work", "rtnl_lock",
+             "synchronize_rcu", "synchronize_net", "schedule", "_lock", "wait", "foo", "bar_", "kthread", "x"]
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.lists(st.sampled_from(NAME_BITS + list(FR.STRIP_FRAME_PREFIXES)), min_size=1, max_size=3)
+                .map("".join), max_size=8), st.sampled_from([None, "stall", "hang"]))
+def test_key_frame_compiled(raw, extractor):
+    with reference():
+        want = T._key_frame(list(raw), extractor)
+    assert ext.key_frame(list(raw), extractor) == want
+
+
+def _skip_objects():
+    out = []
+    for o in F.OOPSES:
+        for f in o.formats:
+            if f.stack is not None:
+                rx = T._skip_rx(f.stack.skip)
+                out += [rx.common, rx.extra] if isinstance(rx, T._SkipEither) else [rx]
+    return list({id(x): x for x in out}.values())
+
+
+def check_skip_literals(name: bytes):
+    for rx in _skip_objects():
+        may = ext.may_match(rx, name)
+        assert may == T._skip_may_match(rx, name), name
+        if rx.search(name) is not None:  # (no name the pattern matches is ever ruled out)
+            assert may, (rx._rx.pattern[:60], name)
+
+
+def test_skip_literals_never_rule_out_a_match():
+    assert all(rx in T._SKIP_LITERALS for rx in _skip_objects())  # (the tables' skip lists have literals)
+    names = {p.strip("^$").encode() for p in FR.SKIP}
+    for o in F.OOPSES:
+        for f in o.formats:
+            if f.stack is not None:
+                names.update(p.strip("^$").encode() for p in f.stack.skip)
+    names.update(b"a" + n + b"z" for n in list(names))
+    names.update([b"", b"ab", b"cl_tcp_sync_tcp", b"read_once_x_nocheck", b"atomic64_inc", b"crc32", b"down",
+                  b"_Z3fooi", b"caf\xc3\xa9_kfree"])
+    for path in log_files(CORPUS) if os.path.isdir(CORPUS) else ():
+        with open(path, "rb") as fh:
+            for ln in fh.read().split(b"\n"):
+                m = T._ANY_FRAME.search(ln)
+                if m is not None:
+                    names.update(g for g in m.groups() if g is not None)
+    for name in names:
+        check_skip_literals(name)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(["kfree", "spin_", "lock", "_once_", "nocheck", "read", "write", "atomic", "64",
+                                 "_inc", "crc", "1", "down", "up_", "rb_", "x", "_", "mem", "cpy", "slab_"]),
+                max_size=5).map("".join))
+def test_skip_literals_random(name):
+    check_skip_literals(name.encode())
