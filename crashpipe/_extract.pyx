@@ -213,15 +213,15 @@ cdef inline bint _sw(str t, int first, int g) except -1:
 
 
 # -------------------------------------------------------- register pairs in C
-cdef inline bint _is_namech(unsigned int c):
+cdef inline bint _is_namech(unsigned int c) noexcept nogil:
     return (c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122) or c == 95
 
 
-cdef inline bint _is_alpha(unsigned int c):
+cdef inline bint _is_alpha(unsigned int c) noexcept nogil:
     return (c >= 65 and c <= 90) or (c >= 97 and c <= 122)
 
 
-cdef inline int _hexval(unsigned int c):
+cdef inline int _hexval(unsigned int c) noexcept nogil:
     """0-15 for [0-9a-fA-F], else -1."""
     if c >= 48 and c <= 57:
         return <int>(c - 48)
@@ -232,56 +232,71 @@ cdef inline int _hexval(unsigned int c):
     return -1
 
 
-cdef inline bint _is_lhex(unsigned int c):
+cdef inline bint _is_lhex(unsigned int c) noexcept nogil:
     return (c >= 48 and c <= 57) or (c >= 97 and c <= 102)
+
+
+# The scanners read a str's code units directly, specialized per storage width (nearly
+# every line is 1 byte per character; 2- and 4-byte strings take the same code).
+ctypedef fused uchar:
+    unsigned char
+    unsigned short
+    unsigned int
 
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
-cdef Py_ssize_t _pair_at(int kind, void* data, Py_ssize_t n, Py_ssize_t i, Py_ssize_t* name_end,
-                         Py_ssize_t* val_start, Py_ssize_t* val_end):
+cdef Py_ssize_t _pair_at_f(const uchar* d, Py_ssize_t n, Py_ssize_t i, Py_ssize_t* name_end,
+                           Py_ssize_t* val_start, Py_ssize_t* val_end, Py_ssize_t* skip) noexcept nogil:
     """The REGISTER_PAIR pattern matched at i: the index after the match, or -1.
 
     The pattern cannot backtrack into another success: the name's class excludes " " and
     ":", the spaces are followed by a fixed ":" or a non-space, the segment "xxxx:" leaves
     no value match when skipped, and the value must end the hex run.  So each piece takes
-    its maximal run and checks its bound."""
+    its maximal run and checks its bound.
+
+    On failure skip[0] is the next start that can match (findall's scan may jump there):
+    a start inside the same name-character run ends its name where i's does (when at most
+    10 characters before the run's end), so everything after the name, and the outcome,
+    is the same."""
     cdef Py_ssize_t j, k, q, r
     cdef unsigned int c
-    if i >= n or not _is_alpha(PyUnicode_READ(kind, data, i)):
+    skip[0] = i + 1
+    if i >= n or not _is_alpha(d[i]):
         return -1
     j = i + 1
-    while j < n and j - i < 10 and _is_namech(PyUnicode_READ(kind, data, j)):
+    while j < n and _is_namech(d[j]):
         j += 1
-    if j < n and _is_namech(PyUnicode_READ(kind, data, j)):
-        return -1  # a name of more than 10 characters never ends in " " or ":"
+    if j - i > 10:
+        skip[0] = j - 10  # a name of more than 10 characters never ends in " " or ":"
+        return -1
+    skip[0] = j
     k = j
-    while k < n and PyUnicode_READ(kind, data, k) == 32:
+    while k < n and d[k] == 32:
         k += 1
-    if k - j > 6 or k >= n or PyUnicode_READ(kind, data, k) != 58:
+    if k - j > 6 or k >= n or d[k] != 58:
         return -1
     q = k + 1
     k = q
-    while k < n and PyUnicode_READ(kind, data, k) == 32:
+    while k < n and d[k] == 32:
         k += 1
     if k - q > 3:
         return -1
     q = k
     # optional segment "xxxx:" (lower-case hex)
-    if (q + 4 < n and _is_lhex(PyUnicode_READ(kind, data, q)) and _is_lhex(PyUnicode_READ(kind, data, q + 1))
-            and _is_lhex(PyUnicode_READ(kind, data, q + 2)) and _is_lhex(PyUnicode_READ(kind, data, q + 3))
-            and PyUnicode_READ(kind, data, q + 4) == 58):
+    if (q + 4 < n and _is_lhex(d[q]) and _is_lhex(d[q + 1]) and _is_lhex(d[q + 2]) and _is_lhex(d[q + 3])
+            and d[q + 4] == 58):
         q += 5
     # optional "[<"
-    if q + 1 < n and PyUnicode_READ(kind, data, q) == 91 and PyUnicode_READ(kind, data, q + 1) == 60:
+    if q + 1 < n and d[q] == 91 and d[q + 1] == 60:
         q += 2
     r = q
-    while r < n and _hexval(PyUnicode_READ(kind, data, r)) >= 0:
+    while r < n and _hexval(d[r]) >= 0:
         r += 1
     if r - q < 2 or r - q > 16:
         return -1
     if r < n:
-        c = PyUnicode_READ(kind, data, r)
+        c = d[r]
         if _is_namech(c) or c == 58:
             return -1
     name_end[0] = j
@@ -290,14 +305,34 @@ cdef Py_ssize_t _pair_at(int kind, void* data, Py_ssize_t n, Py_ssize_t i, Py_ss
     return r
 
 
+cdef inline Py_ssize_t _pair_at(int kind, void* data, Py_ssize_t n, Py_ssize_t i, Py_ssize_t* name_end,
+                                Py_ssize_t* val_start, Py_ssize_t* val_end, Py_ssize_t* skip) noexcept nogil:
+    if kind == 1:
+        return _pair_at_f(<const unsigned char*>data, n, i, name_end, val_start, val_end, skip)
+    if kind == 2:
+        return _pair_at_f(<const unsigned short*>data, n, i, name_end, val_start, val_end, skip)
+    return _pair_at_f(<const unsigned int*>data, n, i, name_end, val_start, val_end, skip)
+
+
 @cython.boundscheck(False)
 @cython.wraparound(False)
-cdef object _hexint(int kind, void* data, Py_ssize_t a, Py_ssize_t b):
-    """int(text[a:b], 16) of at most 16 hex digits."""
+cdef inline unsigned long long _hexull_f(const uchar* d, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     cdef unsigned long long v = 0
     cdef Py_ssize_t k
     for k in range(a, b):
-        v = (v << 4) | <unsigned long long>_hexval(PyUnicode_READ(kind, data, k))
+        v = (v << 4) | <unsigned long long>_hexval(d[k])
+    return v
+
+
+cdef object _hexint(int kind, void* data, Py_ssize_t a, Py_ssize_t b):
+    """int(text[a:b], 16) of at most 16 hex digits."""
+    cdef unsigned long long v
+    if kind == 1:
+        v = _hexull_f(<const unsigned char*>data, a, b)
+    elif kind == 2:
+        v = _hexull_f(<const unsigned short*>data, a, b)
+    else:
+        v = _hexull_f(<const unsigned int*>data, a, b)
     return PyLong_FromUnsignedLongLong(v)
 
 
@@ -320,156 +355,191 @@ _TRACE_PATTERN = (
 )
 
 
-cdef inline unsigned int _ch(int kind, void* data, Py_ssize_t n, Py_ssize_t i):
-    """Character i, or 0 past the end (never compared with 0: no piece looks for NUL)."""
-    return PyUnicode_READ(kind, data, i) if i < n else 0
-
-
-cdef inline bint _is_symstart(unsigned int c):
+cdef inline bint _is_symstart(unsigned int c) noexcept nogil:
     return _is_alpha(c) or c == 95 or c == 46 or c == 36  # _ . $
 
 
-cdef inline bint _is_symch(unsigned int c):
+cdef inline bint _is_symch(unsigned int c) noexcept nogil:
     return _is_namech(c) or c == 46 or c == 36 or c == 64 or c == 45  # . $ @ -
 
 
-cdef inline bint _is_modch(unsigned int c):
+cdef inline bint _is_modch(unsigned int c) noexcept nogil:
     return _is_namech(c) or c == 45
 
 
-cdef inline Py_ssize_t _run_lhex(int kind, void* data, Py_ssize_t n, Py_ssize_t i):
-    while i < n and _is_lhex(PyUnicode_READ(kind, data, i)):
+cdef struct TraceM:
+    # TRACE_LINE's groups as [start, end) indices (start -1: the group did not take part)
+    bint paren
+    Py_ssize_t sp0, sp1, ip0, ip1, a0, a1, q0, s0, s1, o0, o1, z0, z1, m0, m1
+    Py_ssize_t rest  # where "(.*)$" starts
+
+
+cdef inline unsigned int _chf(const uchar* d, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    """Character i, or 0 past the end (never compared with 0: no piece looks for NUL)."""
+    return d[i] if i < n else 0
+
+
+cdef inline Py_ssize_t _run_lhex_f(const uchar* d, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    while i < n and _is_lhex(d[i]):
         i += 1
     return i
 
 
-cdef object _trace_match(str t):
-    """TRACE_LINE.match(t).groups(), or None when it does not match.
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef bint _trace_scan_f(const uchar* d, Py_ssize_t n, TraceM* m) noexcept nogil:
+    """TRACE_LINE matched at 0 (into m); False when it does not match.
 
     Each optional piece is taken whenever it matches (the pattern's greedy order), and
     that choice is final: the symbol that must follow cannot start with "(", "[", "?" or
     " ", so no shorter choice before it succeeds where the longer one failed; after the
     symbol every piece is optional and "(.*)$" takes the rest of a line without "\n"."""
-    cdef int kind = PyUnicode_KIND(t)
-    cdef void* data = PyUnicode_DATA(t)
-    cdef Py_ssize_t n = len(t), i = 0, j, k, r, r2
-    cdef Py_ssize_t sp0 = -1, sp1 = -1, ip0 = -1, ip1 = -1, a0 = -1, a1 = -1, q0 = -1
-    cdef Py_ssize_t s0, s1, o0 = -1, o1 = -1, z0 = -1, z1 = -1, m0 = -1, m1 = -1
-    cdef bint paren = False
+    cdef Py_ssize_t i = 0, j, k, r, r2
     cdef unsigned int c
-    if _ch(kind, data, n, 0) == 40:  # (
-        paren = True
+    m.paren = False
+    m.sp0 = m.sp1 = m.ip0 = m.ip1 = m.a0 = m.a1 = m.q0 = -1
+    m.o0 = m.o1 = m.z0 = m.z1 = m.m0 = m.m1 = -1
+    if _chf(d, n, 0) == 40:  # (
+        m.paren = True
         i = 1
-    if _ch(kind, data, n, i) == 91:  # [
+    if _chf(d, n, i) == 91:  # [
         # ppc "[sp] [ip] "
         j = i + 1
-        r = _run_lhex(kind, data, n, j)
-        if 8 <= r - j <= 16 and _ch(kind, data, n, r) == 93 and _ch(kind, data, n, r + 1) == 32 \
-                and _ch(kind, data, n, r + 2) == 91:
+        r = _run_lhex_f(d, n, j)
+        if 8 <= r - j <= 16 and _chf(d, n, r) == 93 and _chf(d, n, r + 1) == 32 and _chf(d, n, r + 2) == 91:
             k = r + 3
-            r2 = _run_lhex(kind, data, n, k)
-            if 8 <= r2 - k <= 16 and _ch(kind, data, n, r2) == 93 and _ch(kind, data, n, r2 + 1) == 32:
-                sp0, sp1, ip0, ip1 = j, r, k, r2
+            r2 = _run_lhex_f(d, n, k)
+            if 8 <= r2 - k <= 16 and _chf(d, n, r2) == 93 and _chf(d, n, r2 + 1) == 32:
+                m.sp0, m.sp1, m.ip0, m.ip1 = j, r, k, r2
                 i = r2 + 2
-        if sp0 < 0 and _ch(kind, data, n, i + 1) == 60:  # "[<" hex ">]" " "?
+        if m.sp0 < 0 and _chf(d, n, i + 1) == 60:  # "[<" hex ">]" " "?
             j = i + 2
             r = j
-            while r < n and _hexval(PyUnicode_READ(kind, data, r)) >= 0:
+            while r < n and _hexval(d[r]) >= 0:
                 r += 1
-            if 1 <= r - j <= 16 and _ch(kind, data, n, r) == 62 and _ch(kind, data, n, r + 1) == 93:
-                a0, a1 = j, r
+            if 1 <= r - j <= 16 and _chf(d, n, r) == 62 and _chf(d, n, r + 1) == 93:
+                m.a0, m.a1 = j, r
                 i = r + 2
-                if _ch(kind, data, n, i) == 32:
+                if _chf(d, n, i) == 32:
                     i += 1
-    if _ch(kind, data, n, i) == 63 and _ch(kind, data, n, i + 1) == 32:  # "? "
-        q0 = i
+    if _chf(d, n, i) == 63 and _chf(d, n, i + 1) == 32:  # "? "
+        m.q0 = i
         i += 2
-    c = _ch(kind, data, n, i)
+    c = _chf(d, n, i)
     if _is_symstart(c):
-        s0 = i
+        m.s0 = i
         j = i + 1
-        while j < n and j - i < 255 and _is_symch(PyUnicode_READ(kind, data, j)):
+        while j < n and j - i < 255 and _is_symch(d[j]):
             j += 1
-        s1 = j
-    elif c == 48 and _ch(kind, data, n, i + 1) == 120:  # 0x
-        r = _run_lhex(kind, data, n, i + 2)
+        m.s1 = j
+    elif c == 48 and _chf(d, n, i + 1) == 120:  # 0x
+        r = _run_lhex_f(d, n, i + 2)
         if r - (i + 2) < 1:
-            return None
-        s0 = i
-        s1 = min(r, i + 2 + 16)
+            return False
+        m.s0 = i
+        m.s1 = min(r, i + 2 + 16)
     else:
-        return None
-    i = s1
-    if _ch(kind, data, n, i) == 43 and _ch(kind, data, n, i + 1) == 48 and _ch(kind, data, n, i + 2) == 120:
+        return False
+    i = m.s1
+    if _chf(d, n, i) == 43 and _chf(d, n, i + 1) == 48 and _chf(d, n, i + 2) == 120:
         j = i + 3
-        r = _run_lhex(kind, data, n, j)
-        if 1 <= r - j <= 16 and _ch(kind, data, n, r) == 47 and _ch(kind, data, n, r + 1) == 48 \
-                and _ch(kind, data, n, r + 2) == 120:
+        r = _run_lhex_f(d, n, j)
+        if 1 <= r - j <= 16 and _chf(d, n, r) == 47 and _chf(d, n, r + 1) == 48 and _chf(d, n, r + 2) == 120:
             k = r + 3
-            r2 = _run_lhex(kind, data, n, k)
+            r2 = _run_lhex_f(d, n, k)
             if r2 - k >= 1:
-                o0, o1, z0, z1 = j, r, k, min(r2, k + 16)
-                i = z1
-    if _ch(kind, data, n, i) == 32 and _ch(kind, data, n, i + 1) == 91:  # " [module( hex)?]"
+                m.o0, m.o1, m.z0, m.z1 = j, r, k, min(r2, k + 16)
+                i = m.z1
+    if _chf(d, n, i) == 32 and _chf(d, n, i + 1) == 91:  # " [module( hex)?]"
         j = i + 2
         r = j
-        while r < n and _is_modch(PyUnicode_READ(kind, data, r)):
+        while r < n and _is_modch(d[r]):
             r += 1
         if 1 <= r - j <= 64:
-            c = _ch(kind, data, n, r)
+            c = _chf(d, n, r)
             if c == 93:
-                m0, m1 = j, r
+                m.m0, m.m1 = j, r
                 i = r + 1
             elif c == 32:
-                r2 = _run_lhex(kind, data, n, r + 1)
-                if 1 <= r2 - (r + 1) <= 64 and _ch(kind, data, n, r2) == 93:
-                    m0, m1 = j, r
+                r2 = _run_lhex_f(d, n, r + 1)
+                if 1 <= r2 - (r + 1) <= 64 and _chf(d, n, r2) == 93:
+                    m.m0, m.m1 = j, r
                     i = r2 + 1
-    return ("(" if paren else None,
-            t[sp0:sp1] if sp0 >= 0 else None, t[ip0:ip1] if ip0 >= 0 else None,
-            t[a0:a1] if a0 >= 0 else None, "? " if q0 >= 0 else None, t[s0:s1],
-            t[o0:o1] if o0 >= 0 else None, t[z0:z1] if z0 >= 0 else None,
-            t[m0:m1] if m0 >= 0 else None, t[i:])
+    m.rest = i
+    return True
 
 
-cdef object _read_trace(str t):
-    """parse._read_trace_line, its pattern matched in C."""
-    if not _C_TRACE or "\n" in t:
-        return _read_trace_line(t)
-    g = _trace_match(t)
-    return 0 if g is None else _frame_of_groups(<tuple>g)
+cdef inline bint _trace_scan(str t, TraceM* m):
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t n = len(t)
+    if kind == 1:
+        return _trace_scan_f(<const unsigned char*>data, n, m)
+    if kind == 2:
+        return _trace_scan_f(<const unsigned short*>data, n, m)
+    return _trace_scan_f(<const unsigned int*>data, n, m)
+
+
+cdef object _trace_match(str t):
+    """TRACE_LINE.match(t).groups(), or None when it does not match."""
+    cdef TraceM m
+    if not _trace_scan(t, &m):
+        return None
+    return ("(" if m.paren else None,
+            t[m.sp0:m.sp1] if m.sp0 >= 0 else None, t[m.ip0:m.ip1] if m.ip0 >= 0 else None,
+            t[m.a0:m.a1] if m.a0 >= 0 else None, "? " if m.q0 >= 0 else None, t[m.s0:m.s1],
+            t[m.o0:m.o1] if m.o0 >= 0 else None, t[m.z0:m.z1] if m.z0 >= 0 else None,
+            t[m.m0:m.m1] if m.m0 >= 0 else None, t[m.rest:])
 
 
 cdef str _INLINE_MARK = F.INLINE_MARK
 cdef tuple _UNRELIABLE_MARKS = tuple(F.UNRELIABLE_MARKS)
+cdef tuple _NO_FILE_STARTS = ("(", "[", ")")
 
 
-cdef object _frame_of_groups(tuple groups):
-    """parse._trace_groups, compiled."""
-    paren, ppc_sp, ppc_ip, addr, q, sym, off, size, mod, rest = groups
-    rest = rest.strip()
-    inlined = _INLINE_MARK in rest
-    raw_sym = sym.startswith("0x")
-    address = _hexs(ppc_ip or addr)
-    if not (address is not None or off is not None or inlined or raw_sym):
-        return 1 if q else 0
-    addr_len = len(addr) if address is not None and addr is not None else 0
+cdef object _read_trace(str t):
+    """parse._read_trace_line (its pattern matched in C, parse._trace_groups' answer built
+    from the match's indices: numbers read in C, no group strings)."""
+    if not _C_TRACE or "\n" in t:
+        return _read_trace_line(t)
+    cdef TraceM m
+    if not _trace_scan(t, &m):
+        return 0
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef str rest = t[m.rest:].strip() if m.rest < len(t) else ""
+    cdef bint inlined = _INLINE_MARK in rest
+    cdef bint raw_sym = PyUnicode_READ(kind, data, m.s0) == 48  # "0x..." (a symbol never starts with "0")
+    if m.ip0 >= 0:
+        address = _hexint(kind, data, m.ip0, m.ip1)
+    elif m.a0 >= 0:
+        address = _hexint(kind, data, m.a0, m.a1)
+    else:
+        address = None
+    if not (address is not None or m.o0 >= 0 or inlined or raw_sym):
+        return 1 if m.q0 >= 0 else 0
     file = line = None
-    fm = _TRACE_FILE_LINE.match(" " + rest) if rest and not rest.startswith(("(", "[", ")")) else None
-    if fm is not None:
-        file, line = fm.group(1), int(fm.group(2))
+    if len(rest) > 0 and not rest.startswith(_NO_FILE_STARTS):
+        fm = _TRACE_FILE_LINE.match(" " + rest)
+        if fm is not None:
+            file, line = fm.group(1), int(fm.group(2))
     if raw_sym:
         if address is None:
-            address = int(sym, 16)
+            address = _hexint(kind, data, m.s0 + 2, m.s1)
         sym = None
-    reliable = not q and not paren
+    else:
+        sym = t[m.s0:m.s1]
+    cdef bint reliable = m.q0 < 0 and not m.paren
     if reliable:
         for u in _UNRELIABLE_MARKS:
             if u in rest:
                 reliable = False
                 break
-    return (address, sym, _hexs(off), _hexs(size), mod, file, line, inlined, reliable,
-            bool(q), ppc_sp is not None, addr_len)
+    return (address, sym,
+            _hexint(kind, data, m.o0, m.o1) if m.o0 >= 0 else None,
+            _hexint(kind, data, m.z0, m.z1) if m.z0 >= 0 else None,
+            t[m.m0:m.m1] if m.m0 >= 0 else None, file, line, inlined, reliable,
+            m.q0 >= 0, m.sp0 >= 0, m.a1 - m.a0 if m.a0 >= 0 else 0)
 
 
 def read_trace(t):
@@ -505,12 +575,12 @@ def register_pairs(t):
     """REGISTER_PAIR.findall(t) as the C scanner reads it; for tests."""
     cdef int kind = PyUnicode_KIND(t)
     cdef void* data = PyUnicode_DATA(t)
-    cdef Py_ssize_t n = len(t), i = 0, e, ne, vs, ve
+    cdef Py_ssize_t n = len(t), i = 0, e, ne, vs, ve, skip
     out = []
     while i < n:
-        e = _pair_at(kind, data, n, i, &ne, &vs, &ve)
+        e = _pair_at(kind, data, n, i, &ne, &vs, &ve, &skip)
         if e < 0:
-            i += 1
+            i = skip
             continue
         out.append((t[i:ne], t[vs:ve]))
         i = e
@@ -1132,13 +1202,13 @@ cdef class Extractor:
         return self._register_line(t)
 
     cdef bint _register_line(self, str t) except -1:
-        cdef Py_ssize_t ne, vs, ve
+        cdef Py_ssize_t ne, vs, ve, skip
         if not _C_PAIRS:
             m = _REGISTER_PAIR.match(t)
             return m is not None and m.group(1) in _REGISTER_NAMES
         cdef int kind = PyUnicode_KIND(t)
         cdef void* data = PyUnicode_DATA(t)
-        if _pair_at(kind, data, len(t), 0, &ne, &vs, &ve) < 0:
+        if _pair_at(kind, data, len(t), 0, &ne, &vs, &ve, &skip) < 0:
             return False
         return t[:ne] in _REGISTER_NAMES
 
@@ -1176,8 +1246,8 @@ cdef class Extractor:
         """_registers' pair loop: findall's successive non-overlapping matches, in C."""
         cdef int kind = PyUnicode_KIND(t)
         cdef void* data = PyUnicode_DATA(t)
-        cdef Py_ssize_t n = len(t), i = 0, e, ne, vs, ve
-        e = _pair_at(kind, data, n, 0, &ne, &vs, &ve)
+        cdef Py_ssize_t n = len(t), i = 0, e, ne, vs, ve, skip
+        e = _pair_at(kind, data, n, 0, &ne, &vs, &ve, &skip)
         if e < 0:
             return 0
         name = t[:ne]
@@ -1196,10 +1266,10 @@ cdef class Extractor:
             while True:
                 if i >= n:
                     return 0
-                e = _pair_at(kind, data, n, i, &ne, &vs, &ve)
+                e = _pair_at(kind, data, n, i, &ne, &vs, &ve, &skip)
                 if e >= 0:
                     break
-                i += 1
+                i = skip
             name = t[i:ne]
 
     cpdef _set_regs(self, pairs):

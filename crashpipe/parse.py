@@ -281,6 +281,8 @@ def _first_chars(pattern: str) -> frozenset[str] | None:
 # PC_LINES with the characters each can start with: a line is matched only against the
 # patterns that can start with its first character (the same first match).
 _PC_FIRST = [(rx, role, _first_chars(rx.pattern)) for rx, role in _PC_LINES]
+# TASK_LINES likewise (a line is tried only against the patterns its first character allows).
+_TASK_FIRST = [(rx, names, _first_chars(rx.pattern)) for rx, names in _TASK_LINES]
 
 
 def _read_pc_line(t: str) -> tuple | None:
@@ -312,7 +314,10 @@ def _user_segment(t: str) -> bool:
 
 def _read_task_line(t: str) -> tuple | None:
     """(cpu, pid, process) of the first `fields.TASK_LINES` pattern matching t, or None."""
-    for rx, names in _TASK_LINES:
+    c = t[:1]
+    for rx, names, firsts in _TASK_FIRST:
+        if firsts is not None and c not in firsts:
+            continue
         m = rx.match(t)
         if m is None:
             continue
