@@ -598,6 +598,11 @@ cdef inline unsigned int _hexval4(int kind, void* data):
             | (<unsigned int>_hexval(PyUnicode_READ(kind, data, 2)) << 4)
             | <unsigned int>_hexval(PyUnicode_READ(kind, data, 3)))
 cdef dict _CONTEXT_ENTRIES = F.CONTEXT_ENTRIES
+cdef dict _ARCH_INFO = F.ARCH_INFO
+from crashpipe.model import StackDump as _StackDump
+# (bytes, faulting instruction) per distinct (Code: text, byte order, Thumb, arch); see Extractor._code
+cdef dict _CODE_MEMO = {}
+cdef tuple _NO_CODE = (None,)
 
 
 cdef inline bint _same_function(f, loc) except -1:
@@ -739,7 +744,11 @@ cdef class Extractor:
     cdef object _arch(self):
         rep = self.rep
         hint = self.arch_hint
-        width = 16 if any(v > 0xFFFFFFFF for v in self.regs.values()) else (self.addr_width or 0)
+        width = self.addr_width or 0
+        for v in self.regs.values():
+            if v > 0xFFFFFFFF:
+                width = 16
+                break
         by_release = _arch_by_release(rep.kernel_release) if rep.kernel_release else None
         if hint == "ppc":
             if by_release in ("ppc64", "ppc64le"):
@@ -772,17 +781,32 @@ cdef class Extractor:
         return by_hw
 
     cdef int _code(self) except -1:
-        """parse._code, compiled (the same calls into crashpipe.code)."""
+        """parse._code, compiled: the same calls into crashpipe.code, the common case (one
+        `Code:` line) answered from a memo of (bytes, faulting instruction) per distinct
+        (text, byte order, Thumb, arch) - both are functions of those alone."""
         rep = self.rep
-        info = F.ARCH_INFO.get(rep.arch or "") or {}
+        arch = rep.arch
+        info = _ARCH_INFO.get(arch or "") or {}
         little = info.get("little", True) if info else True
         c = None
         insn = None
         if self.code_text is not None:
-            c = _codemod.parse_code(self.code_text, little)
-            if c is not None and self.thumb:
-                c.thumb = True
-        elif self.code_rows_done is not None:
+            key = (self.code_text, little, self.thumb, arch)
+            got = _CODE_MEMO.get(key)
+            if got is None:
+                c = _codemod.parse_code(self.code_text, little)
+                if c is None:
+                    got = _NO_CODE
+                else:
+                    if self.thumb:
+                        c.thumb = True
+                    rep.code = c.data  # (set before decoding, as the reference does)
+                    got = (c.data, _codemod.faulting_instruction(c, arch))
+                _keep(_CODE_MEMO, key, got, len(self.code_text))
+            if got is not _NO_CODE:
+                rep.code, rep.faulting_instruction = got
+            return 0
+        if self.code_rows_done is not None:
             kind, rows = self.code_rows_done
             if kind == "s390":
                 parsed = _codemod.parse_s390_code(rows)
@@ -793,15 +817,17 @@ cdef class Extractor:
         if c is None:
             return 0
         rep.code = c.data
-        rep.faulting_instruction = insn if insn is not None else _codemod.faulting_instruction(c, rep.arch)
+        rep.faulting_instruction = insn if insn is not None else _codemod.faulting_instruction(c, arch)
         return 0
 
     cdef int _aliases(self) except -1:
+        """parse._aliases: the registers, their canonical aliases added, each value taken to
+        64 bits (values already in range are kept as they are: the same numbers)."""
         rep = self.rep
         cdef dict regs = dict(self.regs)
-        info = F.ARCH_INFO.get(rep.arch or "")
+        info = _ARCH_INFO.get(rep.arch or "")
         if info:
-            for alias, names in info["alias"].items():
+            for alias, names in (<dict>info["alias"]).items():
                 name = None
                 for n in ((names,) if isinstance(names, str) else names):
                     if n in regs:
@@ -809,19 +835,33 @@ cdef class Extractor:
                         break
                 if alias not in regs and name is not None:
                     regs[alias] = regs[name]
-        rep.registers = {k: v & _M64 for k, v in regs.items()}
+        for v in regs.values():
+            if not (type(v) is int and 0 <= v <= _M64):
+                regs = {k: v & _M64 for k, v in regs.items()}
+                break
+        rep.registers = regs
         return 0
 
     cdef list _frames(self):
+        """parse._frames (the first two non-inlined frames found by a scan, not lists)."""
         rep = self.rep
         cdef list frames = list(self.frames)
+        cdef Py_ssize_t k, n, at
         pc, lr = self.pc, self.lr
-        if pc is not None and pc.address is None and "pc" in rep.registers:
-            pc.address = rep.registers["pc"]
-        if lr is not None and lr.address is None and "lr" in rep.registers:
-            lr.address = rep.registers["lr"]
-        physical = [f for f in frames if not f.inlined]
-        first = physical[0] if physical else None
+        if pc is None and lr is None:
+            return frames  # (nothing below applies)
+        regs = rep.registers
+        if pc is not None and pc.address is None and "pc" in regs:
+            pc.address = regs["pc"]
+        if lr is not None and lr.address is None and "lr" in regs:
+            lr.address = regs["lr"]
+        first = None
+        n = len(frames)
+        for k in range(n):
+            f = frames[k]
+            if not f.inlined:
+                first = f
+                break
         if pc is not None and (pc.symbol is not None or pc.address is not None):
             if first is not None and _same_function(first, pc) and (first.offset is None or first.offset == pc.offset):
                 first.offset = first.offset if first.offset is not None else pc.offset
@@ -838,12 +878,21 @@ cdef class Extractor:
                 frames.insert(0, _Frame(0, pc.address, pc.symbol, pc.offset, pc.size, pc.module, None, None, False,
                                         True, "regs", frames[0].context if frames else "task"))
         if lr is not None and lr.symbol is not None and pc is not None and lr.symbol != pc.symbol:
-            phys = [f for f in frames if not f.inlined]
-            nxt = phys[1] if len(phys) > 1 else None
-            if nxt is None or nxt.symbol != lr.symbol:
-                at = frames.index(phys[0]) + 1 if phys else 0
+            p0 = p1 = None
+            at = 0
+            n = len(frames)
+            for k in range(n):
+                f = frames[k]
+                if not f.inlined:
+                    if p0 is None:
+                        p0 = f
+                        at = k + 1
+                    else:
+                        p1 = f
+                        break
+            if p1 is None or p1.symbol != lr.symbol:
                 frames.insert(at, _Frame(0, lr.address, lr.symbol, lr.offset, lr.size, lr.module, None, None, False,
-                                         True, "regs", phys[0].context if phys else "task"))
+                                         True, "regs", p0.context if p0 is not None else "task"))
         return frames
 
     cdef object _open_block(self):
@@ -1148,11 +1197,17 @@ cdef class Extractor:
     def _resolve_wordstacks(self):
         return _PyEx._resolve_wordstacks(self)
 
-    def _stack(self, base, data, word, little, what):
-        return _PyEx._stack(self, base, data, word, little, what)
+    cpdef _stack(self, base, data, word, little, what):
+        """parse._Extractor._stack."""
+        if base is None or not data or little is None:
+            return
+        self.rep.stacks.append(_StackDump(base, data, word, little, what))
 
-    def _little(self):
-        return _PyEx._little(self)
+    cpdef _little(self):
+        """parse._Extractor._little."""
+        arch = self.rep.arch or self.arch_hint
+        info = _ARCH_INFO.get(arch or "")
+        return info["little"] if info else True
 
     def _code_row(self, t, quiet=False):
         return _PyEx._code_row(self, t, quiet)
