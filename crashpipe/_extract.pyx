@@ -29,6 +29,14 @@ from crashpipe.formats import fields as F
 from crashpipe.model import Frame
 
 cdef extern from "Python.h":
+    ctypedef struct PyObject
+    ctypedef struct PyTypeObject
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    PyTypeObject* Py_TYPE(object)
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
     unsigned int PyUnicode_READ(int kind, void* data, Py_ssize_t i)
@@ -75,6 +83,69 @@ cdef bint _bound = False
 cdef frozenset _REGISTER_NAMES = frozenset(F.REGISTER_NAMES)
 cdef object _Frame = Frame
 from crashpipe import memo as _memo
+
+
+# ------------------------------------------------- crashpipe.lines.Line slots
+# Line is a slots dataclass: its fields live at fixed offsets in the object, read here
+# directly (an attribute lookup per field per line is a good part of the per-report glue).
+# Anything that is not exactly a Line, or a slot left unset, takes getattr.
+cdef PyTypeObject* _LINE_TYPE = NULL
+cdef Py_ssize_t _OFF_NO = -1, _OFF_TEXT = -1, _OFF_TAG = -1, _OFF_TS = -1
+
+
+cdef Py_ssize_t _slot_offset(cls, str name):
+    d = cls.__dict__.get(name)
+    if d is None or type(d).__name__ != "member_descriptor":
+        return -1
+    cdef PyMemberDef* m = (<PyMemberDescrObject*><PyObject*>d).d_member
+    if m.type != 16:  # T_OBJECT_EX: a PyObject* that may be NULL (unset)
+        return -1
+    return m.offset
+
+
+cdef _bind_line(cls):
+    global _LINE_TYPE, _OFF_NO, _OFF_TEXT, _OFF_TAG, _OFF_TS
+    _OFF_NO, _OFF_TEXT = _slot_offset(cls, "no"), _slot_offset(cls, "text")
+    _OFF_TAG, _OFF_TS = _slot_offset(cls, "tag"), _slot_offset(cls, "ts")
+    if min(_OFF_NO, _OFF_TEXT, _OFF_TAG, _OFF_TS) >= 0:
+        _LINE_TYPE = <PyTypeObject*>cls
+
+
+cdef inline PyObject* _slot(obj, Py_ssize_t off):
+    """The object in obj's slot at off (obj must be a Line), NULL when unset."""
+    return (<PyObject**>((<char*><PyObject*>obj) + off))[0]
+
+
+cdef inline object _line_text(line):
+    """line.text."""
+    cdef PyObject* p
+    if Py_TYPE(line) == _LINE_TYPE:
+        p = _slot(line, _OFF_TEXT)
+        if p != NULL:
+            return <object>p
+    return line.text
+
+
+cdef inline object _line_no(line):
+    """line.no."""
+    cdef PyObject* p
+    if Py_TYPE(line) == _LINE_TYPE:
+        p = _slot(line, _OFF_NO)
+        if p != NULL:
+            return <object>p
+    return line.no
+
+
+def span_text(lines):
+    """"\n".join([line.text for line in lines]) (parse._parse_span's report text)."""
+    if type(lines) is not list:
+        return "\n".join([line.text for line in lines])
+    cdef list ls = <list>lines
+    cdef list texts = [None] * len(ls)
+    cdef Py_ssize_t k
+    for k in range(len(ls)):
+        texts[k] = _line_text(ls[k])
+    return "\n".join(texts)
 
 
 cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
@@ -141,6 +212,7 @@ def init(parse_module):
     _read_modules = P._read_modules
     _C_TRACE = F.TRACE_LINE == _TRACE_PATTERN and P._TRACE_LINE.pattern == _TRACE_PATTERN
     _build_masks(P._FIELD_PREFIXES)
+    _bind_line(P.Line)
     _bound = True
 
 
@@ -548,15 +620,36 @@ def read_trace(t):
 
 
 def with_continuations(lines, all_lines, start, end):
-    """parse._with_continuations (the same list), compiled."""
+    """parse._with_continuations_py (the same list), compiled: the range's lines read
+    through their slots."""
     lo, hi = max(start, 1), min(end, len(all_lines))
-    cdef list cand = [line for line in all_lines[lo - 1:hi]
-                      if line.ts is None and line.tag is None and lo <= line.no <= hi]
+    cdef list cand = None
+    cdef Py_ssize_t k, a, b
+    cdef PyObject* ts
+    cdef PyObject* tag
+    if type(all_lines) is list and type(lo) is int and type(hi) is int and _LINE_TYPE != NULL:
+        cand = []
+        if hi >= lo:  # (otherwise no line number fits)
+            a, b = lo - 1, hi
+            for k in range(a, b):
+                line = (<list>all_lines)[k]
+                if Py_TYPE(line) != _LINE_TYPE:
+                    cand = None
+                    break
+                ts, tag = _slot(line, _OFF_TS), _slot(line, _OFF_TAG)
+                if ts == NULL or tag == NULL:
+                    cand = None
+                    break
+                if <object>ts is None and <object>tag is None and lo <= _line_no(line) <= hi:
+                    cand.append(line)
+    if cand is None:
+        cand = [line for line in all_lines[lo - 1:hi]
+                if line.ts is None and line.tag is None and lo <= line.no <= hi]
     if cand:
         kept = {line.no for line in lines}
         cand = [line for line in cand if line.no not in kept]
     if not cand:
-        return [(line, False) for line in lines]
+        return list(lines)
     merged = [(line, False) for line in lines] + [(line, True) for line in cand]
     merged.sort(key=_line_no_of_pair)
     return merged
@@ -697,7 +790,7 @@ cdef class Extractor:
         cdef Py_ssize_t end = len(items), k
         while end > 0:
             item = items[end - 1]
-            if (item[0] if isinstance(item, tuple) else item).text.strip():
+            if _line_text(item[0] if isinstance(item, tuple) else item).strip():
                 break
             end -= 1
         inside = None
@@ -708,12 +801,12 @@ cdef class Extractor:
                 line, aux = item
             else:
                 line, aux = item, False
-            if check and line.no == cut_line:
+            if check and _line_no(line) == cut_line:
                 inside = self._open_block()
-                self.line(line.text, aux)
+                self.line(_line_text(line), aux)
                 inside = inside or self._open_block()
             else:
-                self.line(line.text, aux)
+                self.line(_line_text(line), aux)
         return inside
 
     # ------------------------------------------------- after the lines

@@ -13,6 +13,7 @@ import gc
 import re
 import sys
 from dataclasses import dataclass
+from functools import partial
 
 from crashpipe import code as codemod
 from crashpipe.formats import fields as F
@@ -103,7 +104,7 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | No
     rep = Report(source=source, source_line=start, end_line=getattr(span, "end_line", start))
     try:
         lines = list(span.lines)
-        rep.text = "\n".join([line.text for line in lines])
+        rep.text = _span_text(lines)
     except Exception as e:
         rep.corrupted, rep.corrupted_reason = True, f"parser-error: span: {type(e).__name__}: {e}"
         return rep
@@ -114,7 +115,8 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | No
     except Exception as e:
         rep.corrupted, rep.corrupted_reason = True, f"parser-error: title: {type(e).__name__}: {e}"
     try:
-        banner = ctx.before(start) if ctx is not None else (lambda: _LogContext(all_lines[:max(start - 1, 0)]).before(start))
+        # (read only when the report names no release or architecture itself)
+        banner = partial(ctx.before, start) if ctx is not None else (lambda: _LogContext(all_lines[:max(start - 1, 0)]).before(start))
         cut_line = all_lines[-1].no if ctx is not None and ctx.cut_mid_line and all_lines else None
         cut = extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), banner, cut_line)
         if cut and cut.startswith(_MID_LINE):
@@ -133,20 +135,28 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | No
     return rep
 
 
-def _with_continuations_py(lines: list[Line], all_lines: list[Line], start: int, end: int) -> list[tuple[Line, bool]]:
+def _with_continuations_py(lines: list[Line], all_lines: list[Line], start: int,
+                           end: int) -> list[Line] | list[tuple[Line, bool]]:
     """The span's lines, each with aux=False, merged with the prefix-less lines of the same
     range that the splitter left out (aux=True).  Wrapped `Modules linked in:` lists, s390
     `Krnl GPRS`/`Krnl Code` rows and similar continuations are printed without a timestamp
-    inside timestamped reports; the extractor accepts aux lines only as such continuations."""
+    inside timestamped reports; the extractor accepts aux lines only as such continuations.
+    When the range has no such line (the common case), the span's lines themselves (a new
+    list; `extract_fields` reads a plain line as aux=False)."""
     kept = {line.no for line in lines}
     lo, hi = max(start, 1), min(end, len(all_lines))
     aux = [line for line in all_lines[lo - 1:hi]
            if line.no not in kept and line.ts is None and line.tag is None and lo <= line.no <= hi]
     if not aux:
-        return [(line, False) for line in lines]
+        return list(lines)
     merged = [(line, False) for line in lines] + [(line, True) for line in aux]
     merged.sort(key=lambda p: p[0].no)
     return merged
+
+
+def _span_text_py(lines: list[Line]) -> str:
+    """A report's text: its cleaned lines joined by "\n"."""
+    return "\n".join([line.text for line in lines])
 
 
 def _last_text_line(lines: list[Line]) -> int:
@@ -1219,3 +1229,4 @@ if _extract is not None:
     _extract.init(sys.modules[__name__])
 EXTRACTOR = _extract.Extractor if _extract is not None else _Extractor
 _with_continuations = _extract.with_continuations if _extract is not None else _with_continuations_py
+_span_text = _extract.span_text if _extract is not None else _span_text_py
