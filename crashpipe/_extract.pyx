@@ -21,7 +21,9 @@ indexed raises the IndexError the reference raises); the scanners check their in
 and take time linear in the line.
 """
 cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.long cimport PyLong_FromUnsignedLongLong
+from libc.string cimport memcmp
 
 
 from crashpipe import code as _codemod
@@ -81,6 +83,84 @@ cdef Py_ssize_t _MAX_FRAMES = 0
 cdef bint _bound = False
 
 cdef frozenset _REGISTER_NAMES = frozenset(F.REGISTER_NAMES)
+
+# REGISTER_NAMES looked up from a str's characters without making the substring: a name
+# of at most 10 characters from [A-Za-z0-9_] packs into 6 bits a character (codes 1-63),
+# its key, in an open-addressing table of the names (slot empty: key 0).
+cdef enum:
+    _RN_BITS = 10
+cdef unsigned long long _RN_KEYS[1 << _RN_BITS]
+cdef list _RN_NAMES = [None] * (1 << _RN_BITS)
+cdef bint _RN_OK = False
+
+
+cdef inline unsigned int _rn_code(unsigned int c) noexcept nogil:
+    """1-63 for [0-9A-Za-z_], else 0."""
+    if c >= 48 and c <= 57:
+        return c - 47  # 1-10
+    if c >= 65 and c <= 90:
+        return c - 54  # 11-36
+    if c >= 97 and c <= 122:
+        return c - 60  # 37-62
+    if c == 95:
+        return 63
+    return 0
+
+
+cdef inline Py_ssize_t _rn_slot(unsigned long long key) noexcept nogil:
+    return <Py_ssize_t>((key * <unsigned long long>0x9E3779B97F4A7C15) >> (64 - _RN_BITS))
+
+
+cdef _build_register_names():
+    global _RN_OK
+    cdef unsigned long long key
+    cdef Py_ssize_t k, slot
+    cdef unsigned int code
+    for k in range(1 << _RN_BITS):
+        _RN_KEYS[k] = 0
+    if len(_REGISTER_NAMES) > (1 << (_RN_BITS - 1)):
+        return  # (the table would be too full: the set decides)
+    for name in _REGISTER_NAMES:
+        if not (1 <= len(name) <= 10):
+            return
+        key = 0
+        for k in range(len(name)):
+            code = _rn_code(ord(name[k]))
+            if code == 0:
+                return
+            key |= (<unsigned long long>code) << (6 * k)
+        slot = _rn_slot(key)
+        while _RN_KEYS[slot] != 0:
+            slot = (slot + 1) & ((1 << _RN_BITS) - 1)
+        _RN_KEYS[slot] = key
+        _RN_NAMES[slot] = name
+    _RN_OK = True
+
+
+_build_register_names()
+
+
+cdef object _register_name(str t, int kind, void* data, Py_ssize_t a, Py_ssize_t b):
+    """t[a:b] when it is in REGISTER_NAMES (the set's own str), else None."""
+    cdef unsigned long long key = 0
+    cdef unsigned int code
+    cdef Py_ssize_t k, slot
+    if not _RN_OK:
+        name = t[a:b]
+        return name if name in _REGISTER_NAMES else None
+    if b - a < 1 or b - a > 10:
+        return None
+    for k in range(a, b):
+        code = _rn_code(PyUnicode_READ(kind, data, k))
+        if code == 0:
+            return None
+        key |= (<unsigned long long>code) << (6 * (k - a))
+    slot = _rn_slot(key)
+    while _RN_KEYS[slot] != 0:
+        if _RN_KEYS[slot] == key:
+            return _RN_NAMES[slot]
+        slot = (slot + 1) & ((1 << _RN_BITS) - 1)
+    return None
 cdef object _Frame = Frame
 from crashpipe import memo as _memo
 
@@ -175,7 +255,7 @@ def init(parse_module):
     global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
     global _FROM_CACHE, _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _C_TRACE
     global _TRACE_FILE_LINE, _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
-    global _read_task_line, _read_fault, _read_modules
+    global _read_task_line, _read_fault, _read_modules, _C_FROM
     P = parse_module
     _P = P
     _PyEx = P._Extractor
@@ -211,6 +291,7 @@ def init(parse_module):
     _read_fault = P._read_fault
     _read_modules = P._read_modules
     _C_TRACE = F.TRACE_LINE == _TRACE_PATTERN and P._TRACE_LINE.pattern == _TRACE_PATTERN
+    _C_FROM = F.ARM_FROM_LINE == _FROM_PATTERN and P._ARM_FROM.pattern == _FROM_PATTERN
     _build_masks(P._FIELD_PREFIXES)
     _bind_line(P.Line)
     _bound = True
@@ -228,6 +309,9 @@ cdef enum:
 cdef tuple _GROUPS = ()
 cdef unsigned int _MASK[130]
 cdef list _SUBS = []  # [g * 130 + index]: the prefixes of group g that start with that character
+# The same prefixes Latin-1 encoded, compared with a 1-byte-per-character str's data
+# directly (None where a prefix has a character beyond Latin-1: str.startswith decides).
+cdef list _SUBB = []
 
 
 cdef tuple _groups(field_prefixes):
@@ -242,7 +326,7 @@ cdef tuple _groups(field_prefixes):
 
 
 cdef _build_masks(field_prefixes):
-    global _GROUPS, _SUBS
+    global _GROUPS, _SUBS, _SUBB
     cdef int g, c
     _GROUPS = _groups(field_prefixes)
     assert len(_GROUPS) == G_COUNT
@@ -256,6 +340,12 @@ cdef _build_masks(field_prefixes):
                 c = ord(p[0])
                 subs[g * 130 + (c if c < 128 else 128)].append(p)
     _SUBS = [tuple(x) for x in subs]
+    _SUBB = []
+    for x in _SUBS:
+        try:
+            _SUBB.append(tuple(p.encode("latin-1") for p in x))
+        except UnicodeEncodeError:
+            _SUBB.append(None)
     for c in range(130):
         _MASK[c] = 0
     for g in range(G_COUNT):
@@ -281,7 +371,17 @@ cdef inline bint _sw(str t, int first, int g) except -1:
     """t.startswith(group g), answered from the mask when t cannot start with it."""
     if not (_MASK[first] >> g) & 1:
         return False
-    return t.startswith(<tuple>_SUBS[g * 130 + first])
+    cdef Py_ssize_t idx = g * 130 + first
+    cdef object bs = _SUBB[idx]
+    if bs is None or PyUnicode_KIND(t) != 1:
+        return t.startswith(<tuple>_SUBS[idx])
+    cdef const char* d = <const char*>PyUnicode_DATA(t)
+    cdef Py_ssize_t n = len(t), m
+    for b in <tuple>bs:
+        m = PyBytes_GET_SIZE(b)
+        if m <= n and memcmp(d, PyBytes_AS_STRING(b), m) == 0:
+            return True
+    return False
 
 
 # -------------------------------------------------------- register pairs in C
@@ -719,11 +819,139 @@ cdef int _contexts_from_entries(list frames) except -1:
     return 0
 
 
+# ------------------------------------------------------- arm "from" lines in C
+# The ARM_FROM_LINE pattern `_from_match` implements; with any other table pattern (or a
+# line holding "\n", which "$" treats specially) the regex runs instead.
+_FROM_PATTERN = (
+    r"(?:\[<([0-9a-f]{1,16})>\] \()?"
+    r"([A-Za-z_.$][A-Za-z0-9_.$@\-]{0,254}|0x[0-9a-f]{1,16})"
+    r"(?:\+0x([0-9a-f]{1,16})/0x([0-9a-f]{1,16}))?"
+    r"(?: \[([A-Za-z0-9_\-]{1,64})\])?\)? from "
+    r"(?:\[<([0-9a-f]{1,16})>\] \()?"
+    r"([A-Za-z_.$][A-Za-z0-9_.$@\-]{0,254}|0x[0-9a-f]{1,16})"
+    r"(?:\+0x([0-9a-f]{1,16})/0x([0-9a-f]{1,16}))?"
+    r"(?: \[([A-Za-z0-9_\-]{1,64})\])?\)?\s*$"
+)
+cdef bint _C_FROM = False
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef Py_ssize_t _from_loc_f(const uchar* d, Py_ssize_t n, Py_ssize_t i, Py_ssize_t* g) noexcept nogil:
+    """One location of ARM_FROM_LINE at i ("[<a>] (" , symbol, "+0xo/0xs", " [m]", ")"):
+    the index after it, or -1; g[0:10] its groups' bounds (-1: not taking part).
+
+    Whatever follows a location ("+", " [", ")", " from ", or blanks to the end) cannot
+    continue the piece before it, so each optional piece that starts is taken whole or
+    the line does not match, and the symbol is its whole run of symbol characters."""
+    cdef Py_ssize_t j, r, r2
+    cdef unsigned int c
+    g[0] = g[1] = g[4] = g[5] = g[6] = g[7] = g[8] = g[9] = -1
+    if _chf(d, n, i) == 91:  # "[<" hex ">] ("
+        if _chf(d, n, i + 1) != 60:
+            return -1
+        r = _run_lhex_f(d, n, i + 2)
+        if not (1 <= r - (i + 2) <= 16 and _chf(d, n, r) == 62 and _chf(d, n, r + 1) == 93
+                and _chf(d, n, r + 2) == 32 and _chf(d, n, r + 3) == 40):
+            return -1
+        g[0], g[1] = i + 2, r
+        i = r + 4
+    c = _chf(d, n, i)
+    if _is_symstart(c):
+        j = i + 1
+        while j < n and _is_symch(d[j]):
+            j += 1
+        if j - i > 255:
+            return -1
+    elif c == 48 and _chf(d, n, i + 1) == 120:  # 0x
+        j = _run_lhex_f(d, n, i + 2)
+        if not (1 <= j - (i + 2) <= 16):
+            return -1
+    else:
+        return -1
+    g[2], g[3] = i, j
+    i = j
+    if _chf(d, n, i) == 43:  # "+0x" hex "/0x" hex
+        if not (_chf(d, n, i + 1) == 48 and _chf(d, n, i + 2) == 120):
+            return -1
+        r = _run_lhex_f(d, n, i + 3)
+        if not (1 <= r - (i + 3) <= 16 and _chf(d, n, r) == 47 and _chf(d, n, r + 1) == 48
+                and _chf(d, n, r + 2) == 120):
+            return -1
+        r2 = _run_lhex_f(d, n, r + 3)
+        if not (1 <= r2 - (r + 3) <= 16):
+            return -1
+        g[4], g[5], g[6], g[7] = i + 3, r, r + 3, r2
+        i = r2
+    if _chf(d, n, i) == 32 and _chf(d, n, i + 1) == 91:  # " [" module "]"
+        r = i + 2
+        while r < n and _is_modch(d[r]):
+            r += 1
+        if not (1 <= r - (i + 2) <= 64 and _chf(d, n, r) == 93):
+            return -1
+        g[8], g[9] = i + 2, r
+        i = r + 1
+    if _chf(d, n, i) == 41:  # )
+        i += 1
+    return i
+
+
+cdef bint _from_scan(str t, Py_ssize_t* g):
+    """ARM_FROM_LINE.match(t) into g[0:20] (group bounds), in C."""
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t n = len(t), i
+    if kind == 1:
+        i = _from_loc_f(<const unsigned char*>data, n, 0, g)
+    elif kind == 2:
+        i = _from_loc_f(<const unsigned short*>data, n, 0, g)
+    else:
+        i = _from_loc_f(<const unsigned int*>data, n, 0, g)
+    if i < 0 or i + 6 > n or t[i:i + 6] != " from ":
+        return False
+    if kind == 1:
+        i = _from_loc_f(<const unsigned char*>data, n, i + 6, g + 10)
+    elif kind == 2:
+        i = _from_loc_f(<const unsigned short*>data, n, i + 6, g + 10)
+    else:
+        i = _from_loc_f(<const unsigned int*>data, n, i + 6, g + 10)
+    if i < 0:
+        return False
+    while i < n:
+        if not Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)):
+            return False
+        i += 1
+    return True
+
+
+cdef object _from_match(str t):
+    """ARM_FROM_LINE.match(t).groups(), or None when it does not match."""
+    cdef Py_ssize_t g[20]
+    cdef int k
+    if not _from_scan(t, g):
+        return None
+    return tuple([t[g[2 * k]:g[2 * k + 1]] if g[2 * k] >= 0 else None for k in range(10)])
+
+
+def compiled_matchers():
+    """Which table patterns the C matchers stand in for (False: the regex runs); for tests."""
+    return {"TRACE_LINE": _C_TRACE, "ARM_FROM_LINE": _C_FROM, "REGISTER_PAIR": _C_PAIRS, "HEXDUMP_ROW": _C_HEXROW,
+            "REGISTER_NAMES": _RN_OK, "Line": _LINE_TYPE != NULL}
+
+
+def from_groups(t):
+    """ARM_FROM_LINE's groups on t as the C matcher reads them (None: no match); for tests."""
+    return _from_match(t)
+
+
 cdef inline object _from_groups(str t):
-    """parse._arm_from_groups (its memo read here; a miss asks parse)."""
+    """parse._arm_from_groups: its memo, a miss read in C (the regex where the table's
+    pattern is not the one implemented here)."""
     got = _FROM_CACHE.get(t, _MISSING)
     if got is _MISSING:
-        return _arm_from_groups(t)
+        if not _C_FROM or "\n" in t:
+            return _arm_from_groups(t)
+        return _keep(_FROM_CACHE, t, _from_match(t), len(t))
     return got
 
 
@@ -1358,7 +1586,7 @@ cdef class Extractor:
         cdef void* data = PyUnicode_DATA(t)
         if _pair_at(kind, data, len(t), 0, &ne, &vs, &ve, &skip) < 0:
             return False
-        return t[:ne] in _REGISTER_NAMES
+        return _register_name(t, kind, data, 0, ne) is not None
 
     cdef int _registers(self, str t, int first) except -1:
         m = _PPC_GPR_ROW.match(t) if _sw(t, first, G_GPR) else None
@@ -1398,14 +1626,14 @@ cdef class Extractor:
         e = _pair_at(kind, data, n, 0, &ne, &vs, &ve, &skip)
         if e < 0:
             return 0
-        name = t[:ne]
-        if name not in _REGISTER_NAMES:
+        name = _register_name(t, kind, data, 0, ne)
+        if name is None:
             return 0
         if self.regs_frozen:
             return 0
         cdef dict regs = self.regs
         while True:
-            if name in _REGISTER_NAMES:
+            if name is not None:
                 if name in regs:
                     self.regs_frozen = True
                     return 0
@@ -1418,7 +1646,7 @@ cdef class Extractor:
                 if e >= 0:
                     break
                 i = skip
-            name = t[i:ne]
+            name = _register_name(t, kind, data, i, ne)
 
     cpdef _set_regs(self, pairs):
         if self.regs_frozen:

@@ -249,6 +249,35 @@ def test_c_matchers_answer_as_the_patterns(t):
         assert [type(x) for x in got] == [type(x) for x in want]
 
 
+def test_c_matchers_in_use():
+    assert all(ext.compiled_matchers().values()), ext.compiled_matchers()
+
+
+FROM_PIECES = ["[<c0123456>] (", "[<C0123456>] (", "[<c0123456>]", "foo", "foo.bar-1@x", "0x1f", "0x" + "1" * 17, "1x",
+               "+0x10/0x18", "+0x10/0x", "+0x" + "1" * 17 + "/0x1", "+0x1/0x" + "2" * 17, " [m]", " [m-2_x]", " [m 1a]",
+               " [", ")", "(", " from ", " from", "from ", " ", "\t", "  ", "a" * 256, "\u00e9", "\U0001f600", "\n"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(FROM_PIECES), max_size=12).map("".join), mutated(),
+                 st.text(ALPHABET + " fromx", max_size=50)))
+def test_arm_from_matcher_answers_as_the_pattern(t):
+    m = P._ARM_FROM.match(t)
+    assert ext.from_groups(t) == (m.groups() if m is not None else None) or "\n" in t
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["", "[    1.000000] ", "[    2.5][ T12] "]), LINES), max_size=30),
+       st.integers(-3, 40), st.integers(-3, 40))
+def test_continuations_and_text_as_the_reference(lines, start, end):
+    from crashpipe.lines import clean_lines
+    all_lines = clean_lines("\n".join(p + t for p, t in lines))
+    span = [ln for ln in all_lines if ln.ts is not None][:10]
+    assert CONT_FAST(span, all_lines, start, end) == CONT_SLOW(span, all_lines, start, end)
+    assert ext.span_text(span) == P._span_text_py(span)
+    assert ext.span_text(tuple(span)) == P._span_text_py(span)
+
+
 def test_register_scanner_cases():
     for t in ("RAX: 0000000000000000 RBX: ffff888003a1c000 RCX: 0000000000000001",
               "RSP: 0018:ffffc90000ab7d98 EFLAGS: 00010246 ORIG_RAX: ffffffffffffff9c",
