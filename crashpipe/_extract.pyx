@@ -78,6 +78,7 @@ cdef dict _MODULES_CACHE = None
 cdef object _read_task_line = None
 cdef object _read_fault = None
 cdef object _read_modules = None
+cdef object _user_segment = None
 cdef bint _C_TRACE = False
 cdef Py_ssize_t _MAX_FRAMES = 0
 cdef bint _bound = False
@@ -255,7 +256,7 @@ def init(parse_module):
     global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
     global _FROM_CACHE, _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _C_TRACE
     global _TRACE_FILE_LINE, _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
-    global _read_task_line, _read_fault, _read_modules, _C_FROM
+    global _read_task_line, _read_fault, _read_modules, _C_FROM, _C_PC, _PC_ROLES, _user_segment
     P = parse_module
     _P = P
     _PyEx = P._Extractor
@@ -292,6 +293,10 @@ def init(parse_module):
     _read_modules = P._read_modules
     _C_TRACE = F.TRACE_LINE == _TRACE_PATTERN and P._TRACE_LINE.pattern == _TRACE_PATTERN
     _C_FROM = F.ARM_FROM_LINE == _FROM_PATTERN and P._ARM_FROM.pattern == _FROM_PATTERN
+    _C_PC = (F.SYMBOLIC == _SYMBOLIC_PATTERN and list(F.PC_LINES) == _PC_PATTERNS
+             and [rx.pattern for rx, _ in P._PC_LINES] == [p for p, _ in _PC_PATTERNS])
+    _PC_ROLES = tuple(role for _, role in _PC_PATTERNS)
+    _user_segment = P._user_segment
     _build_masks(P._FIELD_PREFIXES)
     _bind_line(P.Line)
     _bound = True
@@ -819,6 +824,223 @@ cdef int _contexts_from_entries(list frames) except -1:
     return 0
 
 
+# ---------------------------------------------------------- pc / lr lines in C
+# The PC_LINES table `_read_pc` reads in C for its common shapes (while the table holds
+# exactly the patterns below); every other line, and a line none of the C shapes match,
+# goes to parse._read_pc_line.
+_SYMBOLIC_PATTERN = (r"([A-Za-z_.$][A-Za-z0-9_.$@\-]{0,254})\+0x([0-9a-f]{1,16})/0x([0-9a-f]{1,16})"
+                     r"(?: \[([A-Za-z0-9_\-]{1,64})(?: [0-9a-f]{1,64})?\])?")
+_PC_PATTERNS = [
+    (r"[RE]IP: (?:[0-9a-f]{4}:)?(?:\[<([0-9a-f]{1,16})>\] +(?:\[<[0-9a-f]{1,16}>\] +)?)?" + _SYMBOLIC_PATTERN, "pc"),
+    (r"[RE]IP: (?:[0-9a-f]{4}:)?\[<([0-9a-f]{1,16})>\]()()()()", "pc"),
+    (r"[RE]IP: (?:[0-9a-f]{4}:)?()0x([0-9a-f]{1,16})$()()()", "pcraw"),
+    (r"[RE]IP is at ()" + _SYMBOLIC_PATTERN, "pc"),
+    (r"[RE]IP:? +\[<([0-9a-f]{1,16})>\] " + _SYMBOLIC_PATTERN, "pc"),
+    (r"PC is at ()" + _SYMBOLIC_PATTERN, "pc"),
+    (r"PC is at ()0x([0-9a-f]{1,16})$()()()", "pcraw"),
+    (r"LR is at ()" + _SYMBOLIC_PATTERN, "lr"),
+    (r"(?:pc|epc) ?: ()" + _SYMBOLIC_PATTERN, "pc"),
+    (r"(?:pc|epc) ?: ()0x([0-9a-f]{1,16})$()()()", "pcraw"),
+    (r"(?:lr|ra) ?: ()" + _SYMBOLIC_PATTERN, "lr"),
+    (r"epc +: ([0-9a-f]{8,16}) " + _SYMBOLIC_PATTERN, "pc"),
+    (r"ra +: ([0-9a-f]{8,16}) " + _SYMBOLIC_PATTERN, "lr"),
+    (r"NIP \[([0-9a-f]{1,16})\] " + _SYMBOLIC_PATTERN, "pc"),
+    (r"LR \[([0-9a-f]{1,16})\] " + _SYMBOLIC_PATTERN, "lr"),
+    (r"--- interrupt: [0-9a-f]{1,4} at ()" + _SYMBOLIC_PATTERN, "pc"),
+    (r"Krnl PSW : [0-9a-f]{8,16} ([0-9a-f]{8,16}) \(" + _SYMBOLIC_PATTERN, "pc"),
+]
+cdef bint _C_PC = False
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef Py_ssize_t _symbolic_f(const uchar* d, Py_ssize_t n, Py_ssize_t i, Py_ssize_t* g) noexcept nogil:
+    """SYMBOLIC matched at i (no end anchor): the index after it, or -1; g[0:8] the bounds
+    of symbol, offset, size, module (module -1 when absent).  The symbol must be followed
+    by "+0x" and the offset by "/0x", which neither run's characters include, so both are
+    whole runs; the size takes up to 16 digits; the optional module is taken when it
+    matches whole (as the trace line's)."""
+    cdef Py_ssize_t j, r, r2
+    cdef unsigned int c
+    g[6] = g[7] = -1
+    if not _is_symstart(_chf(d, n, i)):
+        return -1
+    j = i + 1
+    while j < n and _is_symch(d[j]):
+        j += 1
+    if j - i > 255 or not (_chf(d, n, j) == 43 and _chf(d, n, j + 1) == 48 and _chf(d, n, j + 2) == 120):
+        return -1
+    g[0], g[1] = i, j
+    r = _run_lhex_f(d, n, j + 3)
+    if not (1 <= r - (j + 3) <= 16 and _chf(d, n, r) == 47 and _chf(d, n, r + 1) == 48 and _chf(d, n, r + 2) == 120):
+        return -1
+    g[2], g[3] = j + 3, r
+    r2 = _run_lhex_f(d, n, r + 3)
+    if r2 - (r + 3) < 1:
+        return -1
+    if r2 - (r + 3) > 16:
+        r2 = r + 3 + 16
+    g[4], g[5] = r + 3, r2
+    i = r2
+    if _chf(d, n, i) == 32 and _chf(d, n, i + 1) == 91:  # " [module( hex)?]"
+        j = i + 2
+        r = j
+        while r < n and _is_modch(d[r]):
+            r += 1
+        if 1 <= r - j <= 64:
+            c = _chf(d, n, r)
+            if c == 93:
+                g[6], g[7] = j, r
+                i = r + 1
+            elif c == 32:
+                r2 = _run_lhex_f(d, n, r + 1)
+                if 1 <= r2 - (r + 1) <= 64 and _chf(d, n, r2) == 93:
+                    g[6], g[7] = j, r
+                    i = r2 + 1
+    return i
+
+
+cdef inline bint _lit(const uchar* d, Py_ssize_t n, Py_ssize_t i, const char* s, Py_ssize_t m) noexcept nogil:
+    """d[i:i+m] == s (ASCII)."""
+    cdef Py_ssize_t k
+    if i + m > n:
+        return False
+    for k in range(m):
+        if d[i + k] != <unsigned char>s[k]:
+            return False
+    return True
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef int _pc_shape_f(const uchar* d, Py_ssize_t n, Py_ssize_t* g) noexcept nogil:
+    """The PC_LINES entry (0, 3, 5, 7, 8, 10, 13, 14, 15 or 16) that matches t first, read
+    in C: its index, g[0:2] the raw address (-1: none) and g[2:10] SYMBOLIC's bounds; -1
+    when none of these shapes matches (the table then decides), -2 when no entry at all
+    can match.  Each is the first entry of the table that can match a line starting as it
+    does (the entries before it need other first characters or literals)."""
+    cdef Py_ssize_t i, r, r2
+    cdef unsigned int c0 = _chf(d, n, 0)
+    g[0] = g[1] = -1
+    if (c0 == 82 or c0 == 69) and _lit(d, n, 1, b"IP", 2):  # [RE]IP
+        if _lit(d, n, 3, b": ", 2):  # entry 0
+            i = 5
+            if (_is_lhex(_chf(d, n, i)) and _is_lhex(_chf(d, n, i + 1)) and _is_lhex(_chf(d, n, i + 2))
+                    and _is_lhex(_chf(d, n, i + 3)) and _chf(d, n, i + 4) == 58):
+                i += 5
+            if _lit(d, n, i, b"[<", 2):
+                r = _run_lhex_f(d, n, i + 2)
+                if not (1 <= r - (i + 2) <= 16 and _chf(d, n, r) == 62 and _lit(d, n, r + 1, b"] ", 2)):
+                    return -1
+                g[0], g[1] = i + 2, r
+                i = r + 2
+                while _chf(d, n, i) == 32:
+                    i += 1
+                if _lit(d, n, i, b"[<", 2):
+                    r = _run_lhex_f(d, n, i + 2)
+                    if not (1 <= r - (i + 2) <= 16 and _chf(d, n, r) == 62 and _lit(d, n, r + 1, b"] ", 2)):
+                        return -1
+                    i = r + 2
+                    while _chf(d, n, i) == 32:
+                        i += 1
+            return 0 if _symbolic_f(d, n, i, g + 2) >= 0 else -1
+        if _lit(d, n, 3, b" is at ", 7):  # entry 3
+            return 3 if _symbolic_f(d, n, 10, g + 2) >= 0 else -1
+        return -1
+    if _lit(d, n, 0, b"PC is at ", 9):
+        return 5 if _symbolic_f(d, n, 9, g + 2) >= 0 else -1
+    if _lit(d, n, 0, b"LR is at ", 9):
+        return 7 if _symbolic_f(d, n, 9, g + 2) >= 0 else -1
+    if c0 == 112:  # "p": only entries 8 and 9 ("pc ?: ") can match
+        if not _lit(d, n, 0, b"pc", 2):
+            return -2
+        i = 3 if _chf(d, n, 2) == 32 else 2
+        if not _lit(d, n, i, b": ", 2):
+            return -2
+        return 8 if _symbolic_f(d, n, i + 2, g + 2) >= 0 else -1
+    if c0 == 108:  # "l": only entry 10 ("lr ?: " SYMBOLIC) can match
+        if not _lit(d, n, 0, b"lr", 2):
+            return -2
+        i = 3 if _chf(d, n, 2) == 32 else 2
+        if not _lit(d, n, i, b": ", 2):
+            return -2
+        return 10 if _symbolic_f(d, n, i + 2, g + 2) >= 0 else -2
+    if _lit(d, n, 0, b"epc", 3) or _lit(d, n, 0, b"ra", 2):  # entries 8 and 10 (epc, ra)
+        i = 3 if c0 == 101 else 2
+        if _chf(d, n, i) == 32:
+            i += 1
+        if not _lit(d, n, i, b": ", 2):
+            return -1
+        if _symbolic_f(d, n, i + 2, g + 2) < 0:
+            return -1
+        return 8 if c0 == 101 else 10
+    if _lit(d, n, 0, b"NIP [", 5) or _lit(d, n, 0, b"LR [", 4):  # entries 13, 14
+        i = 5 if c0 == 78 else 4
+        r = _run_lhex_f(d, n, i)
+        if not (1 <= r - i <= 16 and _lit(d, n, r, b"] ", 2)):
+            return -1
+        g[0], g[1] = i, r
+        if _symbolic_f(d, n, r + 2, g + 2) < 0:
+            return -1
+        return 13 if c0 == 78 else 14
+    if _lit(d, n, 0, b"--- interrupt: ", 15):  # entry 15
+        r = _run_lhex_f(d, n, 15)
+        if not (1 <= r - 15 <= 4 and _lit(d, n, r, b" at ", 4)):
+            return -1
+        return 15 if _symbolic_f(d, n, r + 4, g + 2) >= 0 else -1
+    if _lit(d, n, 0, b"Krnl PSW : ", 11):  # entry 16
+        r = _run_lhex_f(d, n, 11)
+        if not (8 <= r - 11 <= 16 and _chf(d, n, r) == 32):
+            return -1
+        r2 = _run_lhex_f(d, n, r + 1)
+        if not (8 <= r2 - (r + 1) <= 16 and _lit(d, n, r2, b" (", 2)):
+            return -1
+        g[0], g[1] = r + 1, r2
+        return 16 if _symbolic_f(d, n, r2 + 2, g + 2) >= 0 else -1
+    return -1
+
+
+cdef tuple _PC_ROLES = ()
+
+
+cdef object _read_pc(str t):
+    """parse._read_pc_line, its common shapes read in C."""
+    cdef Py_ssize_t g[10]
+    cdef int e
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t n = len(t)
+    cdef unsigned int c
+    if not _C_PC:
+        return _read_pc_line(t)
+    if kind == 1:
+        e = _pc_shape_f(<const unsigned char*>data, n, g)
+    elif kind == 2:
+        e = _pc_shape_f(<const unsigned short*>data, n, g)
+    else:
+        e = _pc_shape_f(<const unsigned int*>data, n, g)
+    if e == -2:
+        return None  # (no entry of the table can match a line starting so)
+    if e < 0:
+        return _read_pc_line(t)
+    # parse._user_segment: x86 user-mode code segments have the low two bits set (RPL 3)
+    user = False
+    if n > 9 and PyUnicode_READ(kind, data, 4) == 32 and PyUnicode_READ(kind, data, 9) == 58:
+        if (_hexval(PyUnicode_READ(kind, data, 5)) >= 0 and _hexval(PyUnicode_READ(kind, data, 6)) >= 0
+                and _hexval(PyUnicode_READ(kind, data, 7)) >= 0 and _hexval(PyUnicode_READ(kind, data, 8)) >= 0):
+            user = _hexval(PyUnicode_READ(kind, data, 8)) & 3 == 3
+        else:
+            user = _user_segment(t)
+    return (_PC_ROLES[e], _hexint(kind, data, g[0], g[1]) if g[0] >= 0 else None, t[g[2]:g[3]],
+            _hexint(kind, data, g[4], g[5]), _hexint(kind, data, g[6], g[7]),
+            t[g[8]:g[9]] if g[8] >= 0 else None, user)
+
+
+def read_pc(t):
+    """parse._read_pc_line's answer as this module reads it; for tests."""
+    return _read_pc(t)
+
+
 # ------------------------------------------------------- arm "from" lines in C
 # The ARM_FROM_LINE pattern `_from_match` implements; with any other table pattern (or a
 # line holding "\n", which "$" treats specially) the regex runs instead.
@@ -935,7 +1157,7 @@ cdef object _from_match(str t):
 
 def compiled_matchers():
     """Which table patterns the C matchers stand in for (False: the regex runs); for tests."""
-    return {"TRACE_LINE": _C_TRACE, "ARM_FROM_LINE": _C_FROM, "REGISTER_PAIR": _C_PAIRS, "HEXDUMP_ROW": _C_HEXROW,
+    return {"TRACE_LINE": _C_TRACE, "ARM_FROM_LINE": _C_FROM, "PC_LINES": _C_PC, "REGISTER_PAIR": _C_PAIRS, "HEXDUMP_ROW": _C_HEXROW,
             "REGISTER_NAMES": _RN_OK, "Line": _LINE_TYPE != NULL}
 
 
@@ -1422,7 +1644,7 @@ cdef class Extractor:
     cdef int _pc_line(self, str t) except -1:
         got = _PC_CACHE.get(t, _MISSING)
         if got is _MISSING:
-            got = _keep(_PC_CACHE, t, _read_pc_line(t), len(t))
+            got = _keep(_PC_CACHE, t, _read_pc(t), len(t))
         if got is None:
             return 0
         role, address, symbol, offset, size, module, user = <tuple>got

@@ -266,6 +266,34 @@ def test_arm_from_matcher_answers_as_the_pattern(t):
     assert ext.from_groups(t) == (m.groups() if m is not None else None) or "\n" in t
 
 
+PC_PIECES = ["RIP: ", "EIP: ", "RIP:", "RIP is at ", "EIP is at ", "PC is at ", "LR is at ", "pc : ", "pc: ", "pc  : ",
+             "epc : ", "epc   : ", "lr : ", "lr: ", "ra : ", "ra   : ", "NIP [", "LR [", "--- interrupt: ", "300 at ",
+             "Krnl PSW : ", "0704c00180000000 ", "000003ff8086d03a (", "0010:", "0033:", "003x:", "[<ffffffff81000000>] ",
+             "[<ffffffff81000000>]", "[<FFFF>] ", "c000000000123456] ", "  ", " ", "f", "foo.bar$1", "a" * 256, "+0x1a/0x30",
+             "+0x1a/0x" + "3" * 17, "+0x" + "1" * 17 + "/0x2", " [m]", " [m 1a]", " [m", " [m zz]", "0x12", "0x" + "1" * 17,
+             ")", "(", "pci_bus", "list_add", "\u00e9", "\U0001f600", "\n"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(PC_PIECES), max_size=8).map("".join), mutated(),
+                 st.tuples(*[st.sampled_from(x) for x in (
+                     ["RIP: ", "EIP: ", "RIP:  ", "RIP is at ", "PC is at ", "LR is at ", "pc : ", "pc: ", "pcx: ", "epc : ",
+                      "epc   : ", "lr : ", "lr:", "ra : ", "ra   : ", "NIP [c000000000123456] ", "LR [c0] ", "LR [] ",
+                      "--- interrupt: 300 at ", "--- interrupt: 30000 at ", "Krnl PSW : 0704c00180000000 000003ff8086d03a (",
+                      "Krnl PSW : 0704c001 00000 ("],
+                     ["", "", "0010:", "0033:", "[<ffffffff81000000>] ", "[<ffffffff81000000>]  [<ffffffff81000001>] ",
+                      "0010:[<ffffffff81000000>] ", "0010:[<ffffffff81000000>]", "[<f>]", "0000000000000000 "],
+                     ["f", "foo.bar$1", "a" * 256, "0x12", "0x" + "1" * 17, "", "1f"],
+                     ["+0x1a/0x30", "+0x1a/0x" + "3" * 17, "+0x" + "1" * 17 + "/0x2", "", "+0x1a/0x", "+0x1a"],
+                     ["", " [m]", " [m 1a]", " [m", " [m zz]", " [" + "m" * 65 + "]", ")"],
+                     ["", " ", "\n", "x", " (unreliable)"])]).map("".join)))
+def test_pc_reader_answers_as_the_reference(t):
+    got, want = ext.read_pc(t), P._read_pc_line(t)
+    assert got == want
+    if want is not None:
+        assert [type(x) for x in got] == [type(x) for x in want]
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(["", "[    1.000000] ", "[    2.5][ T12] "]), LINES), max_size=30),
        st.integers(-3, 40), st.integers(-3, 40))
