@@ -256,7 +256,7 @@ def init(parse_module):
     global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
     global _FROM_CACHE, _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _C_TRACE
     global _TRACE_FILE_LINE, _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
-    global _read_task_line, _read_fault, _read_modules, _C_FROM, _C_PC, _PC_ROLES, _user_segment
+    global _read_task_line, _read_fault, _read_modules, _C_FROM, _C_CPU, _C_PC, _PC_ROLES, _user_segment
     P = parse_module
     _P = P
     _PyEx = P._Extractor
@@ -293,6 +293,7 @@ def init(parse_module):
     _read_modules = P._read_modules
     _C_TRACE = F.TRACE_LINE == _TRACE_PATTERN and P._TRACE_LINE.pattern == _TRACE_PATTERN
     _C_FROM = F.ARM_FROM_LINE == _FROM_PATTERN and P._ARM_FROM.pattern == _FROM_PATTERN
+    _C_CPU = F.CPU_LINE == _CPU_PATTERN and P._CPU_LINE.pattern == _CPU_PATTERN
     _C_PC = (F.SYMBOLIC == _SYMBOLIC_PATTERN and list(F.PC_LINES) == _PC_PATTERNS
              and [rx.pattern for rx, _ in P._PC_LINES] == [p for p, _ in _PC_PATTERNS])
     _PC_ROLES = tuple(role for _, role in _PC_PATTERNS)
@@ -364,6 +365,21 @@ cdef _build_masks(field_prefixes):
 
 
 
+cdef str _strip(str t):
+    """t.strip() (whitespace as str.strip sees it)."""
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t n = len(t), a = 0, b
+    while a < n and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a)):
+        a += 1
+    b = n
+    while b > a and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1)):
+        b -= 1
+    if a == 0 and b == n:
+        return t
+    return t[a:b]
+
+
 cdef inline int _first(str t):
     """Mask index of t's first character."""
     if len(t) == 0:
@@ -376,7 +392,13 @@ cdef inline bint _sw(str t, int first, int g) except -1:
     """t.startswith(group g), answered from the mask when t cannot start with it."""
     if not (_MASK[first] >> g) & 1:
         return False
-    cdef Py_ssize_t idx = g * 130 + first
+    return _sw_prefixes(t, g * 130 + first)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef bint _sw_prefixes(str t, Py_ssize_t idx) except -1:
+    """t.startswith(_SUBS[idx])."""
     cdef object bs = _SUBB[idx]
     if bs is None or PyUnicode_KIND(t) != 1:
         return t.startswith(<tuple>_SUBS[idx])
@@ -1041,9 +1063,88 @@ def read_pc(t):
     return _read_pc(t)
 
 
+# ---------------------------------------------------------------- CPU line in C
+_CPU_PATTERN = (r"CPU: ?([0-9]{1,5})(?: UID: [0-9]{1,10})? PID: ?([0-9]{1,10}) Comm: (.{1,64}?) "
+                r"(Not tainted|Tainted: )(.*)$")
+cdef bint _C_CPU = False
+
+
+cdef inline bint _lit_at(int kind, void* data, Py_ssize_t n, Py_ssize_t i, const char* s, Py_ssize_t m):
+    cdef Py_ssize_t k
+    if i + m > n:
+        return False
+    for k in range(m):
+        if PyUnicode_READ(kind, data, i + k) != <unsigned char>s[k]:
+            return False
+    return True
+
+
+cdef inline Py_ssize_t _run_digits(int kind, void* data, Py_ssize_t n, Py_ssize_t i):
+    cdef unsigned int c
+    while i < n:
+        c = PyUnicode_READ(kind, data, i)
+        if c < 48 or c > 57:
+            break
+        i += 1
+    return i
+
+
+cdef object _cpu_match(str t):
+    """CPU_LINE.match(t).groups(), or None.  Every piece before the command name is a
+    literal or a whole digit run followed by a space (so taken whole or the line does not
+    match); the command name is the shortest (1-64 characters) after which " Not tainted"
+    or " Tainted: " follows.  (A line holding "\n" goes to the regex.)"""
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t n = len(t), i, r, c0, c1, p0, p1, s, k
+    for k in range(n):
+        if PyUnicode_READ(kind, data, k) == 10:
+            m = _CPU_LINE.match(t)
+            return None if m is None else m.groups()
+    if not _lit_at(kind, data, n, 0, b"CPU:", 4):
+        return None
+    i = 4
+    if i < n and PyUnicode_READ(kind, data, i) == 32:
+        i += 1
+    r = _run_digits(kind, data, n, i)
+    if not (1 <= r - i <= 5):
+        return None
+    c0, c1 = i, r
+    i = r
+    if _lit_at(kind, data, n, i, b" UID: ", 6):
+        r = _run_digits(kind, data, n, i + 6)
+        if not (1 <= r - (i + 6) <= 10):
+            return None
+        i = r
+    if not _lit_at(kind, data, n, i, b" PID:", 5):
+        return None
+    i += 5
+    if i < n and PyUnicode_READ(kind, data, i) == 32:
+        i += 1
+    r = _run_digits(kind, data, n, i)
+    if not (1 <= r - i <= 10):
+        return None
+    p0, p1 = i, r
+    if not _lit_at(kind, data, n, r, b" Comm: ", 7):
+        return None
+    s = r + 7
+    for k in range(s + 1, min(s + 64, n) + 1):
+        if _lit_at(kind, data, n, k, b" Not tainted", 12):
+            return (t[c0:c1], t[p0:p1], t[s:k], "Not tainted", t[k + 12:])
+        if _lit_at(kind, data, n, k, b" Tainted: ", 10):
+            return (t[c0:c1], t[p0:p1], t[s:k], "Tainted: ", t[k + 10:])
+    return None
+
+
+def cpu_groups(t):
+    """CPU_LINE's groups on t as the C matcher reads them (None: no match); for tests."""
+    return _cpu_match(t)
+
+
 # ------------------------------------------------------- arm "from" lines in C
-# The ARM_FROM_LINE pattern `_from_match` implements; with any other table pattern (or a
-# line holding "\n", which "$" treats specially) the regex runs instead.
+# The ARM_FROM_LINE pattern `_from_match` implements; with any other table pattern the
+# regex runs instead.  ("\n" is no special case: only the final "\s*$" can take one, and
+# the trailing-blank scan below answers as "\s*$" does.)
 _FROM_PATTERN = (
     r"(?:\[<([0-9a-f]{1,16})>\] \()?"
     r"([A-Za-z_.$][A-Za-z0-9_.$@\-]{0,254}|0x[0-9a-f]{1,16})"
@@ -1122,15 +1223,18 @@ cdef bint _from_scan(str t, Py_ssize_t* g):
     """ARM_FROM_LINE.match(t) into g[0:20] (group bounds), in C."""
     cdef int kind = PyUnicode_KIND(t)
     cdef void* data = PyUnicode_DATA(t)
-    cdef Py_ssize_t n = len(t), i
+    cdef Py_ssize_t n = len(t), i, j
     if kind == 1:
         i = _from_loc_f(<const unsigned char*>data, n, 0, g)
     elif kind == 2:
         i = _from_loc_f(<const unsigned short*>data, n, 0, g)
     else:
         i = _from_loc_f(<const unsigned int*>data, n, 0, g)
-    if i < 0 or i + 6 > n or t[i:i + 6] != " from ":
+    if i < 0 or i + 6 > n:
         return False
+    for j in range(6):
+        if PyUnicode_READ(kind, data, i + j) != <unsigned int>(b" from "[j]):
+            return False
     if kind == 1:
         i = _from_loc_f(<const unsigned char*>data, n, i + 6, g + 10)
     elif kind == 2:
@@ -1157,7 +1261,7 @@ cdef object _from_match(str t):
 
 def compiled_matchers():
     """Which table patterns the C matchers stand in for (False: the regex runs); for tests."""
-    return {"TRACE_LINE": _C_TRACE, "ARM_FROM_LINE": _C_FROM, "PC_LINES": _C_PC, "REGISTER_PAIR": _C_PAIRS, "HEXDUMP_ROW": _C_HEXROW,
+    return {"TRACE_LINE": _C_TRACE, "ARM_FROM_LINE": _C_FROM, "CPU_LINE": _C_CPU, "PC_LINES": _C_PC, "REGISTER_PAIR": _C_PAIRS, "HEXDUMP_ROW": _C_HEXROW,
             "REGISTER_NAMES": _RN_OK, "Line": _LINE_TYPE != NULL}
 
 
@@ -1171,10 +1275,18 @@ cdef inline object _from_groups(str t):
     pattern is not the one implemented here)."""
     got = _FROM_CACHE.get(t, _MISSING)
     if got is _MISSING:
-        if not _C_FROM or "\n" in t:
+        if not _C_FROM:
             return _arm_from_groups(t)
         return _keep(_FROM_CACHE, t, _from_match(t), len(t))
     return got
+
+
+cdef inline bint _is_from_line(str t) except -1:
+    """`" from " in t and _from_groups(t) is not None`: whether t is an arm "from" line."""
+    cdef Py_ssize_t g[20]
+    if not _C_FROM:
+        return " from " in t and _from_groups(t) is not None
+    return _from_scan(t, g)
 
 
 # ------------------------------------------------------------------ extractor
@@ -1443,7 +1555,7 @@ cdef class Extractor:
 
     # ------------------------------------------------------------ per line
     cpdef line(self, text, aux=False):
-        cdef str t = text.strip()
+        cdef str t = _strip(text) if type(text) is str else text.strip()
         cdef int first = _first(t)
         if aux:
             if not t or self.modules_open and self._modules_more(t):
@@ -1485,7 +1597,7 @@ cdef class Extractor:
                         if rest:
                             self._trace_line(rest)
                         return
-            if " from " in t and _from_groups(t) is not None:
+            if _is_from_line(t):
                 self.shape_hint = self.shape_hint or "arm"
                 self._start_trace(None)
                 self._trace_line(t)
@@ -1516,11 +1628,18 @@ cdef class Extractor:
                     self.arch_hint = arch
                     break
         if _sw(t, first, G_CPU):
-            m = _CPU_LINE.match(t)
-            if m is not None:
-                self._task(cpu=int(m.group(1)), pid=int(m.group(2)), process=m.group(3))
-                self._taint_release(m.group(4), m.group(5))
-                return 0
+            if _C_CPU:
+                g = _cpu_match(t)
+                if g is not None:
+                    self._task(cpu=int(g[0]), pid=int(g[1]), process=g[2])
+                    self._taint_release(g[3], g[4])
+                    return 0
+            else:
+                m = _CPU_LINE.match(t)
+                if m is not None:
+                    self._task(cpu=int(m.group(1)), pid=int(m.group(2)), process=m.group(3))
+                    self._taint_release(m.group(4), m.group(5))
+                    return 0
         if _sw(t, first, G_PID):
             m = _PID_LINE.match(t)
             if m is not None:

@@ -253,7 +253,7 @@ def test_c_matchers_in_use():
     assert all(ext.compiled_matchers().values()), ext.compiled_matchers()
 
 
-FROM_PIECES = ["[<c0123456>] (", "[<C0123456>] (", "[<c0123456>]", "foo", "foo.bar-1@x", "0x1f", "0x" + "1" * 17, "1x",
+FROM_PIECES = ["\n", "\n ", " \n", "\r", "[<c0123456>] (", "[<C0123456>] (", "[<c0123456>]", "foo", "foo.bar-1@x", "0x1f", "0x" + "1" * 17, "1x",
                "+0x10/0x18", "+0x10/0x", "+0x" + "1" * 17 + "/0x1", "+0x1/0x" + "2" * 17, " [m]", " [m-2_x]", " [m 1a]",
                " [", ")", "(", " from ", " from", "from ", " ", "\t", "  ", "a" * 256, "\u00e9", "\U0001f600", "\n"]
 
@@ -263,7 +263,25 @@ FROM_PIECES = ["[<c0123456>] (", "[<C0123456>] (", "[<c0123456>]", "foo", "foo.b
                  st.text(ALPHABET + " fromx", max_size=50)))
 def test_arm_from_matcher_answers_as_the_pattern(t):
     m = P._ARM_FROM.match(t)
-    assert ext.from_groups(t) == (m.groups() if m is not None else None) or "\n" in t
+    assert ext.from_groups(t) == (m.groups() if m is not None else None)
+
+
+CPU_PIECES = ["CPU: ", "CPU:", "CPU", "0", "12", "123456", " UID: ", " UID: 0", " UID: 12345678901", " PID: ", " PID:",
+              "97", "12345678901", " Comm: ", "sh", "kworker/0:1 x", "a" * 64, " Not tainted", " Tainted: ", "Not tainted",
+              " 6.1.0-56-amd64 #1", "G           OE", "  ", " ", "\n", "\u00e9", "\U0001f600"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(CPU_PIECES), max_size=12).map("".join), mutated(),
+                 st.tuples(st.sampled_from(["CPU: ", "CPU:", "CPU:  "]), st.sampled_from(["0", "12345", "123456", ""]),
+                           st.sampled_from(["", " UID: 0", " UID: ", " UID: 12345678901"]),
+                           st.sampled_from([" PID: ", " PID:", " PID:  "]), st.sampled_from(["97", "1234567890", "", "x"]),
+                           st.sampled_from([" Comm: ", " Comm:"]), st.text(st.sampled_from("ab /:\nT"), max_size=70),
+                           st.sampled_from([" Not tainted", " Tainted: ", " Tainted:", ""]),
+                           st.text(st.sampled_from("G OE 6.1 #\n"), max_size=20)).map("".join)))
+def test_cpu_matcher_answers_as_the_pattern(t):
+    m = P._CPU_LINE.match(t)
+    assert ext.cpu_groups(t) == (m.groups() if m is not None else None)
 
 
 PC_PIECES = ["RIP: ", "EIP: ", "RIP:", "RIP is at ", "EIP is at ", "PC is at ", "LR is at ", "pc : ", "pc: ", "pc  : ",
