@@ -81,6 +81,8 @@ cdef object _read_modules = None
 cdef object _user_segment = None
 cdef bint _C_TRACE = False
 cdef Py_ssize_t _MAX_FRAMES = 0
+cdef Py_ssize_t _MAX_STACK_WORDS = 0
+cdef dict _RELEASE_ARCH = None
 cdef bint _bound = False
 
 cdef frozenset _REGISTER_NAMES = frozenset(F.REGISTER_NAMES)
@@ -229,10 +231,13 @@ def span_text(lines):
     return "\n".join(texts)
 
 
+cdef Py_ssize_t _MEMO_KEY_LEN = _memo.MAX_KEY_LEN, _MEMO_ENTRIES = _memo.MAX_ENTRIES  # (bound at import)
+
+
 cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
     """crashpipe.memo.remember (same bounds), without the call."""
-    if key_len <= _memo.MAX_KEY_LEN:
-        if len(cache) >= _memo.MAX_ENTRIES:
+    if key_len <= _MEMO_KEY_LEN:
+        if len(cache) >= _MEMO_ENTRIES:
             cache.clear()
         cache[key] = value
     return value
@@ -253,10 +258,10 @@ def init(parse_module):
     """Bind the reference helpers and tables of crashpipe.parse (called by parse itself)."""
     global _PyEx, _TRACE_CACHE, _read_trace_line, _ARM_ENTERED
     global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS
-    global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound
+    global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound, _MAX_STACK_WORDS, _RELEASE_ARCH
     global _FROM_CACHE, _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _C_TRACE
     global _TRACE_FILE_LINE, _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
-    global _read_task_line, _read_fault, _read_modules, _C_FROM, _C_CPU, _C_PC, _PC_ROLES, _user_segment
+    global _read_task_line, _read_fault, _read_modules, _C_FROM, _C_CPU, _C_TASK, _C_PC, _PC_ROLES, _user_segment
     P = parse_module
     _P = P
     _PyEx = P._Extractor
@@ -273,6 +278,8 @@ def init(parse_module):
     _S390_PSW = P._S390_PSW
     _REGISTER_PAIR = P._REGISTER_PAIR
     _MAX_FRAMES = P.MAX_FRAMES
+    _MAX_STACK_WORDS = P.MAX_STACK_WORDS
+    _RELEASE_ARCH = P._RELEASE_ARCH
     _PC_CACHE = P._PC_CACHE
     _read_pc_line = P._read_pc_line
     _arm_from_groups = P._arm_from_groups
@@ -294,6 +301,10 @@ def init(parse_module):
     _C_TRACE = F.TRACE_LINE == _TRACE_PATTERN and P._TRACE_LINE.pattern == _TRACE_PATTERN
     _C_FROM = F.ARM_FROM_LINE == _FROM_PATTERN and P._ARM_FROM.pattern == _FROM_PATTERN
     _C_CPU = F.CPU_LINE == _CPU_PATTERN and P._CPU_LINE.pattern == _CPU_PATTERN
+    _C_TASK = (F.TASK_LINES[-1][0] == r"[EeRr]IP: [0-9a-f]{4}:\[<[0-9a-f]+>\] +EFLAGS: [0-9a-f]+ CPU: ([0-9]{1,5})"
+               and [P._first_chars(p) for p, _ in F.TASK_LINES[:-1]] == [frozenset("W"), frozenset("P"), frozenset("i"),
+                                                                         frozenset("I"), None]
+               and F.TASK_LINES[4][0].startswith(r"(?:watchdog: )?BUG: "))
     _C_PC = (F.SYMBOLIC == _SYMBOLIC_PATTERN and list(F.PC_LINES) == _PC_PATTERNS
              and [rx.pattern for rx, _ in P._PC_LINES] == [p for p, _ in _PC_PATTERNS])
     _PC_ROLES = tuple(role for _, role in _PC_PATTERNS)
@@ -1141,6 +1152,29 @@ def cpu_groups(t):
     return _cpu_match(t)
 
 
+# ------------------------------------------------------------------ task lines
+cdef bint _C_TASK = False
+
+
+cdef object _read_task(str t):
+    """parse._read_task_line.  A line starting with [EeRr] can match only the TASK_LINES
+    entry "[EeRr]IP: xxxx:[<" (the others need other first characters): without that
+    prefix, None without the regexes (RIP/EIP lines are the common case)."""
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t n = len(t), k
+    cdef unsigned int c
+    if _C_TASK and n > 0:
+        c = PyUnicode_READ(kind, data, 0)
+        if c == 69 or c == 101 or c == 82 or c == 114:  # E e R r
+            if not (_lit_at(kind, data, n, 1, b"IP: ", 4) and _lit_at(kind, data, n, 9, b":[<", 3)):
+                return None
+            for k in range(5, 9):
+                if not _is_lhex(PyUnicode_READ(kind, data, k)):
+                    return None
+    return _read_task_line(t)
+
+
 # ------------------------------------------------------- arm "from" lines in C
 # The ARM_FROM_LINE pattern `_from_match` implements; with any other table pattern the
 # regex runs instead.  ("\n" is no special case: only the final "\s*$" can take one, and
@@ -1261,7 +1295,7 @@ cdef object _from_match(str t):
 
 def compiled_matchers():
     """Which table patterns the C matchers stand in for (False: the regex runs); for tests."""
-    return {"TRACE_LINE": _C_TRACE, "ARM_FROM_LINE": _C_FROM, "CPU_LINE": _C_CPU, "PC_LINES": _C_PC, "REGISTER_PAIR": _C_PAIRS, "HEXDUMP_ROW": _C_HEXROW,
+    return {"TRACE_LINE": _C_TRACE, "ARM_FROM_LINE": _C_FROM, "CPU_LINE": _C_CPU, "TASK_LINES": _C_TASK, "PC_LINES": _C_PC, "REGISTER_PAIR": _C_PAIRS, "HEXDUMP_ROW": _C_HEXROW,
             "REGISTER_NAMES": _RN_OK, "Line": _LINE_TYPE != NULL}
 
 
@@ -1404,7 +1438,13 @@ cdef class Extractor:
             if v > 0xFFFFFFFF:
                 width = 16
                 break
-        by_release = _arch_by_release(rep.kernel_release) if rep.kernel_release else None
+        rel = rep.kernel_release
+        if rel:
+            by_release = _RELEASE_ARCH.get(rel, _MISSING) if type(rel) is str else _MISSING
+            if by_release is _MISSING:
+                by_release = _arch_by_release(rel)
+        else:
+            by_release = None
         if hint == "ppc":
             if by_release in ("ppc64", "ppc64le"):
                 return "ppc64le" if self.ppc_le or by_release == "ppc64le" else "ppc64"
@@ -1741,7 +1781,7 @@ cdef class Extractor:
             return
         got = _TASK_CACHE.get(t, _MISSING)
         if got is _MISSING:
-            got = _keep(_TASK_CACHE, t, _read_task_line(t), len(t))
+            got = _keep(_TASK_CACHE, t, _read_task(t), len(t))
         if got is not None:
             self._task(got[0], got[1], got[2])
 
@@ -1809,15 +1849,15 @@ cdef class Extractor:
 
     cpdef _end_hexdump(self):
         hd = self.hexdump
-        if hd and hd["words"] and not (0 <= min(hd["words"]) and max(hd["words"]) < _2_64 - 4):
+        cdef list addrs = sorted(hd["words"]) if hd else None
+        if addrs and not (0 <= addrs[0] and addrs[-1] < _2_64 - 4):
             return _PyEx._end_hexdump(self)  # (addresses a 64-bit word cannot hold)
         self.hexdump = None
-        if not hd or not hd["words"]:
+        if not addrs:
             return
         little = self._little()
         cdef dict words = hd["words"]
         what = hd["what"]
-        cdef list addrs = sorted(words)
         cdef unsigned long long uprev = 0, uaddr
         cdef bytearray buf = bytearray(4 * len(addrs))
         cdef unsigned char* out = buf
@@ -2024,7 +2064,7 @@ cdef class Extractor:
         if ubase + 32 <= ustart:
             ubase += 0x10000
         cdef dict words = hd["words"]
-        cdef Py_ssize_t max_words = _P.MAX_STACK_WORDS
+        cdef Py_ssize_t max_words = _MAX_STACK_WORDS
         for k in range(5, n, 9):
             e = k + 9 if k + 9 < n else n
             a = k
