@@ -258,7 +258,7 @@ def init(parse_module):
     """Bind the reference helpers and tables of crashpipe.parse (called by parse itself)."""
     global _PyEx, _TRACE_CACHE, _read_trace_line, _ARM_ENTERED
     global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS
-    global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound, _MAX_STACK_WORDS, _RELEASE_ARCH
+    global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound, _MAX_STACK_WORDS, _RELEASE_ARCH, _MID_LINE
     global _FROM_CACHE, _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _C_TRACE
     global _TRACE_FILE_LINE, _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
     global _read_task_line, _read_fault, _read_modules, _C_FROM, _C_CPU, _C_TASK, _C_PC, _PC_ROLES, _user_segment
@@ -311,6 +311,8 @@ def init(parse_module):
     _user_segment = P._user_segment
     _build_masks(P._FIELD_PREFIXES)
     _bind_line(P.Line)
+    _bind_report(P.Report)
+    _MID_LINE = P._MID_LINE
     _bound = True
 
 
@@ -1296,7 +1298,7 @@ cdef object _from_match(str t):
 def compiled_matchers():
     """Which table patterns the C matchers stand in for (False: the regex runs); for tests."""
     return {"TRACE_LINE": _C_TRACE, "ARM_FROM_LINE": _C_FROM, "CPU_LINE": _C_CPU, "TASK_LINES": _C_TASK, "PC_LINES": _C_PC, "REGISTER_PAIR": _C_PAIRS, "HEXDUMP_ROW": _C_HEXROW,
-            "REGISTER_NAMES": _RN_OK, "Line": _LINE_TYPE != NULL}
+            "REGISTER_NAMES": _RN_OK, "Line": _LINE_TYPE != NULL, "Report": _REPORT_TEMPLATE is not None}
 
 
 def from_groups(t):
@@ -1321,6 +1323,116 @@ cdef inline bint _is_from_line(str t) except -1:
     if not _C_FROM:
         return " from " in t and _from_groups(t) is not None
     return _from_scan(t, g)
+
+
+# ------------------------------------------------------------- one report
+# A new Report is its class's defaults (a template dict copied, the containers the
+# dataclass makes per instance made afresh) with the three values set: the same instance
+# dict, in the same field order, as Report(source=, source_line=, end_line=) - checked at
+# bind time, else the constructor runs.
+cdef object _Report = None
+cdef dict _REPORT_TEMPLATE = None
+cdef tuple _REPORT_FRESH = ()  # (name, 0 list / 1 dict / factory)
+
+
+cdef _bind_report(cls):
+    global _Report, _REPORT_TEMPLATE, _REPORT_FRESH
+    import dataclasses
+    _Report, _REPORT_TEMPLATE = cls, None
+    try:
+        want = cls(source="s", source_line=1, end_line=2)
+        fresh = []
+        for f in dataclasses.fields(cls):
+            if f.default_factory is not dataclasses.MISSING:
+                fresh.append((f.name, 0 if f.default_factory is list else 1 if f.default_factory is dict
+                              else f.default_factory))
+        _REPORT_FRESH = tuple(fresh)
+        _REPORT_TEMPLATE = dict(vars(cls()))
+        got = _new_report("s", 1, 2)
+        if type(got) is not cls or list(vars(got).items()) != list(vars(want).items()):
+            _REPORT_TEMPLATE = None
+    except Exception:
+        _REPORT_TEMPLATE = None
+
+
+cdef object _new_report(source, source_line, end_line):
+    """Report(source=source, source_line=source_line, end_line=end_line)."""
+    if _REPORT_TEMPLATE is None:
+        return _Report(source=source, source_line=source_line, end_line=end_line)
+    cdef dict d = _REPORT_TEMPLATE.copy()
+    d["source"] = source
+    d["source_line"] = source_line
+    d["end_line"] = end_line
+    for name, how in _REPORT_FRESH:
+        d[name] = [] if how is 0 else {} if how is 1 else how()
+    rep = _Report.__new__(_Report)
+    rep.__dict__ = d
+    return rep
+
+
+def parse_span(span, all_lines, source, ctx):
+    """parse._parse_span_py, compiled (the same steps; parse's functions looked up in its
+    module at each call, so that what patches them there is seen here too)."""
+    P = _P
+    start = getattr(span, "start_line", 1)
+    rep = _new_report(source, start, getattr(span, "end_line", start))
+    try:
+        lines = list(span.lines)
+        rep.text = P._span_text(lines)
+    except Exception as e:
+        rep.corrupted, rep.corrupted_reason = True, f"parser-error: span: {type(e).__name__}: {e}"
+        return rep
+    try:
+        info = P.title_for(span, all_lines)
+        rep.title, rep.alt_titles, rep.kind = info.title, list(info.alt_titles), info.kind
+        rep.corrupted, rep.corrupted_reason = bool(info.corrupted), info.corrupted_reason
+    except Exception as e:
+        rep.corrupted, rep.corrupted_reason = True, f"parser-error: title: {type(e).__name__}: {e}"
+    try:
+        if ctx is not None:
+            banner = _Banner(ctx, start)
+            cut_line = all_lines[-1].no if ctx.cut_mid_line and all_lines else None
+        else:
+            banner = _LateBanner(all_lines, start)
+            cut_line = None
+        cut = P.extract_fields(rep, P._with_continuations(lines, all_lines, start, rep.end_line), banner, cut_line)
+        if cut and cut.startswith(_MID_LINE):
+            rep.corrupted = True
+            rep.corrupted_reason = rep.corrupted_reason or cut
+        elif cut and rep.corrupted and not rep.corrupted_reason and rep.end_line >= P._last_text_line(all_lines):
+            rep.corrupted_reason = cut
+    except Exception as e:
+        rep.corrupted = True
+        rep.corrupted_reason = f"parser-error: fields: {type(e).__name__}: {e}"
+    return rep
+
+
+cdef str _MID_LINE = None  # parse._MID_LINE (bound by init)
+
+
+@cython.final
+cdef class _Banner:
+    """ctx.before(start), called only when asked (parse._parse_span_py's partial)."""
+    cdef object ctx, start
+
+    def __init__(self, ctx, start):
+        self.ctx, self.start = ctx, start
+
+    def __call__(self):
+        return self.ctx.before(self.start)
+
+
+@cython.final
+cdef class _LateBanner:
+    """The banner before `start` read from the lines before it (parse_span without a log
+    context; parse._parse_span_py's lambda)."""
+    cdef object lines, start
+
+    def __init__(self, lines, start):
+        self.lines, self.start = lines, start
+
+    def __call__(self):
+        return _P._LogContext(self.lines[:max(self.start - 1, 0)]).before(self.start)
 
 
 # ------------------------------------------------------------------ extractor

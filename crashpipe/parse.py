@@ -99,7 +99,7 @@ def _failed(source: str, line: int, reason: str) -> Report:
     return Report(source=source, source_line=line, end_line=line, corrupted=True, corrupted_reason=reason)
 
 
-def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | None") -> Report:
+def _parse_span_py(span, all_lines: list[Line], source: str, ctx: "_LogContext | None") -> Report:
     start = getattr(span, "start_line", 1)
     rep = Report(source=source, source_line=start, end_line=getattr(span, "end_line", start))
     try:
@@ -1230,3 +1230,4 @@ if _extract is not None:
 EXTRACTOR = _extract.Extractor if _extract is not None else _Extractor
 _with_continuations = _extract.with_continuations if _extract is not None else _with_continuations_py
 _span_text = _extract.span_text if _extract is not None else _span_text_py
+_parse_span = _extract.parse_span if _extract is not None else _parse_span_py

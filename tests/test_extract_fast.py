@@ -6,6 +6,7 @@ lines, empty lines, register-pair look-alikes), exceptions included."""
 import dataclasses
 import json
 import os
+import pickle
 import subprocess
 import sys
 
@@ -29,10 +30,17 @@ REPO = os.path.join(HERE, "..")
 
 FAST, SLOW = ext.Extractor, P._Extractor
 CONT_FAST, CONT_SLOW = ext.with_continuations, P._with_continuations_py
+COMPILED = dict(EXTRACTOR=FAST, _with_continuations=CONT_FAST, _span_text=ext.span_text, _parse_span=ext.parse_span)
+REFERENCE = dict(EXTRACTOR=SLOW, _with_continuations=CONT_SLOW, _span_text=P._span_text_py, _parse_span=P._parse_span_py)
+
+
+def _use(impls):
+    for k, v in impls.items():
+        setattr(P, k, v)
 
 
 def test_extension_is_used():
-    assert P.EXTRACTOR is FAST and P._with_continuations is CONT_FAST
+    assert all(getattr(P, k) is v for k, v in COMPILED.items())
 
 
 def _dump(reports):
@@ -44,16 +52,33 @@ def _dump(reports):
 
 
 def same_parse(text, source="x"):
-    """parse_text with each extractor: identical reports (every dataclass field)."""
+    """parse_text with the compiled and the reference functions: identical reports (every
+    dataclass field, and the same pickle per report)."""
     try:
-        P.EXTRACTOR, P._with_continuations = FAST, CONT_FAST
-        got = _dump(P.parse_text(text, source))
-        P.EXTRACTOR, P._with_continuations = SLOW, CONT_SLOW
-        want = _dump(P.parse_text(text, source))
+        _use(COMPILED)
+        fast = P.parse_text(text, source)
+        _use(REFERENCE)
+        slow = P.parse_text(text, source)
     finally:
-        P.EXTRACTOR, P._with_continuations = FAST, CONT_FAST
+        _use(COMPILED)
+    got, want = _dump(fast), _dump(slow)
     assert got == want
+    # each report pickles to the same bytes (a list of them may differ only in which equal
+    # strings are shared between reports, e.g. register names)
+    assert [pickle.dumps(r) for r in fast] == [pickle.dumps(r) for r in slow]
     return got
+
+
+def test_report_made_as_the_dataclass_makes_it():
+    from crashpipe.split import Span
+    assert ext.compiled_matchers()["Report"]
+    fast = ext.parse_span(Span(3, 4, []), [], "src", None)
+    slow = P._parse_span_py(Span(3, 4, []), [], "src", None)
+    assert type(fast) is type(slow) is P.Report
+    assert list(vars(fast).items()) == list(vars(slow).items())
+    assert pickle.dumps(fast) == pickle.dumps(slow)
+    a, b = ext.parse_span(Span(3, 4, []), [], "src", None), ext.parse_span(Span(3, 4, []), [], "src", None)
+    assert a.frames is not b.frames and a.registers is not b.registers and a.modules is not b.modules
 
 
 def _files(root):
