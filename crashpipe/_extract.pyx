@@ -165,6 +165,21 @@ cdef object _register_name(str t, int kind, void* data, Py_ssize_t a, Py_ssize_t
         slot = (slot + 1) & ((1 << _RN_BITS) - 1)
     return None
 cdef object _Frame = Frame
+# A Frame made as Frame(...) makes it, minus the type call's argument tuple: object.__new__
+# then the dataclass's own __init__ (the same instance, attributes set in the same order);
+# Frame(...) itself if the class ever defines its own __new__.
+cdef object _object_new = object.__new__
+cdef object _frame_init = Frame.__init__
+cdef bint _FRAME_DIRECT = Frame.__new__ is object.__new__
+
+
+cdef inline object _mkframe(frame_no, address, symbol, offset, size, module, file, line, inlined, reliable,
+                            method, context):
+    if not _FRAME_DIRECT:
+        return _Frame(frame_no, address, symbol, offset, size, module, file, line, inlined, reliable, method, context)
+    f = _object_new(_Frame)
+    _frame_init(f, frame_no, address, symbol, offset, size, module, file, line, inlined, reliable, method, context)
+    return f
 from crashpipe import memo as _memo
 
 
@@ -1682,7 +1697,7 @@ cdef class Extractor:
                     first.module = first.module or lr.module
                     if first.address is None:
                         first.address = lr.address
-                frames.insert(0, _Frame(0, pc.address, pc.symbol, pc.offset, pc.size, pc.module, None, None, False,
+                frames.insert(0, _mkframe(0, pc.address, pc.symbol, pc.offset, pc.size, pc.module, None, None, False,
                                         True, "regs", frames[0].context if frames else "task"))
         if lr is not None and lr.symbol is not None and pc is not None and lr.symbol != pc.symbol:
             p0 = p1 = None
@@ -1698,7 +1713,7 @@ cdef class Extractor:
                         p1 = f
                         break
             if p1 is None or p1.symbol != lr.symbol:
-                frames.insert(at, _Frame(0, lr.address, lr.symbol, lr.offset, lr.size, lr.module, None, None, False,
+                frames.insert(at, _mkframe(0, lr.address, lr.symbol, lr.offset, lr.size, lr.module, None, None, False,
                                          True, "regs", p0.context if p0 is not None else "task"))
         return frames
 
@@ -1926,7 +1941,7 @@ cdef class Extractor:
             if self.in_trace:
                 if symbol and self.section_frames and (t[3:5] == ": " and t[9:10] == ":"
                                                        or t.startswith("--- interrupt:")):
-                    self._add(_Frame(0, address, symbol, offset, size, module, None, None, False, True, "regs",
+                    self._add(_mkframe(0, address, symbol, offset, size, module, None, None, False, True, "regs",
                                      self.ctx[-1]))
             elif self.pc is None:
                 self.pc = loc
@@ -2041,12 +2056,12 @@ cdef class Extractor:
             if pend is not None:
                 self._add(pend)
             raw = wsym.startswith("0x")
-            frame = _Frame(0, _hexs(waddr) if waddr else (int(wsym, 16) if raw else None),
+            frame = _mkframe(0, _hexs(waddr) if waddr else (int(wsym, 16) if raw else None),
                            None if raw else wsym, _hexs(woff), _hexs(wsize), wmod, None, None, False, True,
                            "trace", self.ctx[-1])
         self._add(frame)
         raw = fsym.startswith("0x")
-        self.arm_pending = _Frame(0, _hexs(faddr) if faddr else (int(fsym, 16) if raw else None),
+        self.arm_pending = _mkframe(0, _hexs(faddr) if faddr else (int(fsym, 16) if raw else None),
                                   None if raw else fsym, _hexs(foff), _hexs(fsize), fmod, None, None, False, True,
                                   "trace", self.ctx[-1])
 
@@ -2280,7 +2295,7 @@ cdef class Extractor:
             self.shape_hint = self.shape_hint or "ppc"
         if addr_len > self.addr_width:
             self.addr_width = addr_len
-        self._add(_Frame(0, address, sym, off, size, mod, file, line, inlined, reliable, "trace", self.ctx[-1]))
+        self._add(_mkframe(0, address, sym, off, size, mod, file, line, inlined, reliable, "trace", self.ctx[-1]))
         return 1
 
     cpdef _marker(self, ctx):
