@@ -83,6 +83,7 @@ cdef bint _C_TRACE = False
 cdef Py_ssize_t _MAX_FRAMES = 0
 cdef Py_ssize_t _MAX_STACK_WORDS = 0
 cdef dict _RELEASE_ARCH = None
+cdef dict _TAINTS = None
 cdef bint _bound = False
 
 cdef frozenset _REGISTER_NAMES = frozenset(F.REGISTER_NAMES)
@@ -273,7 +274,7 @@ def init(parse_module):
     """Bind the reference helpers and tables of crashpipe.parse (called by parse itself)."""
     global _PyEx, _TRACE_CACHE, _read_trace_line, _ARM_ENTERED
     global _ARM_REGS_IN_TRACE, _CPU_LINE, _PID_LINE, _KASLR, _HEXDUMP_HEADERS
-    global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound, _MAX_STACK_WORDS, _RELEASE_ARCH, _MID_LINE
+    global _PPC_GPR_ROW, _MIPS_GPR_ROW, _S390_PSW, _REGISTER_PAIR, _P, _MAX_FRAMES, _bound, _MAX_STACK_WORDS, _RELEASE_ARCH, _MID_LINE, _TAINTS
     global _FROM_CACHE, _PC_CACHE, _read_pc_line, _arm_from_groups, _Loc, _merge, _MISSING, _C_TRACE
     global _TRACE_FILE_LINE, _arch_by_release, _taint, _RELEASE_LINE, _MODULE_TOKEN, _TASK_CACHE, _FAULT_CACHE, _MODULES_CACHE
     global _read_task_line, _read_fault, _read_modules, _C_FROM, _C_CPU, _C_TASK, _C_PC, _PC_ROLES, _user_segment
@@ -295,6 +296,7 @@ def init(parse_module):
     _MAX_FRAMES = P.MAX_FRAMES
     _MAX_STACK_WORDS = P.MAX_STACK_WORDS
     _RELEASE_ARCH = P._RELEASE_ARCH
+    _TAINTS = P._TAINTS
     _PC_CACHE = P._PC_CACHE
     _read_pc_line = P._read_pc_line
     _arm_from_groups = P._arm_from_groups
@@ -964,12 +966,13 @@ cdef inline bint _lit(const uchar* d, Py_ssize_t n, Py_ssize_t i, const char* s,
 @cython.boundscheck(False)
 @cython.wraparound(False)
 cdef int _pc_shape_f(const uchar* d, Py_ssize_t n, Py_ssize_t* g) noexcept nogil:
-    """The PC_LINES entry (0, 3, 5, 7, 8, 10, 13, 14, 15 or 16) that matches t first, read
+    """The PC_LINES entry (0, 1, 3, 5, 7, 8, 10, 13, 14, 15 or 16) that matches t first, read
     in C: its index, g[0:2] the raw address (-1: none) and g[2:10] SYMBOLIC's bounds; -1
     when none of these shapes matches (the table then decides), -2 when no entry at all
     can match.  Each is the first entry of the table that can match a line starting as it
     does (the entries before it need other first characters or literals)."""
-    cdef Py_ssize_t i, r, r2
+    cdef Py_ssize_t i, r, r2, seg
+    cdef bint ok
     cdef unsigned int c0 = _chf(d, n, 0)
     g[0] = g[1] = -1
     if (c0 == 82 or c0 == 69) and _lit(d, n, 1, b"IP", 2):  # [RE]IP
@@ -978,22 +981,31 @@ cdef int _pc_shape_f(const uchar* d, Py_ssize_t n, Py_ssize_t* g) noexcept nogil
             if (_is_lhex(_chf(d, n, i)) and _is_lhex(_chf(d, n, i + 1)) and _is_lhex(_chf(d, n, i + 2))
                     and _is_lhex(_chf(d, n, i + 3)) and _chf(d, n, i + 4) == 58):
                 i += 5
+            seg = i  # (entry 1 starts here as well)
+            ok = True
             if _lit(d, n, i, b"[<", 2):
                 r = _run_lhex_f(d, n, i + 2)
-                if not (1 <= r - (i + 2) <= 16 and _chf(d, n, r) == 62 and _lit(d, n, r + 1, b"] ", 2)):
-                    return -1
-                g[0], g[1] = i + 2, r
-                i = r + 2
-                while _chf(d, n, i) == 32:
-                    i += 1
-                if _lit(d, n, i, b"[<", 2):
-                    r = _run_lhex_f(d, n, i + 2)
-                    if not (1 <= r - (i + 2) <= 16 and _chf(d, n, r) == 62 and _lit(d, n, r + 1, b"] ", 2)):
-                        return -1
+                ok = 1 <= r - (i + 2) <= 16 and _chf(d, n, r) == 62 and _lit(d, n, r + 1, b"] ", 2)
+                if ok:
+                    g[0], g[1] = i + 2, r
                     i = r + 2
                     while _chf(d, n, i) == 32:
                         i += 1
-            return 0 if _symbolic_f(d, n, i, g + 2) >= 0 else -1
+                    if _lit(d, n, i, b"[<", 2):
+                        r = _run_lhex_f(d, n, i + 2)
+                        ok = 1 <= r - (i + 2) <= 16 and _chf(d, n, r) == 62 and _lit(d, n, r + 1, b"] ", 2)
+                        i = r + 2
+                        while _chf(d, n, i) == 32:
+                            i += 1
+            if ok and _symbolic_f(d, n, i, g + 2) >= 0:
+                return 0
+            # entry 1: "[RE]IP: (xxxx:)?[<a>]" with no end anchor (entry 0 failed)
+            if _lit(d, n, seg, b"[<", 2):
+                r = _run_lhex_f(d, n, seg + 2)
+                if 1 <= r - (seg + 2) <= 16 and _chf(d, n, r) == 62 and _chf(d, n, r + 1) == 93:
+                    g[0], g[1] = seg + 2, r
+                    return 1
+            return -1
         if _lit(d, n, 3, b" is at ", 7):  # entry 3
             return 3 if _symbolic_f(d, n, 10, g + 2) >= 0 else -1
         return -1
@@ -1081,6 +1093,8 @@ cdef object _read_pc(str t):
             user = _hexval(PyUnicode_READ(kind, data, 8)) & 3 == 3
         else:
             user = _user_segment(t)
+    if e == 1:  # an address only
+        return (_PC_ROLES[e], _hexint(kind, data, g[0], g[1]), None, None, None, None, user)
     return (_PC_ROLES[e], _hexint(kind, data, g[0], g[1]) if g[0] >= 0 else None, t[g[2]:g[3]],
             _hexint(kind, data, g[4], g[5]), _hexint(kind, data, g[6], g[7]),
             t[g[8]:g[9]] if g[8] >= 0 else None, user)
@@ -1879,7 +1893,10 @@ cdef class Extractor:
             rep.process = process.strip() or None
 
     cpdef _taint_release(self, tainted, rest, hardware=False):
-        letters, release = _taint(rest) if tainted.startswith("Tainted") else (None, _taint(rest)[1])
+        got = _TAINTS.get(rest) if type(rest) is str else None  # (parse._taint's memo, read here)
+        if got is None:
+            got = _taint(rest)
+        letters, release = got if tainted.startswith("Tainted") else (None, got[1])
         rep = self.rep
         if hardware and rep.hardware is None:
             toks = rest.split()
