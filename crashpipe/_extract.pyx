@@ -22,7 +22,7 @@ and take time linear in the line.
 """
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-from cpython.long cimport PyLong_FromUnsignedLongLong
+from cpython.long cimport PyLong_AsUnsignedLongLong, PyLong_FromUnsignedLongLong
 from libc.string cimport memcmp
 
 
@@ -1464,6 +1464,52 @@ cdef class _LateBanner:
         return _P._LogContext(self.lines[:max(self.start - 1, 0)]).before(self.start)
 
 
+# -------------------------------------------------------------- Code: bytes
+cdef object _byte_dump(str text):
+    """crashpipe.code.parse_code(text, any byte order) for the common dump (x86): 1-256
+    whitespace-separated tokens, each 2 hex digits, at most one of them marked "<hh>" or
+    "(hh)": (bytes, index of the marked byte or None); None for any other text (parse_code
+    decides).  (Such a dump is bytes whatever the byte order, and never Thumb.)"""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_ssize_t n = len(text), i = 0, a, nb = 0, fault = -1
+    cdef unsigned char buf[256]
+    cdef int hi, lo
+    cdef unsigned int c0, c3
+    while True:
+        while i < n and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)):
+            i += 1
+        if i >= n:
+            break
+        a = i
+        while i < n and not Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)):
+            i += 1
+        if nb >= 256:
+            return None
+        if i - a == 2:
+            hi, lo = _hexval(PyUnicode_READ(kind, data, a)), _hexval(PyUnicode_READ(kind, data, a + 1))
+        elif i - a == 4 and fault < 0:
+            c0, c3 = PyUnicode_READ(kind, data, a), PyUnicode_READ(kind, data, a + 3)
+            if not ((c0 == 60 and c3 == 62) or (c0 == 40 and c3 == 41)):  # <> ()
+                return None
+            hi, lo = _hexval(PyUnicode_READ(kind, data, a + 1)), _hexval(PyUnicode_READ(kind, data, a + 2))
+            fault = nb
+        else:
+            return None
+        if hi < 0 or lo < 0:
+            return None
+        buf[nb] = <unsigned char>((hi << 4) | lo)
+        nb += 1
+    if nb == 0:
+        return None
+    return ((<char*>buf)[:nb], fault if fault >= 0 else None)
+
+
+def byte_dump(text):
+    """_byte_dump, for tests."""
+    return _byte_dump(text)
+
+
 # ------------------------------------------------------------------ extractor
 @cython.final
 cdef class Extractor:
@@ -1630,14 +1676,19 @@ cdef class Extractor:
             key = (self.code_text, little, self.thumb, arch)
             got = _CODE_MEMO.get(key)
             if got is None:
-                c = _codemod.parse_code(self.code_text, little)
-                if c is None:
-                    got = _NO_CODE
+                dump = _byte_dump(self.code_text)
+                if dump is not None:  # (crashpipe.code.parse_code's answer for that shape)
+                    rep.code = dump[0]  # (set before decoding, as the reference does)
+                    got = (dump[0], _codemod.instruction_at(dump[0], dump[1], self.thumb, arch))
                 else:
-                    if self.thumb:
-                        c.thumb = True
-                    rep.code = c.data  # (set before decoding, as the reference does)
-                    got = (c.data, _codemod.faulting_instruction(c, arch))
+                    c = _codemod.parse_code(self.code_text, little)
+                    if c is None:
+                        got = _NO_CODE
+                    else:
+                        if self.thumb:
+                            c.thumb = True
+                        rep.code = c.data
+                        got = (c.data, _codemod.faulting_instruction(c, arch))
                 _keep(_CODE_MEMO, key, got, len(self.code_text))
             if got is not _NO_CODE:
                 rep.code, rep.faulting_instruction = got
@@ -1671,10 +1722,18 @@ cdef class Extractor:
                         break
                 if alias not in regs and name is not None:
                     regs[alias] = regs[name]
+        cdef bint wide = False
         for v in regs.values():
-            if not (type(v) is int and 0 <= v <= _M64):
-                regs = {k: v & _M64 for k, v in regs.items()}
+            if type(v) is not int:
+                wide = True
                 break
+            try:
+                PyLong_AsUnsignedLongLong(v)  # (0 <= v < 2**64, or OverflowError)
+            except OverflowError:
+                wide = True
+                break
+        if wide:
+            regs = {k: v & _M64 for k, v in regs.items()}
         rep.registers = regs
         return 0
 

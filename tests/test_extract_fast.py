@@ -291,6 +291,20 @@ def test_arm_from_matcher_answers_as_the_pattern(t):
     assert ext.from_groups(t) == (m.groups() if m is not None else None)
 
 
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(["48", "8b", "8B", "<8b>", "(8b)", "<8g>", "8", "e5933000", "(e5832000)", "4b04",
+                                           " ", "  ", "\t", "\u2028", "Bad", "RIP", "<>", "()", "<8b"]),
+                          max_size=12).map("".join),
+                 st.lists(st.sampled_from(["48", "<8b>"]), min_size=250, max_size=260).map(" ".join)))
+def test_byte_dump_as_parse_code(t):
+    from crashpipe import code
+    got = ext.byte_dump(t)
+    if got is not None:
+        for little in (True, False, None):
+            c = code._parse_code(t, little)
+            assert (c.data, c.fault_offset, c.thumb) == (got[0], got[1], False)
+
+
 CPU_PIECES = ["CPU: ", "CPU:", "CPU", "0", "12", "123456", " UID: ", " UID: 0", " UID: 12345678901", " PID: ", " PID:",
               "97", "12345678901", " Comm: ", "sh", "kworker/0:1 x", "a" * 64, " Not tainted", " Tainted: ", "Not tainted",
               " 6.1.0-56-amd64 #1", "G           OE", "  ", " ", "\n", "\u00e9", "\U0001f600"]
