@@ -318,7 +318,8 @@ def init(parse_module):
     _C_TRACE = F.TRACE_LINE == _TRACE_PATTERN and P._TRACE_LINE.pattern == _TRACE_PATTERN
     _C_FROM = F.ARM_FROM_LINE == _FROM_PATTERN and P._ARM_FROM.pattern == _FROM_PATTERN
     _C_CPU = F.CPU_LINE == _CPU_PATTERN and P._CPU_LINE.pattern == _CPU_PATTERN
-    _C_TASK = (F.TASK_LINES[-1][0] == r"[EeRr]IP: [0-9a-f]{4}:\[<[0-9a-f]+>\] +EFLAGS: [0-9a-f]+ CPU: ([0-9]{1,5})"
+    _C_TASK = (F.TASK_LINES[0] == (r"WARNING: CPU: ([0-9]{1,5}) PID: ([0-9]{1,10}) ", ("cpu", "pid"))
+               and F.TASK_LINES[-1][0] == r"[EeRr]IP: [0-9a-f]{4}:\[<[0-9a-f]+>\] +EFLAGS: [0-9a-f]+ CPU: ([0-9]{1,5})"
                and [P._first_chars(p) for p, _ in F.TASK_LINES[:-1]] == [frozenset("W"), frozenset("P"), frozenset("i"),
                                                                          frozenset("I"), None]
                and F.TASK_LINES[4][0].startswith(r"(?:watchdog: )?BUG: "))
@@ -1188,13 +1189,22 @@ cdef bint _C_TASK = False
 
 
 cdef object _read_task(str t):
-    """parse._read_task_line.  A line starting with [EeRr] can match only the TASK_LINES
-    entry "[EeRr]IP: xxxx:[<" (the others need other first characters): without that
-    prefix, None without the regexes (RIP/EIP lines are the common case)."""
+    """parse._read_task_line.  The first entry ("WARNING: CPU: n PID: n ") is read in C;
+    a line starting with [EeRr] can match only the entry "[EeRr]IP: xxxx:[<" (the others
+    need other first characters): without that prefix, None without the regexes (RIP/EIP
+    lines are the common case)."""
     cdef int kind = PyUnicode_KIND(t)
     cdef void* data = PyUnicode_DATA(t)
     cdef Py_ssize_t n = len(t), k
     cdef unsigned int c
+    cdef Py_ssize_t r, r2
+    if _C_TASK and _lit_at(kind, data, n, 0, b"WARNING: CPU: ", 14):
+        # the first entry, "WARNING: CPU: (cpu) PID: (pid) ": both digit runs whole
+        r = _run_digits(kind, data, n, 14)
+        if 1 <= r - 14 <= 5 and _lit_at(kind, data, n, r, b" PID: ", 6):
+            r2 = _run_digits(kind, data, n, r + 6)
+            if 1 <= r2 - (r + 6) <= 10 and _lit_at(kind, data, n, r2, b" ", 1):
+                return (int(t[14:r]), int(t[r + 6:r2]), None)
     if _C_TASK and n > 0:
         c = PyUnicode_READ(kind, data, 0)
         if c == 69 or c == 101 or c == 82 or c == 114:  # E e R r
@@ -1354,6 +1364,17 @@ cdef inline bint _is_from_line(str t) except -1:
     return _from_scan(t, g)
 
 
+def extract_fields(rep, lines, banner=(None, None), cut_line=None):
+    """parse._extract_fields_py with this module's Extractor."""
+    cdef Extractor ex = Extractor(rep)
+    inside = ex.feed(lines, cut_line)
+    cut = ex.finish()
+    if inside:
+        cut = f"{_MID_LINE} inside the {inside}"
+    ex.complete(banner)
+    return cut
+
+
 # ------------------------------------------------------------- one report
 # A new Report is its class's defaults (a template dict copied, the containers the
 # dataclass makes per instance made afresh) with the three values set: the same instance
@@ -1376,7 +1397,7 @@ cdef _bind_report(cls):
                 fresh.append((f.name, 0 if f.default_factory is list else 1 if f.default_factory is dict
                               else f.default_factory))
         _REPORT_FRESH = tuple(fresh)
-        _REPORT_TEMPLATE = dict(vars(cls()))
+        _REPORT_TEMPLATE = dict(vars(cls())) if cls.__new__ is object.__new__ else None
         got = _new_report("s", 1, 2)
         if type(got) is not cls or list(vars(got).items()) != list(vars(want).items()):
             _REPORT_TEMPLATE = None
@@ -1394,7 +1415,7 @@ cdef object _new_report(source, source_line, end_line):
     d["end_line"] = end_line
     for name, how in _REPORT_FRESH:
         d[name] = [] if how is 0 else {} if how is 1 else how()
-    rep = _Report.__new__(_Report)
+    rep = _object_new(_Report)
     rep.__dict__ = d
     return rep
 
@@ -1503,6 +1524,11 @@ cdef object _byte_dump(str text):
     if nb == 0:
         return None
     return ((<char*>buf)[:nb], fault if fault >= 0 else None)
+
+
+def read_task(t):
+    """parse._read_task_line's answer as this module reads it; for tests."""
+    return _read_task(t)
 
 
 def byte_dump(text):

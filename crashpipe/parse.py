@@ -1071,7 +1071,7 @@ def _open_block(ex: "_Extractor") -> str | None:
     return "call trace" if ex.in_trace else "stack dump" if ex.hexdump is not None else None
 
 
-def extract_fields(rep: Report, lines: list, banner=(None, None), cut_line: int | None = None) -> str | None:
+def _extract_fields_py(rep: Report, lines: list, banner=(None, None), cut_line: int | None = None) -> str | None:
     """Fill every field of `rep` that `lines` (one report's cleaned lines, or (line, aux)
     pairs from `_with_continuations`) hold; `banner` is the (release, arch) of the boot
     banner before the report, or a function returning it, called only when the report
@@ -1231,3 +1231,5 @@ EXTRACTOR = _extract.Extractor if _extract is not None else _Extractor
 _with_continuations = _extract.with_continuations if _extract is not None else _with_continuations_py
 _span_text = _extract.span_text if _extract is not None else _span_text_py
 _parse_span = _extract.parse_span if _extract is not None else _parse_span_py
+# (the compiled one runs the compiled extractor; the reference runs EXTRACTOR)
+extract_fields = _extract.extract_fields if _extract is not None else _extract_fields_py

@@ -30,8 +30,10 @@ REPO = os.path.join(HERE, "..")
 
 FAST, SLOW = ext.Extractor, P._Extractor
 CONT_FAST, CONT_SLOW = ext.with_continuations, P._with_continuations_py
-COMPILED = dict(EXTRACTOR=FAST, _with_continuations=CONT_FAST, _span_text=ext.span_text, _parse_span=ext.parse_span)
-REFERENCE = dict(EXTRACTOR=SLOW, _with_continuations=CONT_SLOW, _span_text=P._span_text_py, _parse_span=P._parse_span_py)
+COMPILED = dict(EXTRACTOR=FAST, _with_continuations=CONT_FAST, _span_text=ext.span_text, _parse_span=ext.parse_span,
+                extract_fields=ext.extract_fields)
+REFERENCE = dict(EXTRACTOR=SLOW, _with_continuations=CONT_SLOW, _span_text=P._span_text_py, _parse_span=P._parse_span_py,
+                 extract_fields=P._extract_fields_py)
 
 
 def _use(impls):
@@ -303,6 +305,17 @@ def test_byte_dump_as_parse_code(t):
         for little in (True, False, None):
             c = code._parse_code(t, little)
             assert (c.data, c.fault_offset, c.thumb) == (got[0], got[1], False)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(mutated(), st.tuples(
+    st.sampled_from(["WARNING: CPU: ", "WARNING: CPU:", "RIP: ", "EIP: ", "rIP: ", "eip: ", "watchdog: ", "Process ", "R"]),
+    st.sampled_from(["0", "12345", "123456", "", "0010:", "0060:[<f8e40765>]", "0060:[<"]),
+    st.sampled_from([" PID: ", " PID:", "  EFLAGS: 00210246 CPU: 1", " BUG: soft lockup - CPU#1 stuck for 22s! [sh:12]"]),
+    st.sampled_from(["97", "1234567890", "12345678901", "", "x"]),
+    st.sampled_from([" at lib/x.c:1", "", " ", "x"])).map("".join)))
+def test_task_reader_answers_as_the_reference(t):
+    assert ext.read_task(t) == P._read_task_line(t)
 
 
 CPU_PIECES = ["CPU: ", "CPU:", "CPU", "0", "12", "123456", " UID: ", " UID: 0", " UID: 12345678901", " PID: ", " PID:",
