@@ -23,7 +23,7 @@ and take time linear in the line.
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.long cimport PyLong_AsUnsignedLongLong, PyLong_FromUnsignedLongLong
-from libc.string cimport memcmp
+from libc.string cimport memchr, memcmp
 
 
 from crashpipe import code as _codemod
@@ -409,6 +409,30 @@ cdef str _strip(str t):
     if a == 0 and b == n:
         return t
     return t[a:b]
+
+
+cdef inline bint _has_hash(str t):
+    """"#" in t."""
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t k, n = len(t)
+    if kind == 1:
+        return memchr(data, 35, n) != NULL
+    for k in range(n):
+        if PyUnicode_READ(kind, data, k) == 35:
+            return True
+    return False
+
+
+cdef inline bint _flags_head(str t):
+    """"Flags:" in t[:8]."""
+    cdef int kind = PyUnicode_KIND(t)
+    cdef void* data = PyUnicode_DATA(t)
+    cdef Py_ssize_t i, n = min(len(t), 8)
+    for i in range(n - 5):
+        if _lit_at(kind, data, n, i, b"Flags:", 6):
+            return True
+    return False
 
 
 cdef inline int _first(str t):
@@ -1885,7 +1909,7 @@ cdef class Extractor:
     cdef int _fields(self, str t) except -1:
         cdef int first = _first(t)
         # parse._is_inert: a line no branch below acts on
-        if not (_sw(t, first, G_FIELD) or self._register_line(t) or "#" in t or t.find("Flags:", 0, 8) >= 0):
+        if not (_sw(t, first, G_FIELD) or self._register_line(t) or _has_hash(t) or _flags_head(t)):
             return 0
         rep = self.rep
         if self.arch_hint is None and _sw(t, first, G_ARCH):
@@ -1958,7 +1982,7 @@ cdef class Extractor:
                     self.hexdump = {"start": int(m.group(1), 16), "end": int(m.group(2), 16),
                                     "what": what, "words": {}}
                     return 0
-        if "#" in t or _sw(t, first, G_TASK):
+        if _has_hash(t) or _sw(t, first, G_TASK):
             self._task_lines(t)
         if _sw(t, first, G_FAULT):
             self._fault(t)
@@ -2002,7 +2026,7 @@ cdef class Extractor:
         if _sw(t, first, G_TAINT):
             self._taint_release(t[:9], t[12:] if t.startswith("Not") else t[9:])
             return
-        if rep.kernel_release is None and "#" in t:
+        if rep.kernel_release is None and _has_hash(t):
             m = _RELEASE_LINE.match(t)
             if m is not None:
                 rep.kernel_release = m.group(1)
@@ -2217,7 +2241,7 @@ cdef class Extractor:
         if _sw(t, first, G_MSR) and "<" in t:
             flags = t[t.find("<") + 1:t.find(">")] if ">" in t else ""
             self.ppc_le = F.PPC_MSR_LE in flags.split(",")
-        if "Flags:" in t[:8] and "ISA Thumb" in t:
+        if _flags_head(t) and "ISA Thumb" in t:
             self.thumb = True
         if not _C_PAIRS:
             first_m = _REGISTER_PAIR.match(t)
