@@ -24,6 +24,7 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.long cimport PyLong_AsUnsignedLongLong, PyLong_FromUnsignedLongLong
 from libc.string cimport memchr, memcmp
+from cpython.object cimport PyTypeObject as _FullType
 
 
 from crashpipe import code as _codemod
@@ -170,6 +171,7 @@ cdef object _Frame = Frame
 # then the dataclass's own __init__ (the same instance, attributes set in the same order);
 # Frame(...) itself if the class ever defines its own __new__.
 cdef object _object_new = object.__new__
+cdef tuple _NO_ARGS = ()
 cdef object _frame_init = Frame.__init__
 cdef bint _FRAME_DIRECT = Frame.__new__ is object.__new__
 
@@ -178,7 +180,7 @@ cdef inline object _mkframe(frame_no, address, symbol, offset, size, module, fil
                             method, context):
     if not _FRAME_DIRECT:
         return _Frame(frame_no, address, symbol, offset, size, module, file, line, inlined, reliable, method, context)
-    f = _object_new(_Frame)
+    f = (<_FullType*>_Frame).tp_new(<type>_Frame, <PyObject*>_NO_ARGS, NULL)  # object.__new__(Frame)
     _frame_init(f, frame_no, address, symbol, offset, size, module, file, line, inlined, reliable, method, context)
     return f
 from crashpipe import memo as _memo
@@ -1439,7 +1441,7 @@ cdef object _new_report(source, source_line, end_line):
     d["end_line"] = end_line
     for name, how in _REPORT_FRESH:
         d[name] = [] if how is 0 else {} if how is 1 else how()
-    rep = _object_new(_Report)
+    rep = (<_FullType*>_Report).tp_new(<type>_Report, <PyObject*>_NO_ARGS, NULL)  # object.__new__(Report)
     rep.__dict__ = d
     return rep
 
