@@ -889,20 +889,6 @@ cdef inline bint _same_function(f, loc) except -1:
     return f.symbol is not None and f.symbol == loc.symbol
 
 
-cdef int _contexts_from_entries(list frames) except -1:
-    """parse._contexts_from_entries."""
-    for f in frames:
-        if f.symbol in _CONTEXT_ENTRIES:
-            break
-    else:
-        return 0
-    ctx = "task"
-    for f in reversed(frames):
-        ctx = _CONTEXT_ENTRIES.get(f.symbol or "", ctx)
-        f.context = ctx
-    return 0
-
-
 # ---------------------------------------------------------- pc / lr lines in C
 # The PC_LINES table `_read_pc` reads in C for its common shapes (while the table holds
 # exactly the patterns below); every other line, and a line none of the C shapes match,
@@ -1647,7 +1633,7 @@ cdef class Extractor:
     # ------------------------------------------------- after the lines
     def complete(self, banner):
         """parse._Extractor.complete (with parse's _arch, _aliases, _fault_from_regs,
-        _frames and _contexts_from_entries compiled here; _code is parse's)."""
+        _frames, _contexts_from_entries and _code compiled here)."""
         rep = self.rep
         if rep.kernel_release is None:
             banner = banner() if callable(banner) else banner
@@ -1663,11 +1649,20 @@ cdef class Extractor:
         self._code()
         cdef list frames = self._frames()
         rep.frames = frames
-        if not self.saw_marker:
-            _contexts_from_entries(frames)
+        # frame numbers, and (parse._contexts_from_entries, for a trace printed without
+        # context markers) whether it passes an entry function, in one pass
         cdef Py_ssize_t i
+        cdef bint look = not self.saw_marker, entries = False
         for i in range(len(frames)):
-            frames[i].frame_no = i
+            f = frames[i]
+            f.frame_no = i
+            if look and not entries and f.symbol in _CONTEXT_ENTRIES:
+                entries = True
+        if entries:
+            ctx = "task"
+            for f in reversed(frames):
+                ctx = _CONTEXT_ENTRIES.get(f.symbol or "", ctx)
+                f.context = ctx
 
     cdef object _arch(self):
         rep = self.rep
