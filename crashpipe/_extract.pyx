@@ -9,12 +9,19 @@ dispatch (`line`, `feed`), the plain-field prefix chain (`_fields`, with masks p
 character built at import from the prefix tables of `crashpipe.formats.fields` and
 parse's `_FIELD_PREFIXES`), call-trace lines (a matcher for `fields.TRACE_LINE`, frames
 remembered per distinct line in parse's memo), register pairs (a scanner for
-`fields.REGISTER_PAIR`), hexdump rows and their assembly, task/taint/fault/pc/module
-lines (the per-line reads stay parse's memoised functions) and the closing steps
-(`complete`).  Each C matcher implements one exact table pattern and is used only while
-the table holds that pattern (any other pattern runs under `re`); rare blocks (s390
-GPRS and Krnl Code rows, "Stack:" word rows, ppc instruction dumps) call the reference
-method of `parse._Extractor` on this object.
+`fields.REGISTER_PAIR`, register names looked up from the characters), hexdump rows
+and their assembly, task/taint/fault/pc/module lines (parse's memos; C matchers for the
+CPU line, arm "from" lines, the common pc/lr line shapes, the WARNING task line and
+byte-dump `Code:` lines, parse's regex readers for the rest) and the closing steps
+(`complete`).  Each C matcher implements exact table patterns and is used only while the
+table holds those patterns (any other pattern runs under `re`); rare blocks (s390 GPRS
+and Krnl Code rows, "Stack:" word rows, ppc instruction dumps) call the reference method
+of `parse._Extractor` on this object.
+
+The per-report glue is compiled too: `parse_span` (parse._parse_span_py), `extract_fields`
+(parse._extract_fields_py), `with_continuations` and `span_text`, reading
+`crashpipe.lines.Line` fields through their slots and making `Report`s from a template of
+the dataclass's defaults (`compiled_matchers()` tells which of these are in use).
 
 Bounds and wraparound checks stay on (Python semantics: `ctx[-1]`, and an empty string
 indexed raises the IndexError the reference raises); the scanners check their indices
