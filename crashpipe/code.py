@@ -148,10 +148,15 @@ def _decoder(arch: str, thumb: bool):
 def faulting_instruction(code: Code, arch: str | None) -> str | None:
     """Disassembly (`mnemonic operands`) of the instruction at the marked offset, or None
     when there is no mark, no decoder for the architecture, or the bytes do not decode."""
-    if arch is None or code.fault_offset is None or code.fault_offset >= len(code.data):
+    return instruction_at(code.data, code.fault_offset, code.thumb, arch)
+
+
+def instruction_at(data: bytes, fault_offset: int | None, thumb: bool, arch: str | None) -> str | None:
+    """`faulting_instruction` of Code(data, fault_offset, thumb)."""
+    if arch is None or fault_offset is None or fault_offset >= len(data):
         return None
-    thumb = code.thumb and arch == "arm"
-    window = code.data[code.fault_offset:code.fault_offset + 16]
+    thumb = thumb and arch == "arm"
+    window = data[fault_offset:fault_offset + 16]
     # Every report of one crash site on one build prints the same Code: line: the
     # instruction is decoded once per distinct (decoder, bytes).
     key = (arch, thumb, window)

@@ -13,6 +13,7 @@ import gc
 import re
 import sys
 from dataclasses import dataclass
+from functools import partial
 
 from crashpipe import code as codemod
 from crashpipe.formats import fields as F
@@ -98,12 +99,12 @@ def _failed(source: str, line: int, reason: str) -> Report:
     return Report(source=source, source_line=line, end_line=line, corrupted=True, corrupted_reason=reason)
 
 
-def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | None") -> Report:
+def _parse_span_py(span, all_lines: list[Line], source: str, ctx: "_LogContext | None") -> Report:
     start = getattr(span, "start_line", 1)
     rep = Report(source=source, source_line=start, end_line=getattr(span, "end_line", start))
     try:
         lines = list(span.lines)
-        rep.text = "\n".join([line.text for line in lines])
+        rep.text = _span_text(lines)
     except Exception as e:
         rep.corrupted, rep.corrupted_reason = True, f"parser-error: span: {type(e).__name__}: {e}"
         return rep
@@ -114,7 +115,8 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | No
     except Exception as e:
         rep.corrupted, rep.corrupted_reason = True, f"parser-error: title: {type(e).__name__}: {e}"
     try:
-        banner = ctx.before(start) if ctx is not None else (lambda: _LogContext(all_lines[:max(start - 1, 0)]).before(start))
+        # (read only when the report names no release or architecture itself)
+        banner = partial(ctx.before, start) if ctx is not None else (lambda: _LogContext(all_lines[:max(start - 1, 0)]).before(start))
         cut_line = all_lines[-1].no if ctx is not None and ctx.cut_mid_line and all_lines else None
         cut = extract_fields(rep, _with_continuations(lines, all_lines, start, rep.end_line), banner, cut_line)
         if cut and cut.startswith(_MID_LINE):
@@ -133,20 +135,28 @@ def _parse_span(span, all_lines: list[Line], source: str, ctx: "_LogContext | No
     return rep
 
 
-def _with_continuations_py(lines: list[Line], all_lines: list[Line], start: int, end: int) -> list[tuple[Line, bool]]:
+def _with_continuations_py(lines: list[Line], all_lines: list[Line], start: int,
+                           end: int) -> list[Line] | list[tuple[Line, bool]]:
     """The span's lines, each with aux=False, merged with the prefix-less lines of the same
     range that the splitter left out (aux=True).  Wrapped `Modules linked in:` lists, s390
     `Krnl GPRS`/`Krnl Code` rows and similar continuations are printed without a timestamp
-    inside timestamped reports; the extractor accepts aux lines only as such continuations."""
+    inside timestamped reports; the extractor accepts aux lines only as such continuations.
+    When the range has no such line (the common case), the span's lines themselves (a new
+    list; `extract_fields` reads a plain line as aux=False)."""
     kept = {line.no for line in lines}
     lo, hi = max(start, 1), min(end, len(all_lines))
     aux = [line for line in all_lines[lo - 1:hi]
            if line.no not in kept and line.ts is None and line.tag is None and lo <= line.no <= hi]
     if not aux:
-        return [(line, False) for line in lines]
+        return list(lines)
     merged = [(line, False) for line in lines] + [(line, True) for line in aux]
     merged.sort(key=lambda p: p[0].no)
     return merged
+
+
+def _span_text_py(lines: list[Line]) -> str:
+    """A report's text: its cleaned lines joined by "\n"."""
+    return "\n".join([line.text for line in lines])
 
 
 def _last_text_line(lines: list[Line]) -> int:
@@ -281,6 +291,8 @@ def _first_chars(pattern: str) -> frozenset[str] | None:
 # PC_LINES with the characters each can start with: a line is matched only against the
 # patterns that can start with its first character (the same first match).
 _PC_FIRST = [(rx, role, _first_chars(rx.pattern)) for rx, role in _PC_LINES]
+# TASK_LINES likewise (a line is tried only against the patterns its first character allows).
+_TASK_FIRST = [(rx, names, _first_chars(rx.pattern)) for rx, names in _TASK_LINES]
 
 
 def _read_pc_line(t: str) -> tuple | None:
@@ -312,7 +324,10 @@ def _user_segment(t: str) -> bool:
 
 def _read_task_line(t: str) -> tuple | None:
     """(cpu, pid, process) of the first `fields.TASK_LINES` pattern matching t, or None."""
-    for rx, names in _TASK_LINES:
+    c = t[:1]
+    for rx, names, firsts in _TASK_FIRST:
+        if firsts is not None and c not in firsts:
+            continue
         m = rx.match(t)
         if m is None:
             continue
@@ -1056,7 +1071,7 @@ def _open_block(ex: "_Extractor") -> str | None:
     return "call trace" if ex.in_trace else "stack dump" if ex.hexdump is not None else None
 
 
-def extract_fields(rep: Report, lines: list, banner=(None, None), cut_line: int | None = None) -> str | None:
+def _extract_fields_py(rep: Report, lines: list, banner=(None, None), cut_line: int | None = None) -> str | None:
     """Fill every field of `rep` that `lines` (one report's cleaned lines, or (line, aux)
     pairs from `_with_continuations`) hold; `banner` is the (release, arch) of the boot
     banner before the report, or a function returning it, called only when the report
@@ -1214,3 +1229,7 @@ if _extract is not None:
     _extract.init(sys.modules[__name__])
 EXTRACTOR = _extract.Extractor if _extract is not None else _Extractor
 _with_continuations = _extract.with_continuations if _extract is not None else _with_continuations_py
+_span_text = _extract.span_text if _extract is not None else _span_text_py
+_parse_span = _extract.parse_span if _extract is not None else _parse_span_py
+# (the compiled one runs the compiled extractor; the reference runs EXTRACTOR)
+extract_fields = _extract.extract_fields if _extract is not None else _extract_fields_py

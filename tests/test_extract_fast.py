@@ -6,6 +6,7 @@ lines, empty lines, register-pair look-alikes), exceptions included."""
 import dataclasses
 import json
 import os
+import pickle
 import subprocess
 import sys
 
@@ -29,10 +30,19 @@ REPO = os.path.join(HERE, "..")
 
 FAST, SLOW = ext.Extractor, P._Extractor
 CONT_FAST, CONT_SLOW = ext.with_continuations, P._with_continuations_py
+COMPILED = dict(EXTRACTOR=FAST, _with_continuations=CONT_FAST, _span_text=ext.span_text, _parse_span=ext.parse_span,
+                extract_fields=ext.extract_fields)
+REFERENCE = dict(EXTRACTOR=SLOW, _with_continuations=CONT_SLOW, _span_text=P._span_text_py, _parse_span=P._parse_span_py,
+                 extract_fields=P._extract_fields_py)
+
+
+def _use(impls):
+    for k, v in impls.items():
+        setattr(P, k, v)
 
 
 def test_extension_is_used():
-    assert P.EXTRACTOR is FAST and P._with_continuations is CONT_FAST
+    assert all(getattr(P, k) is v for k, v in COMPILED.items())
 
 
 def _dump(reports):
@@ -44,16 +54,33 @@ def _dump(reports):
 
 
 def same_parse(text, source="x"):
-    """parse_text with each extractor: identical reports (every dataclass field)."""
+    """parse_text with the compiled and the reference functions: identical reports (every
+    dataclass field, and the same pickle per report)."""
     try:
-        P.EXTRACTOR, P._with_continuations = FAST, CONT_FAST
-        got = _dump(P.parse_text(text, source))
-        P.EXTRACTOR, P._with_continuations = SLOW, CONT_SLOW
-        want = _dump(P.parse_text(text, source))
+        _use(COMPILED)
+        fast = P.parse_text(text, source)
+        _use(REFERENCE)
+        slow = P.parse_text(text, source)
     finally:
-        P.EXTRACTOR, P._with_continuations = FAST, CONT_FAST
+        _use(COMPILED)
+    got, want = _dump(fast), _dump(slow)
     assert got == want
+    # each report pickles to the same bytes (a list of them may differ only in which equal
+    # strings are shared between reports, e.g. register names)
+    assert [pickle.dumps(r) for r in fast] == [pickle.dumps(r) for r in slow]
     return got
+
+
+def test_report_made_as_the_dataclass_makes_it():
+    from crashpipe.split import Span
+    assert ext.compiled_matchers()["Report"]
+    fast = ext.parse_span(Span(3, 4, []), [], "src", None)
+    slow = P._parse_span_py(Span(3, 4, []), [], "src", None)
+    assert type(fast) is type(slow) is P.Report
+    assert list(vars(fast).items()) == list(vars(slow).items())
+    assert pickle.dumps(fast) == pickle.dumps(slow)
+    a, b = ext.parse_span(Span(3, 4, []), [], "src", None), ext.parse_span(Span(3, 4, []), [], "src", None)
+    assert a.frames is not b.frames and a.registers is not b.registers and a.modules is not b.modules
 
 
 def _files(root):
@@ -247,6 +274,107 @@ def test_c_matchers_answer_as_the_patterns(t):
     assert got == want and type(got) is type(want)
     if type(want) is tuple:
         assert [type(x) for x in got] == [type(x) for x in want]
+
+
+def test_c_matchers_in_use():
+    assert all(ext.compiled_matchers().values()), ext.compiled_matchers()
+
+
+FROM_PIECES = ["\n", "\n ", " \n", "\r", "[<c0123456>] (", "[<C0123456>] (", "[<c0123456>]", "foo", "foo.bar-1@x", "0x1f", "0x" + "1" * 17, "1x",
+               "+0x10/0x18", "+0x10/0x", "+0x" + "1" * 17 + "/0x1", "+0x1/0x" + "2" * 17, " [m]", " [m-2_x]", " [m 1a]",
+               " [", ")", "(", " from ", " from", "from ", " ", "\t", "  ", "a" * 256, "\u00e9", "\U0001f600", "\n"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(FROM_PIECES), max_size=12).map("".join), mutated(),
+                 st.text(ALPHABET + " fromx", max_size=50)))
+def test_arm_from_matcher_answers_as_the_pattern(t):
+    m = P._ARM_FROM.match(t)
+    assert ext.from_groups(t) == (m.groups() if m is not None else None)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(["48", "8b", "8B", "<8b>", "(8b)", "<8g>", "8", "e5933000", "(e5832000)", "4b04",
+                                           " ", "  ", "\t", "\u2028", "Bad", "RIP", "<>", "()", "<8b"]),
+                          max_size=12).map("".join),
+                 st.lists(st.sampled_from(["48", "<8b>"]), min_size=250, max_size=260).map(" ".join)))
+def test_byte_dump_as_parse_code(t):
+    from crashpipe import code
+    got = ext.byte_dump(t)
+    if got is not None:
+        for little in (True, False, None):
+            c = code._parse_code(t, little)
+            assert (c.data, c.fault_offset, c.thumb) == (got[0], got[1], False)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(mutated(), st.tuples(
+    st.sampled_from(["WARNING: CPU: ", "WARNING: CPU:", "RIP: ", "EIP: ", "rIP: ", "eip: ", "watchdog: ", "Process ", "R"]),
+    st.sampled_from(["0", "12345", "123456", "", "0010:", "0060:[<f8e40765>]", "0060:[<"]),
+    st.sampled_from([" PID: ", " PID:", "  EFLAGS: 00210246 CPU: 1", " BUG: soft lockup - CPU#1 stuck for 22s! [sh:12]"]),
+    st.sampled_from(["97", "1234567890", "12345678901", "", "x"]),
+    st.sampled_from([" at lib/x.c:1", "", " ", "x"])).map("".join)))
+def test_task_reader_answers_as_the_reference(t):
+    assert ext.read_task(t) == P._read_task_line(t)
+
+
+CPU_PIECES = ["CPU: ", "CPU:", "CPU", "0", "12", "123456", " UID: ", " UID: 0", " UID: 12345678901", " PID: ", " PID:",
+              "97", "12345678901", " Comm: ", "sh", "kworker/0:1 x", "a" * 64, " Not tainted", " Tainted: ", "Not tainted",
+              " 6.1.0-56-amd64 #1", "G           OE", "  ", " ", "\n", "\u00e9", "\U0001f600"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(CPU_PIECES), max_size=12).map("".join), mutated(),
+                 st.tuples(st.sampled_from(["CPU: ", "CPU:", "CPU:  "]), st.sampled_from(["0", "12345", "123456", ""]),
+                           st.sampled_from(["", " UID: 0", " UID: ", " UID: 12345678901"]),
+                           st.sampled_from([" PID: ", " PID:", " PID:  "]), st.sampled_from(["97", "1234567890", "", "x"]),
+                           st.sampled_from([" Comm: ", " Comm:"]), st.text(st.sampled_from("ab /:\nT"), max_size=70),
+                           st.sampled_from([" Not tainted", " Tainted: ", " Tainted:", ""]),
+                           st.text(st.sampled_from("G OE 6.1 #\n"), max_size=20)).map("".join)))
+def test_cpu_matcher_answers_as_the_pattern(t):
+    m = P._CPU_LINE.match(t)
+    assert ext.cpu_groups(t) == (m.groups() if m is not None else None)
+
+
+PC_PIECES = ["RIP: ", "EIP: ", "RIP:", "RIP is at ", "EIP is at ", "PC is at ", "LR is at ", "pc : ", "pc: ", "pc  : ",
+             "epc : ", "epc   : ", "lr : ", "lr: ", "ra : ", "ra   : ", "NIP [", "LR [", "--- interrupt: ", "300 at ",
+             "Krnl PSW : ", "0704c00180000000 ", "000003ff8086d03a (", "0010:", "0033:", "003x:", "[<ffffffff81000000>] ",
+             "[<ffffffff81000000>]", "[<FFFF>] ", "c000000000123456] ", "  ", " ", "f", "foo.bar$1", "a" * 256, "+0x1a/0x30",
+             "+0x1a/0x" + "3" * 17, "+0x" + "1" * 17 + "/0x2", " [m]", " [m 1a]", " [m", " [m zz]", "0x12", "0x" + "1" * 17,
+             ")", "(", "pci_bus", "list_add", "\u00e9", "\U0001f600", "\n"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(PC_PIECES), max_size=8).map("".join), mutated(),
+                 st.tuples(*[st.sampled_from(x) for x in (
+                     ["RIP: ", "EIP: ", "RIP:  ", "RIP is at ", "PC is at ", "LR is at ", "pc : ", "pc: ", "pcx: ", "epc : ",
+                      "epc   : ", "lr : ", "lr:", "ra : ", "ra   : ", "NIP [c000000000123456] ", "LR [c0] ", "LR [] ",
+                      "--- interrupt: 300 at ", "--- interrupt: 30000 at ", "Krnl PSW : 0704c00180000000 000003ff8086d03a (",
+                      "Krnl PSW : 0704c001 00000 ("],
+                     ["", "", "0010:", "0033:", "[<ffffffff81000000>] ", "[<ffffffff81000000>]  [<ffffffff81000001>] ",
+                      "0010:[<ffffffff81000000>] ", "0010:[<ffffffff81000000>]", "[<f>]", "0000000000000000 ",
+                      "[<f>]  [<", "0060:[<f8e40765>] EFLAGS: 00210246 CPU: 1", "[<" + "1" * 17 + ">]"],
+                     ["f", "foo.bar$1", "a" * 256, "0x12", "0x" + "1" * 17, "", "1f", "EFLAGS: 0"],
+                     ["+0x1a/0x30", "+0x1a/0x" + "3" * 17, "+0x" + "1" * 17 + "/0x2", "", "+0x1a/0x", "+0x1a"],
+                     ["", " [m]", " [m 1a]", " [m", " [m zz]", " [" + "m" * 65 + "]", ")"],
+                     ["", " ", "\n", "x", " (unreliable)"])]).map("".join)))
+def test_pc_reader_answers_as_the_reference(t):
+    got, want = ext.read_pc(t), P._read_pc_line(t)
+    assert got == want
+    if want is not None:
+        assert [type(x) for x in got] == [type(x) for x in want]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["", "[    1.000000] ", "[    2.5][ T12] "]), LINES), max_size=30),
+       st.integers(-3, 40), st.integers(-3, 40))
+def test_continuations_and_text_as_the_reference(lines, start, end):
+    from crashpipe.lines import clean_lines
+    all_lines = clean_lines("\n".join(p + t for p, t in lines))
+    span = [ln for ln in all_lines if ln.ts is not None][:10]
+    assert CONT_FAST(span, all_lines, start, end) == CONT_SLOW(span, all_lines, start, end)
+    assert ext.span_text(span) == P._span_text_py(span)
+    assert ext.span_text(tuple(span)) == P._span_text_py(span)
 
 
 def test_register_scanner_cases():
