@@ -105,35 +105,49 @@ class _SiteBlock:
     slack_b = q_b - T * t_b >= T * s - p - light - LIGHT_MAX (short signatures, where
     the site alone may be enough; `slack` is kept sorted)."""
 
-    __slots__ = ("entries", "families", "by_token", "by_heavy", "slack")
+    __slots__ = ("entries", "families", "by_token", "by_heavy", "slack", "threshold", "indexed")
 
-    def __init__(self) -> None:
+    def __init__(self, threshold: float) -> None:
         self.entries: list[tuple[str, list[str]]] = []
         self.families: set[str] = set()
-        self.by_token: dict[str, list[int]] = {}  # token -> entries holding it (not as the site)
-        self.by_heavy: dict[str, list[int]] = {}  # token -> entries holding it at a heavy position
-        self.slack: list[tuple[float, int]] = []  # (-slack, entry index), ascending
+        # the three indexes of `candidates`, made when it is first asked (see `add`)
+        self.by_token: dict[str, list[int]] | None = None  # token -> entries holding it (not as the site)
+        self.by_heavy: dict[str, list[int]] | None = None  # token -> entries holding it at a heavy position
+        self.slack: list[tuple[float, int]] | None = None  # (-slack, entry index), ascending
+        self.threshold = threshold
+        self.indexed = 0  # entries[:indexed] are in the indexes
 
-    def add(self, bucket_id: str, frames: list[str], family_id: str, threshold: float) -> None:
-        k = len(self.entries)
+    def add(self, bucket_id: str, frames: list[str], family_id: str) -> None:
+        # Indexed only when `candidates` is first asked (most blocks never are: a new
+        # bucket whose kind, site and caller are known is decided without them).
         self.entries.append((bucket_id, frames))
         self.families.add(family_id)
-        site = frames[0] if frames else None
-        toks = set(frames)
-        toks.discard(site)
-        for tok in toks:
-            self.by_token.setdefault(tok, []).append(k)
-        for tok in set(frames[1:HEAVY + 1]):
-            if tok != site:
-                self.by_heavy.setdefault(tok, []).append(k)
-        w, total = _weights(len(frames))
-        # The site's weight: position 0 (1.0), plus any later repeat (rare).
-        q = sum(wi for wi, tok in zip(w, frames) if tok == site) if frames.count(site) > 1 else sum(w[:1])
-        bisect.insort(self.slack, (-(q - threshold * total), k))
+
+    def _index(self) -> None:
+        threshold = self.threshold
+        if self.by_token is None:
+            self.by_token, self.by_heavy, self.slack = {}, {}, []
+        for k in range(self.indexed, len(self.entries)):
+            frames = self.entries[k][1]
+            site = frames[0] if frames else None
+            toks = set(frames)
+            toks.discard(site)
+            for tok in toks:
+                self.by_token.setdefault(tok, []).append(k)
+            for tok in set(frames[1:HEAVY + 1]):
+                if tok != site:
+                    self.by_heavy.setdefault(tok, []).append(k)
+            w, total = _weights(len(frames))
+            # The site's weight: position 0 (1.0), plus any later repeat (rare).
+            q = sum(wi for wi, tok in zip(w, frames) if tok == site) if frames.count(site) > 1 else sum(w[:1])
+            bisect.insort(self.slack, (-(q - threshold * total), k))
+        self.indexed = len(self.entries)
 
     def candidates(self, frames: list[str], threshold: float, limit: int) -> list[tuple[str, list[str]]]:
         """The buckets among the block's last `limit` that could score >= threshold
         against `frames` (same site), in block order."""
+        if self.indexed < len(self.entries):
+            self._index()
         first = max(0, len(self.entries) - limit)
         site = frames[0]
         pick: set[int] = set()
@@ -194,8 +208,8 @@ class Families:
         callers = tuple(signature[:3])
         block = self._sites.get(block_key(signature))
         if block is None:
-            block = self._sites[block_key(signature)] = _SiteBlock()
-        block.add(bucket_id, frames, family_id, self.threshold)
+            block = self._sites[block_key(signature)] = _SiteBlock(self.threshold)
+        block.add(bucket_id, frames, family_id)
         self._callers.setdefault(callers, []).append((bucket_id, frames))
         self._caller_fams.setdefault(callers, set()).add(family_id)
 
