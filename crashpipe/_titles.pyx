@@ -1562,19 +1562,6 @@ cdef bint _title_corrupted(title) except -1:
 cdef tuple _REASONS = (None, "call trace is missed", "no frames in a stack trace")  # by LOOK_ code
 
 
-cdef unsigned int _text_hints(LogArrays a, Py_ssize_t first, Py_ssize_t end):
-    """The hint bits of lines [first, end)."""
-    cdef Py_ssize_t j
-    cdef unsigned int mask = 0
-    if first < 0:
-        first = 0
-    if end > a.n:
-        end = a.n
-    for j in range(first, end):
-        mask |= a.hints[j]
-    return mask
-
-
 def corruption(title, bytes text, used, facts, Py_ssize_t first, Py_ssize_t lo, reader):
     """titles._corruption_py: why the report is corrupted, or None.  A titles Reader
     reads the rest only as far as the verdict needs (see _Full).  When _describe left no
