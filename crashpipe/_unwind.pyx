@@ -224,9 +224,10 @@ def load_words(const uint8_t[::1] data, const int32_t[::1] at) -> int:
     if lim < 0 or n == 0:
         return 0
     cdef const uint8_t *dp = &data[0]
+    cdef const int32_t *ap = &at[0]
     with nogil:
         for k in range(n):
-            o = at[k]
+            o = ap[k]
             if o >= 0 and o <= lim:
                 memcpy(&v, dp + o, 8)
                 acc ^= v
