@@ -241,8 +241,7 @@ class LogIndex:
         cand, held, self._each = found  # (_each: per scanned literal, its lines or None)
         self._each_at = each_at
         headers = self.headers = [-1] * self.n
-        for i, h in zip(cand, held):
-            headers[i] = _first_header(lines[i].text, h)
+        _ext.first_headers(lines, cand, held, headers, _FIRST_PLAN)  # (_first_header on each)
         self.info = set().union(*(self._holding_sorted(m) for m in F.INFO_MESSAGES_WITH_STACK))
         self.hinted = set().union(*(self._holding_sorted(h) for h in _SPLIT_HINTS))
 
@@ -426,21 +425,7 @@ _SUPPRESS_NEEDS = tuple(tuple(_required_literal(p) for p in o.suppressions) for 
 def _may_suppress(i: int, text: str) -> bool:
     """False when no suppression of header i can match `text` (it lacks each one's
     required literal)."""
-    lower = None
-    for need in _SUPPRESS_NEEDS[i]:
-        if need is None:
-            return True
-        lit, folded = need
-        if folded:
-            if not text.isascii():
-                return True  # (re2 folds some non-ASCII letters to ASCII ones)
-            if lower is None:
-                lower = text.lower()
-            if lit in lower:
-                return True
-        elif lit in text:
-            return True
-    return False
+    return _may_hold(_SUPPRESS_NEEDS[i], text)
 
 
 def _first_header(text: str, held: int) -> int:
@@ -456,11 +441,81 @@ def _first_header(text: str, held: int) -> int:
     return -1
 
 
+def _pure_literal(pattern: str) -> str | None:
+    """The text `pattern` (re2 syntax) matches when it is a plain literal (no classes,
+    repeats, anchors or flags: a match is an occurrence of that text), else None."""
+    need = _required_literal(pattern)
+    if need is None or need[1]:
+        return None
+    try:
+        parsed = list(_P.parse(pattern))
+    except Exception:
+        return None
+    if all(op is _C.LITERAL for op, _ in parsed) and "".join(chr(av) for _, av in parsed) == need[0]:
+        return need[0]
+    return None
+
+
+def _any_match_plan(patterns) -> tuple[tuple[str, ...], tuple]:
+    """(literals, rest) for _any_match: the plain-literal patterns as their text, every
+    other as (its required literals, its search)."""
+    literals, rest = [], []
+    for p in patterns:
+        lit = _pure_literal(p)
+        if lit:
+            literals.append(lit)
+        else:
+            rest.append(((_required_literal(p),), Fast(re2.compile(p)).search))
+    return tuple(literals), tuple(rest)
+
+
+def _any_match(text: str, literals: tuple[str, ...], rest: tuple) -> bool:
+    """Whether one of the patterns of an _any_match_plan matches `text`: the literal ones
+    by a substring test, the others by their search unless the text lacks what every
+    match holds."""
+    if any(lit in text for lit in literals):
+        return True
+    return any(_may_hold(needs, text) and search(text) is not None for needs, search in rest)
+
+
+def _may_hold(needs, text: str) -> bool:
+    """False when `text` lacks each of the (literal, folded) needs (None: unknown)."""
+    lower = None
+    for need in needs:
+        if need is None:
+            return True
+        lit, folded = need
+        if folded:
+            if not text.isascii():
+                return True  # (re2 folds some non-ASCII letters to ASCII ones)
+            if lower is None:
+                lower = text.lower()
+            if lit in lower:
+                return True
+        elif lit in text:
+            return True
+    return False
+
+
+# REPORT_START_IGNORES for _any_match: the plain ones as substrings, the others searched
+# when their required literal is there.
+_IGNORE_PLAN = _any_match_plan(F.REPORT_START_IGNORES) if _P is not None else ((), ())
+
+
 @functools.lru_cache(maxsize=1024)
 def continues_report(text: str) -> bool:
     """A header that, inside an open report, belongs to it (panic after an oops...).
     Remembered: the splitter and the titler ask about the same header lines, and a
     log's reports repeat them ("Kernel panic - not syncing: Fatal exception")."""
+    if _P is None:
+        return _START_IGNORE.search(text) is not None
+    if _ext is not None and type(text) is str:
+        return _ext.any_match(text, *_IGNORE_PLAN)
+    return _any_match(text, *_IGNORE_PLAN)
+
+
+def continues_report_py(text: str) -> bool:
+    """continues_report by the one alternation of every pattern: the reference."""
     return _START_IGNORE.search(text) is not None
 
 
@@ -643,6 +698,10 @@ if _ext is not None:
         _SCAN_SET = _ext.LiteralSet(_SCAN_LITERALS)
     except ValueError:  # (a literal the two-character filter cannot take)
         _ext = None
+# Per header: None when it has no suppression, else (its suppressions' required literals,
+# their alternation's search), for _ext.first_headers (split._first_header in C).
+_FIRST_PLAN = tuple(None if sup is None else (needs, sup.search)
+                    for sup, needs in zip(_HEADER_SUPPRESS_ANY, _SUPPRESS_NEEDS))
 # Literals other modules asked holding() about (the titler's and parser's markers): the
 # next logs find them in the same pass, up to the scan's 64 literals.
 _ASKED: dict[str, None] = {}
