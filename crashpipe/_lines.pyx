@@ -45,6 +45,8 @@ cdef extern from "Python.h":
     object PyUnicode_New(Py_ssize_t, unsigned int)
     Py_ssize_t PyUnicode_CopyCharacters(object, Py_ssize_t, object, Py_ssize_t, Py_ssize_t) except -1
     void PyUnicode_WRITE(int, void*, Py_ssize_t, unsigned int)
+    void PyObject_GC_UnTrack(void*)
+    bint PyType_IS_GC(PyTypeObject*)
 
 cdef extern from "structmember.h":
     ctypedef struct PyMemberDef:
@@ -84,6 +86,7 @@ DEF SYSLOG_REACH = 200  # lines._SYSLOG_REACH
 
 cdef object _Line = None  # crashpipe.lines.Line (a slots dataclass)
 cdef Py_ssize_t _off_no = -1, _off_text = -1, _off_tag = -1, _off_ts = -1
+cdef bint _line_gc = False  # Line objects are tracked by the cyclic collector when made
 
 
 cdef Py_ssize_t _member_offset(object cls, str name) except -2:
@@ -101,22 +104,30 @@ def bind_line(cls):
     """Use `cls` (lines.Line) for the objects built here: its four slots are filled
     directly, as its __init__ would.  False when cls does not have that shape (then the
     caller keeps the Python path)."""
-    global _Line, _off_no, _off_text, _off_tag, _off_ts
+    global _Line, _off_no, _off_text, _off_tag, _off_ts, _line_gc
     offs = [_member_offset(cls, f) for f in ("no", "text", "tag", "ts")]
     if min(offs) < 0 or getattr(cls, "__init__", None) is None:
         _Line = None
         return False
     _off_no, _off_text, _off_tag, _off_ts = offs
     _Line = cls
+    _line_gc = PyType_IS_GC(<PyTypeObject*>cls)
     return True
 
 
 cdef inline object _new_line(object no, object text, object tag, object ts):
+    """A Line of an int, a str, a str or None and a float or None: it refers to no
+    container, so it cannot be part of a reference cycle, and it is left out of the
+    cyclic collector's lists (as CPython does for a tuple of such values).  A log's tens
+    of thousands of lines would otherwise be traversed by every collection while they
+    live (crashpipe code never assigns to a Line's fields)."""
     o = cp_alloc(_Line)
     cp_slot_init(o, _off_no, no)
     cp_slot_init(o, _off_text, text)
     cp_slot_init(o, _off_tag, tag)
     cp_slot_init(o, _off_ts, ts)
+    if _line_gc:
+        PyObject_GC_UnTrack(<void*>o)
     return o
 
 
