@@ -520,6 +520,9 @@ def continues_report_py(text: str) -> bool:
 
 
 _RIGHT_AFTER_MAX = max((n for _, n in _RIGHT_AFTER), default=0)
+# Per CONTINUES_RIGHT_AFTER_HEADER pattern: the literal every match holds (a text
+# without it is not searched).
+_RIGHT_AFTER_NEEDS = tuple((_required_literal(p),) for p, _ in F.CONTINUES_RIGHT_AFTER_HEADER)
 
 
 def _right_after_header(span: Span, text: str) -> bool:
@@ -531,7 +534,8 @@ def _right_after_header(span: Span, text: str) -> bool:
             after += 1
             if after >= _RIGHT_AFTER_MAX:
                 return False  # too far after for every rule
-    return any(after < n and rx.search(text) is not None for rx, n in _RIGHT_AFTER)
+    return any(after < n and _may_hold(needs, text) and rx.search(text) is not None
+               for (rx, n), needs in zip(_RIGHT_AFTER, _RIGHT_AFTER_NEEDS))
 
 
 def is_info_with_stack(text: str) -> bool:

@@ -62,3 +62,14 @@ def test_first_headers_refuses_bad_input():
         S._ext.first_headers(lines, [0], [1 << 63], [-1], S._FIRST_PLAN)
     with pytest.raises(ValueError):
         S._ext.first_headers(lines, [0], [], [-1], S._FIRST_PLAN)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT | st.sampled_from(["unreferenced object 0x", "unreferenced object 0xffff8880 (size 32):",
+                                "Unreferenced object 0x1", "unreferenced object 0"]),
+       st.integers(0, 4))
+def test_right_after_header_is_the_search(text, after):
+    import re2
+    span = S.Span(1, 1, [Line(k + 1, "x") for k in range(after + 1)], header_line=1)
+    want = any(after < n and re2.compile(p).search(text) is not None for p, n in F.CONTINUES_RIGHT_AFTER_HEADER)
+    assert S._right_after_header(span, text) == want
