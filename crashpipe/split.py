@@ -198,7 +198,7 @@ class LogIndex:
     index of each line, the lines holding an informational message with a stack or one
     of the splitter's end/backtrace hints, and each line's printer (`Line.context`)."""
 
-    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues", "_starts", "_changes", "_cstarts", "_each", "_each_at")
+    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues", "_starts", "_changes", "_cstarts", "_each", "_each_at", "_cont")
 
     def __init__(self, lines: list[Line], fast: bool | None = None) -> None:
         """`fast`: scan with crashpipe._lines (default: when built); False runs the
@@ -223,6 +223,7 @@ class LogIndex:
         self._found = {}
         self._sorted = {}
         self._continues = {}
+        self._cont = None
         self._starts = None
         self._changes = None
         # one pass for the headers and every literal the splitter asks about (None when
@@ -270,6 +271,7 @@ class LogIndex:
         self._found: dict[str, set[int]] = {}
         self._sorted: dict[str, list[int]] = {}
         self._continues: dict[int, bool] = {}
+        self._cont: list[int] | None = None
         self._starts: list[int] | None = None
         self._changes: list[int] | None = None
         self._exact = blob.count("\n") == self.n - 1
@@ -310,6 +312,27 @@ class LogIndex:
         got = self._continues.get(i)
         if got is None:
             got = self._continues[i] = continues_report(self.lines[i].text)
+        return got
+
+    def continuing(self) -> list[int]:
+        """Ascending indexes of the lines whose text continues_report accepts (the same
+        answers), found from the lines holding each pattern's literal: one pass over the
+        text finds them with the headers, no pattern runs on the other lines."""
+        got = self._cont
+        if got is None:
+            if _P is None:  # (patterns not taken apart: each line asked)
+                got = [i for i, ln in enumerate(self.lines) if continues_report(ln.text)]
+            else:
+                literals, rest = _IGNORE_PLAN
+                found: set[int] = set()
+                for lit in literals:
+                    found |= self.holding(lit)
+                for needs, search in rest:
+                    need = needs[0]
+                    cand = self.holding(need[0]) if need is not None and not need[1] else range(self.n)
+                    found.update(i for i in cand if i not in found and search(self.lines[i].text) is not None)
+                got = sorted(found)
+            self._cont = got
         return got
 
     def text_of(self, lo: int, hi: int) -> str | None:
@@ -500,6 +523,10 @@ def _may_hold(needs, text: str) -> bool:
 # REPORT_START_IGNORES for _any_match: the plain ones as substrings, the others searched
 # when their required literal is there.
 _IGNORE_PLAN = _any_match_plan(F.REPORT_START_IGNORES) if _P is not None else ((), ())
+# The literals LogIndex.continuing() asks about: the plain patterns and the others'
+# required ones.
+_IGNORE_LITERALS = _IGNORE_PLAN[0] + tuple(needs[0][0] for needs, _ in _IGNORE_PLAN[1]
+                                          if needs[0] is not None and not needs[0][1])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -694,7 +721,8 @@ except ImportError:  # not built: the pure-Python loops
 # The literals LogIndex finds in one pass: the headers first (their bit masks give
 # match_header's answer), then the splitter's hints.
 _SCAN_LITERALS = _HEADERS + tuple(dict.fromkeys(
-    x for x in (*F.INFO_MESSAGES_WITH_STACK, *_SPLIT_HINTS, *(hint for _, _, hint in _LEADING)) if x not in _HEADERS))
+    x for x in (*F.INFO_MESSAGES_WITH_STACK, *_SPLIT_HINTS, *(hint for _, _, hint in _LEADING), *_IGNORE_LITERALS)
+    if x not in _HEADERS and 2 <= len(x) <= 64 and x.isascii() and "\n" not in x))
 _SCAN_SET = None
 if _ext is not None:
     _SPAN_BOUND = _ext.bind_span(Span)  # (False: the loop calls Span itself)

@@ -73,3 +73,12 @@ def test_right_after_header_is_the_search(text, after):
     span = S.Span(1, 1, [Line(k + 1, "x") for k in range(after + 1)], header_line=1)
     want = any(after < n and re2.compile(p).search(text) is not None for p, n in F.CONTINUES_RIGHT_AFTER_HEADER)
     assert S._right_after_header(span, text) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT | st.sampled_from(["a\nKernel panic - not syncing", "x 0a1f ilc:7 y", "\n"]), max_size=10))
+def test_continuing_lines_are_continues_report(texts):
+    lines = [Line(k + 1, t) for k, t in enumerate(texts)]
+    want = [i for i, t in enumerate(texts) if S.continues_report_py(t)]
+    assert S.LogIndex(lines).continuing() == want
+    assert S.LogIndex(lines, fast=False).continuing() == want
