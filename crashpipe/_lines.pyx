@@ -45,6 +45,8 @@ cdef extern from "Python.h":
     object PyUnicode_New(Py_ssize_t, unsigned int)
     Py_ssize_t PyUnicode_CopyCharacters(object, Py_ssize_t, object, Py_ssize_t, Py_ssize_t) except -1
     void PyUnicode_WRITE(int, void*, Py_ssize_t, unsigned int)
+    void PyObject_GC_UnTrack(void*)
+    bint PyType_IS_GC(PyTypeObject*)
 
 cdef extern from "structmember.h":
     ctypedef struct PyMemberDef:
@@ -84,6 +86,7 @@ DEF SYSLOG_REACH = 200  # lines._SYSLOG_REACH
 
 cdef object _Line = None  # crashpipe.lines.Line (a slots dataclass)
 cdef Py_ssize_t _off_no = -1, _off_text = -1, _off_tag = -1, _off_ts = -1
+cdef bint _line_gc = False  # Line objects are tracked by the cyclic collector when made
 
 
 cdef Py_ssize_t _member_offset(object cls, str name) except -2:
@@ -101,22 +104,30 @@ def bind_line(cls):
     """Use `cls` (lines.Line) for the objects built here: its four slots are filled
     directly, as its __init__ would.  False when cls does not have that shape (then the
     caller keeps the Python path)."""
-    global _Line, _off_no, _off_text, _off_tag, _off_ts
+    global _Line, _off_no, _off_text, _off_tag, _off_ts, _line_gc
     offs = [_member_offset(cls, f) for f in ("no", "text", "tag", "ts")]
     if min(offs) < 0 or getattr(cls, "__init__", None) is None:
         _Line = None
         return False
     _off_no, _off_text, _off_tag, _off_ts = offs
     _Line = cls
+    _line_gc = PyType_IS_GC(<PyTypeObject*>cls)
     return True
 
 
 cdef inline object _new_line(object no, object text, object tag, object ts):
+    """A Line of an int, a str, a str or None and a float or None: it refers to no
+    container, so it cannot be part of a reference cycle, and it is left out of the
+    cyclic collector's lists (as CPython does for a tuple of such values).  A log's tens
+    of thousands of lines would otherwise be traversed by every collection while they
+    live (crashpipe code never assigns to a Line's fields)."""
     o = cp_alloc(_Line)
     cp_slot_init(o, _off_no, no)
     cp_slot_init(o, _off_text, text)
     cp_slot_init(o, _off_tag, tag)
     cp_slot_init(o, _off_ts, ts)
+    if _line_gc:
+        PyObject_GC_UnTrack(<void*>o)
     return o
 
 
@@ -1202,3 +1213,96 @@ def split_loop(list lines, list headers, list contexts, info, hinted, leading, S
         return spans
     finally:
         free(hdr); free(cid); free(flags); free(ctx_tag)
+
+
+# --- header lines ---------------------------------------------------------------------
+
+cdef bint _holds_folded(object text, object lit) except -1:
+    """lit in text.lower() for an ASCII str `text` and a lower-case ASCII `lit` (the
+    lower-casing of an ASCII str maps A-Z only)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), m = PyUnicode_GET_LENGTH(lit), s, k
+    cdef const uint8_t* d = <const uint8_t*>PyUnicode_DATA(text)
+    cdef const uint8_t* p = <const uint8_t*>PyUnicode_DATA(lit)
+    cdef uint8_t c
+    if m == 0:
+        return True
+    for s in range(n - m + 1):
+        for k in range(m):
+            c = d[s + k]
+            if c >= 65 and c <= 90:
+                c += 32
+            if c != p[k]:
+                break
+        else:
+            return True
+    return False
+
+
+cdef bint _may_suppress(tuple needs, object text) except -1:
+    """split._may_suppress: False when `text` lacks every suppression's required
+    literal (needs: (literal, folded) or None per suppression)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+    cdef object need, lit
+    for need in needs:
+        if need is None:
+            return True
+        lit = (<tuple>need)[0]
+        if (<tuple>need)[1]:
+            if PyUnicode_MAX_CHAR_VALUE(<PyObject*>text) >= 128:
+                return True  # (re2 folds some non-ASCII letters to ASCII ones)
+            if _holds_folded(text, lit):
+                return True
+        elif PyUnicode_Find(text, lit, 0, n, 1) >= 0:
+            return True
+    return False
+
+
+def first_headers(list lines, list cand, list held, list headers, tuple plan):
+    """headers[i] = split._first_header(lines[i].text, mask) for each candidate line i of
+    `cand` and its mask of `held`.  plan[b], per header index b: None when the header has
+    no suppression, else (needs, search): split._SUPPRESS_NEEDS[b] and the search of its
+    suppressions' alternation."""
+    cdef Py_ssize_t k, i, b, nh = len(plan), n = PyList_GET_SIZE(lines)
+    cdef uint64_t mask
+    cdef object text, p
+    if len(cand) != len(held):
+        raise ValueError("cand and held differ in length")
+    for k in range(len(cand)):
+        i = cand[k]
+        if not 0 <= i < n:
+            raise IndexError("line index out of range")
+        text = _text(<object>PyList_GET_ITEM(lines, i))
+        if not PyUnicode_Check(text):
+            raise TypeError("line text is not a str")
+        mask = held[k]
+        b = -1
+        while mask:
+            b = 0
+            while not (mask >> b) & 1:
+                b += 1
+            if b >= nh:
+                raise IndexError("header bit out of range")
+            p = plan[b]
+            if p is None or not _may_suppress((<tuple>p)[0], text) or (<tuple>p)[1](text) is None:
+                break
+            mask &= mask - 1
+            b = -1
+        headers[i] = b
+
+
+def any_match(object text, tuple literals, tuple rest):
+    """split._any_match: whether `text` (a str) holds one of `literals` or one of `rest`'s
+    patterns matches it; rest: (needs, search) per pattern, where needs are the
+    (literal, folded) pairs one of which a match holds (None: unknown)."""
+    cdef Py_ssize_t n
+    cdef object lit, p
+    if not PyUnicode_Check(text):
+        raise TypeError("text is not a str")
+    n = PyUnicode_GET_LENGTH(text)
+    for lit in literals:
+        if PyUnicode_Find(text, lit, 0, n, 1) >= 0:
+            return True
+    for p in rest:
+        if _may_suppress((<tuple>p)[0], text) and (<tuple>p)[1](text) is not None:
+            return True
+    return False

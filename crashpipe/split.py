@@ -198,7 +198,7 @@ class LogIndex:
     index of each line, the lines holding an informational message with a stack or one
     of the splitter's end/backtrace hints, and each line's printer (`Line.context`)."""
 
-    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues", "_starts", "_changes", "_cstarts", "_each", "_each_at")
+    __slots__ = ("lines", "n", "headers", "info", "hinted", "contexts", "_blob", "_exact", "_found", "_sorted", "_continues", "_starts", "_changes", "_cstarts", "_each", "_each_at", "_cont")
 
     def __init__(self, lines: list[Line], fast: bool | None = None) -> None:
         """`fast`: scan with crashpipe._lines (default: when built); False runs the
@@ -223,6 +223,7 @@ class LogIndex:
         self._found = {}
         self._sorted = {}
         self._continues = {}
+        self._cont = None
         self._starts = None
         self._changes = None
         # one pass for the headers and every literal the splitter asks about (None when
@@ -241,8 +242,7 @@ class LogIndex:
         cand, held, self._each = found  # (_each: per scanned literal, its lines or None)
         self._each_at = each_at
         headers = self.headers = [-1] * self.n
-        for i, h in zip(cand, held):
-            headers[i] = _first_header(lines[i].text, h)
+        _ext.first_headers(lines, cand, held, headers, _FIRST_PLAN)  # (_first_header on each)
         self.info = set().union(*(self._holding_sorted(m) for m in F.INFO_MESSAGES_WITH_STACK))
         self.hinted = set().union(*(self._holding_sorted(h) for h in _SPLIT_HINTS))
 
@@ -271,6 +271,7 @@ class LogIndex:
         self._found: dict[str, set[int]] = {}
         self._sorted: dict[str, list[int]] = {}
         self._continues: dict[int, bool] = {}
+        self._cont: list[int] | None = None
         self._starts: list[int] | None = None
         self._changes: list[int] | None = None
         self._exact = blob.count("\n") == self.n - 1
@@ -311,6 +312,27 @@ class LogIndex:
         got = self._continues.get(i)
         if got is None:
             got = self._continues[i] = continues_report(self.lines[i].text)
+        return got
+
+    def continuing(self) -> list[int]:
+        """Ascending indexes of the lines whose text continues_report accepts (the same
+        answers), found from the lines holding each pattern's literal: one pass over the
+        text finds them with the headers, no pattern runs on the other lines."""
+        got = self._cont
+        if got is None:
+            if _P is None:  # (patterns not taken apart: each line asked)
+                got = [i for i, ln in enumerate(self.lines) if continues_report(ln.text)]
+            else:
+                literals, rest = _IGNORE_PLAN
+                found: set[int] = set()
+                for lit in literals:
+                    found |= self.holding(lit)
+                for needs, search in rest:
+                    need = needs[0]
+                    cand = self.holding(need[0]) if need is not None and not need[1] else range(self.n)
+                    found.update(i for i in cand if i not in found and search(self.lines[i].text) is not None)
+                got = sorted(found)
+            self._cont = got
         return got
 
     def text_of(self, lo: int, hi: int) -> str | None:
@@ -426,21 +448,7 @@ _SUPPRESS_NEEDS = tuple(tuple(_required_literal(p) for p in o.suppressions) for 
 def _may_suppress(i: int, text: str) -> bool:
     """False when no suppression of header i can match `text` (it lacks each one's
     required literal)."""
-    lower = None
-    for need in _SUPPRESS_NEEDS[i]:
-        if need is None:
-            return True
-        lit, folded = need
-        if folded:
-            if not text.isascii():
-                return True  # (re2 folds some non-ASCII letters to ASCII ones)
-            if lower is None:
-                lower = text.lower()
-            if lit in lower:
-                return True
-        elif lit in text:
-            return True
-    return False
+    return _may_hold(_SUPPRESS_NEEDS[i], text)
 
 
 def _first_header(text: str, held: int) -> int:
@@ -456,15 +464,92 @@ def _first_header(text: str, held: int) -> int:
     return -1
 
 
+def _pure_literal(pattern: str) -> str | None:
+    """The text `pattern` (re2 syntax) matches when it is a plain literal (no classes,
+    repeats, anchors or flags: a match is an occurrence of that text), else None."""
+    need = _required_literal(pattern)
+    if need is None or need[1]:
+        return None
+    try:
+        parsed = list(_P.parse(pattern))
+    except Exception:
+        return None
+    if all(op is _C.LITERAL for op, _ in parsed) and "".join(chr(av) for _, av in parsed) == need[0]:
+        return need[0]
+    return None
+
+
+def _any_match_plan(patterns) -> tuple[tuple[str, ...], tuple]:
+    """(literals, rest) for _any_match: the plain-literal patterns as their text, every
+    other as (its required literals, its search)."""
+    literals, rest = [], []
+    for p in patterns:
+        lit = _pure_literal(p)
+        if lit:
+            literals.append(lit)
+        else:
+            rest.append(((_required_literal(p),), Fast(re2.compile(p)).search))
+    return tuple(literals), tuple(rest)
+
+
+def _any_match(text: str, literals: tuple[str, ...], rest: tuple) -> bool:
+    """Whether one of the patterns of an _any_match_plan matches `text`: the literal ones
+    by a substring test, the others by their search unless the text lacks what every
+    match holds."""
+    if any(lit in text for lit in literals):
+        return True
+    return any(_may_hold(needs, text) and search(text) is not None for needs, search in rest)
+
+
+def _may_hold(needs, text: str) -> bool:
+    """False when `text` lacks each of the (literal, folded) needs (None: unknown)."""
+    lower = None
+    for need in needs:
+        if need is None:
+            return True
+        lit, folded = need
+        if folded:
+            if not text.isascii():
+                return True  # (re2 folds some non-ASCII letters to ASCII ones)
+            if lower is None:
+                lower = text.lower()
+            if lit in lower:
+                return True
+        elif lit in text:
+            return True
+    return False
+
+
+# REPORT_START_IGNORES for _any_match: the plain ones as substrings, the others searched
+# when their required literal is there.
+_IGNORE_PLAN = _any_match_plan(F.REPORT_START_IGNORES) if _P is not None else ((), ())
+# The literals LogIndex.continuing() asks about: the plain patterns and the others'
+# required ones.
+_IGNORE_LITERALS = _IGNORE_PLAN[0] + tuple(needs[0][0] for needs, _ in _IGNORE_PLAN[1]
+                                          if needs[0] is not None and not needs[0][1])
+
+
 @functools.lru_cache(maxsize=1024)
 def continues_report(text: str) -> bool:
     """A header that, inside an open report, belongs to it (panic after an oops...).
     Remembered: the splitter and the titler ask about the same header lines, and a
     log's reports repeat them ("Kernel panic - not syncing: Fatal exception")."""
+    if _P is None:
+        return _START_IGNORE.search(text) is not None
+    if _ext is not None and type(text) is str:
+        return _ext.any_match(text, *_IGNORE_PLAN)
+    return _any_match(text, *_IGNORE_PLAN)
+
+
+def continues_report_py(text: str) -> bool:
+    """continues_report by the one alternation of every pattern: the reference."""
     return _START_IGNORE.search(text) is not None
 
 
 _RIGHT_AFTER_MAX = max((n for _, n in _RIGHT_AFTER), default=0)
+# Per CONTINUES_RIGHT_AFTER_HEADER pattern: the literal every match holds (a text
+# without it is not searched).
+_RIGHT_AFTER_NEEDS = tuple((_required_literal(p),) for p, _ in F.CONTINUES_RIGHT_AFTER_HEADER)
 
 
 def _right_after_header(span: Span, text: str) -> bool:
@@ -476,7 +561,8 @@ def _right_after_header(span: Span, text: str) -> bool:
             after += 1
             if after >= _RIGHT_AFTER_MAX:
                 return False  # too far after for every rule
-    return any(after < n and rx.search(text) is not None for rx, n in _RIGHT_AFTER)
+    return any(after < n and _may_hold(needs, text) and rx.search(text) is not None
+               for (rx, n), needs in zip(_RIGHT_AFTER, _RIGHT_AFTER_NEEDS))
 
 
 def is_info_with_stack(text: str) -> bool:
@@ -635,7 +721,8 @@ except ImportError:  # not built: the pure-Python loops
 # The literals LogIndex finds in one pass: the headers first (their bit masks give
 # match_header's answer), then the splitter's hints.
 _SCAN_LITERALS = _HEADERS + tuple(dict.fromkeys(
-    x for x in (*F.INFO_MESSAGES_WITH_STACK, *_SPLIT_HINTS, *(hint for _, _, hint in _LEADING)) if x not in _HEADERS))
+    x for x in (*F.INFO_MESSAGES_WITH_STACK, *_SPLIT_HINTS, *(hint for _, _, hint in _LEADING), *_IGNORE_LITERALS)
+    if x not in _HEADERS and 2 <= len(x) <= 64 and x.isascii() and "\n" not in x))
 _SCAN_SET = None
 if _ext is not None:
     _SPAN_BOUND = _ext.bind_span(Span)  # (False: the loop calls Span itself)
@@ -643,6 +730,10 @@ if _ext is not None:
         _SCAN_SET = _ext.LiteralSet(_SCAN_LITERALS)
     except ValueError:  # (a literal the two-character filter cannot take)
         _ext = None
+# Per header: None when it has no suppression, else (its suppressions' required literals,
+# their alternation's search), for _ext.first_headers (split._first_header in C).
+_FIRST_PLAN = tuple(None if sup is None else (needs, sup.search)
+                    for sup, needs in zip(_HEADER_SUPPRESS_ANY, _SUPPRESS_NEEDS))
 # Literals other modules asked holding() about (the titler's and parser's markers): the
 # next logs find them in the same pass, up to the scan's 64 literals.
 _ASKED: dict[str, None] = {}

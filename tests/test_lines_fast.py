@@ -422,3 +422,16 @@ def test_index_blob_is_index_scan_joined(rows):
     if lines:  # anything but a Line with a str text: None (the caller takes index_scan)
         for odd in (_OtherLine(1, "a", None, None), L.Line(1, 5, None, None), L.Line(1, type("S", (str,), {})("a"), None, None)):
             assert ext.index_blob(lines[:-1] + [odd]) is None
+
+
+def test_lines_made_in_c_are_not_tracked_by_the_collector():
+    # (they hold an int, str, str or None, float or None: no cycle can pass through them)
+    import gc
+    got = L.clean_lines("[  1.0] a\nplain\n[ 2.0][ T1] x\nNov 25 01:02:03 h kernel: y")
+    assert got == L.clean_lines_py("[  1.0] a\nplain\n[ 2.0][ T1] x\nNov 25 01:02:03 h kernel: y")
+    assert not any(gc.is_tracked(ln) for ln in got)
+    for ln in got:
+        assert type(ln.no) is int and type(ln.text) is str
+        assert ln.tag is None or type(ln.tag) is str
+        assert ln.ts is None or type(ln.ts) is float
+    assert gc.is_tracked(L.Line(1, "x"))  # (made by Python: the collector's as usual)
