@@ -16,6 +16,7 @@ fast paths (`_hop_fast`, `_scan_fast`) run in both builds.
 """
 from libc.stdint cimport uint8_t, int32_t, uint32_t, int64_t, uint64_t
 from libc.string cimport memcpy, memmove
+from libc.stdlib cimport malloc, free
 
 cdef extern from *:
     """
@@ -189,6 +190,11 @@ DEF S_RA_ZERO = 5
 DEF S_RA_NOT_TEXT = 6
 DEF S_CAP = 7
 
+# the walk's lanes and its ring of dumps (see _walk)
+DEF LANES = 6
+DEF RING = 16
+DEF SCRATCH_FRAMES = 4096
+
 
 cdef inline bint _pow2(int64_t x) noexcept:
     return x > 0 and (x & (x - 1)) == 0
@@ -333,20 +339,44 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
     prm.o_count = &out_count[0]
     prm.o_stop = &out_stop[0]
     prm.o_stop_fp = &out_stop_fp[0]
-    with nogil:
-        i, pos = _walk(&prm, first, last, pos)
+    # the scratch ring: RING regions, fewer where max_frames is large (never more than
+    # about SCRATCH_FRAMES frames, so memory does not grow with the cap)
+    cdef Py_ssize_t ring = SCRATCH_FRAMES // max_frames
+    if ring > RING:
+        ring = RING
+    if ring < 1:
+        ring = 1
+    prm.ring = ring
+    prm.cap_s = ring * max_frames
+    cdef uint8_t *scratch = <uint8_t *>malloc(prm.cap_s * (3 * sizeof(uint64_t) + 2))
+    if scratch == NULL:
+        raise MemoryError()
+    prm.s_addr = <uint64_t *>scratch
+    prm.s_slot = prm.s_addr + prm.cap_s
+    prm.s_ffp = prm.s_slot + prm.cap_s
+    prm.s_method = <uint8_t *>(prm.s_ffp + prm.cap_s)
+    prm.s_rel = prm.s_method + prm.cap_s
+    try:
+        with nogil:
+            i, pos = _walk(&prm, first, last, pos)
+    finally:
+        free(scratch)
     if cp_oob:
         raise IndexError("unwind loop read or wrote outside its buffers")
     return i, pos
 
 
 # Walking one dump after another waits on memory at every hop (the next record's
-# address is the value just loaded).  So LANES dumps are walked in lockstep, one hop each
-# per round: their loads are independent and overlap.  Lane l writes its fp frames into
-# the output at pos + l * max_frames (reserved); the dumps are then finished in order
-# (frames moved down to the packed position, then lr and scan), so the output is
-# exactly what the one-at-a-time twin produces.
-DEF LANES = 6
+# address is the value just loaded).  So LANES dumps are walked at once, one hop each per
+# step: their loads are independent and overlap.  A lane whose chain ends takes the next
+# dump at once (lanes are not walked in rounds, which would leave the lanes of short
+# chains idle until the round's longest ends).  The dumps' states sit in a ring of up to
+# RING entries, entry r writing its fp frames into scratch region r (r * max_frames);
+# the dumps are finished strictly in order (frames copied to the packed position, then
+# lr and scan), so the output is exactly what the one-at-a-time twin produces.  A dump
+# is started only when the ring has room and the output surely has max_frames free
+# slots for it (every earlier unfinished dump counted at max_frames), so the walk stops
+# before the same dump as the twin, and no walked dump is wasted.
 DEF PREFETCH_AHEAD = 256
 DEF FIRST_AHEAD = 256
 
@@ -379,6 +409,14 @@ cdef struct Params:
     int64_t *o_count
     uint8_t *o_stop
     uint64_t *o_stop_fp
+    # the fp walk's scratch: `ring` regions of max_frames frames (see _walk)
+    Py_ssize_t ring
+    Py_ssize_t cap_s
+    uint64_t *s_addr
+    uint64_t *s_slot
+    uint64_t *s_ffp
+    uint8_t *s_method
+    uint8_t *s_rel
 
 cdef struct Lane:
     Py_ssize_t i
@@ -408,6 +446,19 @@ cdef inline void _emit(Params *p, Py_ssize_t k, uint64_t addr, uint64_t slot, ui
     p.o_ffp[k] = ffp
     p.o_method[k] = method
     p.o_rel[k] = rel
+
+
+cdef inline void _emit_s(Params *p, Py_ssize_t k, uint64_t addr, uint64_t slot, uint64_t ffp, uint8_t method,
+                         uint8_t rel) noexcept nogil:
+    # a frame of the fp walk, into the lane's scratch region
+    if CP_DEBUG and (k < 0 or k >= p.cap_s):
+        cp_set_oob()
+        return
+    p.s_addr[k] = addr
+    p.s_slot[k] = slot
+    p.s_ffp[k] = ffp
+    p.s_method[k] = method
+    p.s_rel[k] = rel
 
 
 cdef inline void _lane_init(Params *p, Lane *L, Py_ssize_t i, Py_ssize_t w) noexcept nogil:
@@ -446,7 +497,7 @@ cdef inline void _lane_init(Params *p, Lane *L, Py_ssize_t i, Py_ssize_t w) noex
     L.n = 0
     L.cur = p.fp[i] if L.fl & F_FP else 0
     if L.fl & F_IP:
-        _emit(p, w, p.ip[i], 0, L.cur, M_REGS, 1)
+        _emit_s(p, w, p.ip[i], 0, L.cur, M_REGS, 1)
         L.n = 1
     L.stop = S_NO_FP
     L.stop_fp = 0
@@ -564,7 +615,7 @@ cdef inline bint _hop(Params *p, Lane *L) noexcept nogil:
     else:
         L.stop_fp = nfp
         L.stop = S_FP_ZERO if nfp == 0 else S_NOT_INCREASING
-    _emit(p, k, ra, slot, nfp, method, 1)
+    _emit_s(p, k, ra, slot, nfp, method, 1)
     return nfp > cur
 
 
@@ -597,14 +648,14 @@ cdef inline bint _hop_fast(Params *p, Lane *L) noexcept nogil:
         # their addresses are not known yet, so this is the only way to overlap them
         if o + PREFETCH_AHEAD < <uint64_t>L.nb:
             cp_prefetch(L.d + o + PREFETCH_AHEAD)
-    if CP_DEBUG and (k < 0 or k >= p.cap_out):
+    if CP_DEBUG and (k < 0 or k >= p.cap_s):
         cp_set_oob()
         return False
-    p.o_addr[k] = ra
-    p.o_slot[k] = cur + (L.ra_rel + L.b)
-    p.o_ffp[k] = nfp
-    p.o_method[k] = M_FP
-    p.o_rel[k] = 1
+    p.s_addr[k] = ra
+    p.s_slot[k] = cur + (L.ra_rel + L.b)
+    p.s_ffp[k] = nfp
+    p.s_method[k] = M_FP
+    p.s_rel[k] = 1
     return True
 
 
@@ -615,16 +666,16 @@ cdef inline Py_ssize_t _finish(Params *p, Lane *L, Py_ssize_t pos) noexcept nogi
     cdef const uint8_t *q
     cdef uint32_t w32
     cdef uint64_t w64
-    if L.w != pos and n > 0:
-        # one block move per column (the lane's frames sit above pos: memmove)
-        if CP_DEBUG and (pos < 0 or L.w + n > p.cap_out or pos + n > p.cap_out):
+    if n > 0:
+        # one block copy per column, from the lane's scratch region
+        if CP_DEBUG and (pos < 0 or L.w < 0 or L.w + n > p.cap_s or pos + n > p.cap_out):
             cp_set_oob()
             return 0
-        memmove(p.o_addr + pos, p.o_addr + L.w, n * sizeof(uint64_t))
-        memmove(p.o_slot + pos, p.o_slot + L.w, n * sizeof(uint64_t))
-        memmove(p.o_ffp + pos, p.o_ffp + L.w, n * sizeof(uint64_t))
-        memmove(p.o_method + pos, p.o_method + L.w, n)
-        memmove(p.o_rel + pos, p.o_rel + L.w, n)
+        memcpy(p.o_addr + pos, p.s_addr + L.w, n * sizeof(uint64_t))
+        memcpy(p.o_slot + pos, p.s_slot + L.w, n * sizeof(uint64_t))
+        memcpy(p.o_ffp + pos, p.s_ffp + L.w, n * sizeof(uint64_t))
+        memcpy(p.o_method + pos, p.s_method + L.w, n)
+        memcpy(p.o_rel + pos, p.s_rel + L.w, n)
     if L.fl & F_LR and not L.lr_used and L.t0 >= 0 and n < p.max_frames:
         v = p.lr[L.i] & L.mask
         if v != 0 and (v & L.calign) == 0 and in_text(v, p.lo, p.hi, L.t0, L.t1):
@@ -766,32 +817,59 @@ cdef inline void _prefetch_first(Params *p, Py_ssize_t i) noexcept nogil:
             a += 64
 
 
+cdef inline bint _can_start(Params *p, Py_ssize_t head, Py_ssize_t tail, Py_ssize_t last,
+                            Py_ssize_t pos) noexcept nogil:
+    return (tail < last and tail - head < p.ring
+            and p.cap_out - pos - (tail - head) * p.max_frames >= p.max_frames)
+
+
 cdef (Py_ssize_t, Py_ssize_t) _walk(Params *p, Py_ssize_t first, Py_ssize_t last, Py_ssize_t pos) noexcept nogil:
-    cdef Lane lanes[LANES]
-    cdef Py_ssize_t i = first, K, l, active
-    while i < last:
-        K = (p.cap_out - pos) // p.max_frames
-        if K > LANES:
-            K = LANES
-        if K > last - i:
-            K = last - i
-        if K <= 0:
+    cdef Lane ring[RING]
+    cdef bint done[RING]
+    cdef Py_ssize_t act[LANES]  # the ring entry each lane walks, -1 when idle
+    cdef Py_ssize_t head = first, tail = first, hr = 0, tr = 0, l, r, ended  # hr, tr: their ring entries
+    cdef int nact = 0
+    cdef bint progress
+    for l in range(LANES):
+        act[l] = -1
+    while True:
+        # finish the ended dumps in order, and give idle lanes the next dumps
+        progress = True
+        while progress:
+            progress = False
+            while head < tail and done[hr]:
+                pos += _finish(p, &ring[hr], pos)
+                head += 1
+                hr = hr + 1 if hr + 1 < p.ring else 0
+                progress = True
+            for l in range(LANES):
+                while act[l] < 0 and _can_start(p, head, tail, last, pos):
+                    r = tr
+                    tr = tr + 1 if tr + 1 < p.ring else 0
+                    _lane_init(p, &ring[r], tail, r * p.max_frames)
+                    # a later dump's first records: their addresses come from the
+                    # registers, so their misses can overlap this walk
+                    if tail + LANES < last:
+                        _prefetch_first(p, tail + LANES)
+                    tail += 1
+                    progress = True
+                    if ring[r].active:
+                        done[r] = False
+                        act[l] = r
+                        nact += 1
+                    else:
+                        done[r] = True
+        if nact == 0:
             break
-        active = 0
-        for l in range(K):
-            _lane_init(p, &lanes[l], i + l, pos + l * p.max_frames)
-            active += lanes[l].active
-        # the next round's first records: their addresses come from the registers, so
-        # their misses can overlap this round's walk
-        for l in range(i + K, min(i + 2 * K, last)):
-            _prefetch_first(p, l)
-        while active:
-            active = 0
-            for l in range(K):
-                if lanes[l].active:
-                    lanes[l].active = _hop_fast(p, &lanes[l])
-                    active += lanes[l].active
-        for l in range(K):
-            pos += _finish(p, &lanes[l], pos)
-        i += K
-    return i, pos
+        while True:
+            ended = 0
+            for l in range(LANES):
+                r = act[l]
+                if r >= 0 and not _hop_fast(p, &ring[r]):
+                    done[r] = True
+                    act[l] = -1
+                    ended += 1
+            if ended:
+                nact -= ended
+                break
+    return head, pos
