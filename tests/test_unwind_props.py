@@ -239,3 +239,36 @@ def test_load_words_is_the_xor_of_the_words_it_may_read(data, at):
         if 0 <= o <= len(data) - 8:
             want ^= int.from_bytes(data[o:o + 8], "little")
     assert _unwind.load_words(buf, np.array(at, np.int32)) == want
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(dumps(), min_size=1, max_size=40), st.integers(1, 40), st.integers(0, 5), st.integers(0, 3),
+       st.booleans())
+def test_batches_resumed_at_every_capacity_agree(items, cap, extra, start_pos, scan):
+    """More dumps than the Cython loop walks at once (lanes refilled from a ring of
+    dump states as chains end), with an output that holds only a few dumps' worth, so
+    walk_batch stops early and is resumed: every call returns the same (next dump,
+    next free index) and writes the same frames as the twin's."""
+    b, sets = _batch(items)
+    n = len(items)
+    lo = np.concatenate([t[0] for t in sets]) if sets else np.zeros(0, np.uint64)
+    hi = np.concatenate([t[1] for t in sets]) if sets else np.zeros(0, np.uint64)
+    toff = np.zeros(len(sets) + 1, np.int64)
+    toff[1:] = np.cumsum([len(t[0]) for t in sets])
+    abi = archmod.abi_table()
+    size = start_pos + cap * (1 + extra) + extra
+    runs = {}
+    for impl in IMPLS:
+        fn = kernel(impl)
+        per = [np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.uint8), np.zeros(n, np.uint64)]
+        calls, i = [], 0
+        while i < n:
+            out = [np.zeros(size, np.uint64) for _ in range(3)] + [np.zeros(size, np.uint8) for _ in range(2)]
+            j, pos = fn(b.data, b.offsets, b.abi_ids, b.base, b.ip, b.sp, b.fp, b.lr, b.flags, abi, lo, hi, toff,
+                        b.text_set, i, n, start_pos, cap, scan, *out, *per)
+            assert i < j <= n and start_pos <= pos <= size
+            calls.append((j, pos, [a[start_pos:pos].tolist() for a in out]))
+            i = j
+        runs[impl] = (calls, [a.tolist() for a in per])
+    for impl in ("debug", "c"):
+        assert runs[impl] == runs["py"], impl
