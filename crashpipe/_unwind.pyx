@@ -369,14 +369,16 @@ def walk_batch(const uint8_t[::1] data, const int64_t[::1] offsets, const uint8_
 # Walking one dump after another waits on memory at every hop (the next record's
 # address is the value just loaded).  So LANES dumps are walked at once, one hop each per
 # step: their loads are independent and overlap.  A lane whose chain ends takes the next
-# dump at once (lanes are not walked in rounds, which would leave the lanes of short
-# chains idle until the round's longest ends).  The dumps' states sit in a ring of up to
-# RING entries, entry r writing its fp frames into scratch region r (r * max_frames);
-# the dumps are finished strictly in order (frames copied to the packed position, then
-# lr and scan), so the output is exactly what the one-at-a-time twin produces.  A dump
-# is started only when the ring has room and the output surely has max_frames free
-# slots for it (every earlier unfinished dump counted at max_frames), so the walk stops
-# before the same dump as the twin, and no walked dump is wasted.
+# dump at once (not in rounds, which left the lanes of short chains idle until the
+# round's longest chain ended: ~30% of lane-steps at 10-40 frames per chain).  Dump i
+# writes its fp frames into scratch region r = i's entry in a ring of `ring` (<= RING)
+# entries, r * max_frames (the ring's scratch stays in L2); when its chain ends, its
+# lane's state is kept in ring entry r until every earlier dump is finished, and the
+# dumps are finished strictly in order (frames copied to the packed position, then lr
+# and scan), so the output is exactly what the one-at-a-time twin produces.  A dump is
+# started only when the ring has room and the output surely keeps max_frames slots for
+# it (each earlier unfinished dump counted at max_frames), so a call stops before the
+# same dump as the twin's, and no walked dump is thrown away.
 DEF PREFETCH_AHEAD = 256
 DEF FIRST_AHEAD = 256
 
@@ -823,53 +825,68 @@ cdef inline bint _can_start(Params *p, Py_ssize_t head, Py_ssize_t tail, Py_ssiz
             and p.cap_out - pos - (tail - head) * p.max_frames >= p.max_frames)
 
 
-cdef (Py_ssize_t, Py_ssize_t) _walk(Params *p, Py_ssize_t first, Py_ssize_t last, Py_ssize_t pos) noexcept nogil:
-    cdef Lane ring[RING]
-    cdef bint done[RING]
-    cdef Py_ssize_t act[LANES]  # the ring entry each lane walks, -1 when idle
-    cdef Py_ssize_t head = first, tail = first, hr = 0, tr = 0, l, r, ended  # hr, tr: their ring entries
-    cdef int nact = 0
-    cdef bint progress
-    for l in range(LANES):
-        act[l] = -1
-    while True:
-        # finish the ended dumps in order, and give idle lanes the next dumps
-        progress = True
-        while progress:
-            progress = False
-            while head < tail and done[hr]:
-                pos += _finish(p, &ring[hr], pos)
-                head += 1
-                hr = hr + 1 if hr + 1 < p.ring else 0
+cdef struct Sched:
+    Py_ssize_t head, tail, hr, tr, last, pos  # hr, tr: the ring entries of head and tail
+    int nact
+
+
+cdef int _refill(Params *p, Sched *s, Lane *lanes, Lane *ring, bint *done, Py_ssize_t *ent) noexcept nogil:
+    """Finish the ended dumps in order and give idle lanes the next dumps; returns the
+    number of lanes walking.  (Off the hop loop's path: once per dump.)"""
+    cdef Py_ssize_t l, r
+    cdef bint progress = True
+    while progress:
+        progress = False
+        while s.head < s.tail and done[s.hr]:
+            s.pos += _finish(p, &ring[s.hr], s.pos)
+            s.head += 1
+            s.hr = s.hr + 1 if s.hr + 1 < p.ring else 0
+            progress = True
+        for l in range(LANES):
+            while not lanes[l].active and _can_start(p, s.head, s.tail, s.last, s.pos):
+                r = s.tr
+                s.tr = s.tr + 1 if s.tr + 1 < p.ring else 0
+                _lane_init(p, &lanes[l], s.tail, r * p.max_frames)
+                # a later dump's first records: their addresses come from the
+                # registers, so their misses can overlap this walk
+                if s.tail + LANES < s.last:
+                    _prefetch_first(p, s.tail + LANES)
+                s.tail += 1
                 progress = True
-            for l in range(LANES):
-                while act[l] < 0 and _can_start(p, head, tail, last, pos):
-                    r = tr
-                    tr = tr + 1 if tr + 1 < p.ring else 0
-                    _lane_init(p, &ring[r], tail, r * p.max_frames)
-                    # a later dump's first records: their addresses come from the
-                    # registers, so their misses can overlap this walk
-                    if tail + LANES < last:
-                        _prefetch_first(p, tail + LANES)
-                    tail += 1
-                    progress = True
-                    if ring[r].active:
-                        done[r] = False
-                        act[l] = r
-                        nact += 1
-                    else:
-                        done[r] = True
-        if nact == 0:
-            break
-        while True:
-            ended = 0
-            for l in range(LANES):
-                r = act[l]
-                if r >= 0 and not _hop_fast(p, &ring[r]):
+                if lanes[l].active:
+                    done[r] = False
+                    ent[l] = r
+                    s.nact += 1
+                else:
+                    ring[r] = lanes[l]
                     done[r] = True
-                    act[l] = -1
-                    ended += 1
-            if ended:
-                nact -= ended
-                break
-    return head, pos
+    return s.nact
+
+
+cdef (Py_ssize_t, Py_ssize_t) _walk(Params *p, Py_ssize_t first, Py_ssize_t last, Py_ssize_t pos) noexcept nogil:
+    cdef Lane lanes[LANES]
+    cdef Lane ring[RING]  # the states of ended dumps not finished yet, by ring entry
+    cdef bint done[RING]
+    cdef Py_ssize_t ent[LANES]  # the ring entry of each lane's dump
+    cdef Sched s
+    cdef Py_ssize_t l
+    cdef int nact
+    s.head = first
+    s.tail = first
+    s.hr = 0
+    s.tr = 0
+    s.last = last
+    s.pos = pos
+    s.nact = 0
+    for l in range(LANES):
+        lanes[l].active = False
+    nact = _refill(p, &s, lanes, ring, done, ent)
+    while nact:
+        for l in range(LANES):
+            if lanes[l].active and not _hop_fast(p, &lanes[l]):
+                lanes[l].active = False
+                ring[ent[l]] = lanes[l]
+                done[ent[l]] = True
+                s.nact -= 1
+                nact = _refill(p, &s, lanes, ring, done, ent)
+    return s.head, s.pos
