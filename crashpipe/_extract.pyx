@@ -191,6 +191,7 @@ cdef inline object _mkframe(frame_no, address, symbol, offset, size, module, fil
     _frame_init(f, frame_no, address, symbol, offset, size, module, file, line, inlined, reliable, method, context)
     return f
 from crashpipe import memo as _memo
+from crashpipe._memo_c cimport keep
 
 
 # ------------------------------------------------- crashpipe.lines.Line slots
@@ -260,12 +261,8 @@ cdef Py_ssize_t _MEMO_KEY_LEN = _memo.MAX_KEY_LEN, _MEMO_ENTRIES = _memo.MAX_ENT
 
 
 cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
-    """crashpipe.memo.remember (same bounds), without the call."""
-    if key_len <= _MEMO_KEY_LEN:
-        if len(cache) >= _MEMO_ENTRIES:
-            cache.clear()
-        cache[key] = value
-    return value
+    """crashpipe.memo.remember (its bounds), without the call."""
+    return keep(cache, key, value, key_len, _MEMO_KEY_LEN, _MEMO_ENTRIES)
 cdef dict _CONTEXT_MARKERS = F.CONTEXT_MARKERS
 cdef str _EXC_PREFIX = F.EXCEPTION_MARKER_PREFIX
 cdef str _EXC_CLOSE = "/" + F.EXCEPTION_MARKER_PREFIX

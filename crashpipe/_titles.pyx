@@ -541,6 +541,7 @@ cdef tuple _groups_of(bytes text, spans):
 
 
 from crashpipe import memo as _memo
+from crashpipe._memo_c cimport keep
 cdef dict _name_kept = None, _stripped = None, _sanitized = None
 cdef object _skip_either = None, _sanitize_rules_f = None, _cap_printable_f = None
 cdef Py_ssize_t _max_title = 0
@@ -551,11 +552,7 @@ cdef Py_ssize_t _MAX_KEY_LEN = _memo.MAX_KEY_LEN, _MAX_ENTRIES = _memo.MAX_ENTRI
 
 cdef inline object _keep(dict cache, key, value, Py_ssize_t key_len):
     """crashpipe.memo.remember (its bounds), without the call."""
-    if key_len <= _MAX_KEY_LEN:
-        if len(cache) >= _MAX_ENTRIES:
-            cache.clear()
-        cache[key] = value
-    return value
+    return keep(cache, key, value, key_len, _MAX_KEY_LEN, _MAX_ENTRIES)
 
 
 cdef inline int _add(list raw, tuple groups, skip) except -1:

@@ -74,14 +74,10 @@ def check_text(text):
     return same_split(lines)
 
 
-def _files(root):
-    return log_files(root)
-
-
 @pytest.mark.skipif(not os.path.isdir(CORPUS), reason="shared syzkaller corpus not present")
 def test_syzkaller_corpus_identical():
     n = 0
-    for path in _files(CORPUS):
+    for path in log_files(CORPUS):
         with open(path, "rb") as f:
             raw = f.read()
         n += len(check_text(raw.decode("utf-8", "surrogateescape")))
@@ -93,7 +89,7 @@ def test_syzkaller_corpus_identical():
 @pytest.mark.skipif(not os.path.isdir(OOPSES), reason="shared oopses corpus not present")
 def test_debian_oopses_identical():
     n = 0
-    for path in _files(OOPSES):
+    for path in log_files(OOPSES):
         if path.endswith(".log"):
             with open(path, "rb") as f:
                 n += len(check_text(f.read().decode("utf-8", "replace")))

@@ -162,14 +162,10 @@ def check_text(text):
     return check_lines(clean_lines(text))
 
 
-def _files(root):
-    return log_files(root)
-
-
 @pytest.mark.skipif(not os.path.isdir(CORPUS), reason="shared syzkaller corpus not present")
 def test_syzkaller_corpus_identical():
     n = 0
-    for path in _files(CORPUS):
+    for path in log_files(CORPUS):
         with open(path, "rb") as f:
             n += check_text(f.read().decode("utf-8", "surrogateescape"))
     assert n > 100  # the corpus holds reports: the comparison saw headers
@@ -178,7 +174,7 @@ def test_syzkaller_corpus_identical():
 @pytest.mark.skipif(not os.path.isdir(OOPSES), reason="shared oopses corpus not present")
 def test_debian_oopses_identical():
     n = 0
-    for path in _files(OOPSES):
+    for path in log_files(OOPSES):
         if path.endswith(".log"):
             with open(path, "rb") as f:
                 n += check_text(f.read().decode("utf-8", "replace"))
@@ -187,7 +183,7 @@ def test_debian_oopses_identical():
 
 def test_samples_identical():
     n = 0
-    for path in _files(SAMPLES):
+    for path in log_files(SAMPLES):
         with open(path, "rb") as f:
             raw = f.read()
         if raw[:2] in (b"\x1f\x8b", b"\xfd7", b"BZ", b"\x28\xb5"):
@@ -396,7 +392,7 @@ def test_frame_lines_in_c():
     for log in NOISY + [p for p in PIECES]:
         for ln in log.split("\n"):
             check_frame(ln.encode("utf-8", "replace"))
-    for path in _files(CORPUS) if os.path.isdir(CORPUS) else ():
+    for path in log_files(CORPUS) if os.path.isdir(CORPUS) else ():
         with open(path, "rb") as f:
             for ln in f.read().split(b"\n"):
                 check_frame(ln)
